@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+const slackUserIds = z
+  .string()
+  .transform((value) => value.split(',').map((id) => id.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^[UW][A-Z0-9]{2,20}$/, 'each entry must be a Slack user id such as U012ABCDEF')));
+
+const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL');
+const redisUrl = z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL');
+
+/** Every setting the app reads, described once. Parsed at start-up; a bad value stops the process. */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('production').describe('Run mode.'),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000).describe('HTTP port for Slack requests, the API and health checks.'),
+  DATABASE_URL: postgresUrl.describe('PostgreSQL connection URL.'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10).describe('Connections in the database pool.'),
+  REDIS_URL: redisUrl.describe('Redis connection URL for BullMQ (AOF on, maxmemory-policy noeviction).'),
+  SLACK_SIGNING_SECRET: z.string().min(16, 'must be the signing secret from the Slack app settings').describe('Verifies that requests come from Slack.'),
+  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'must be a bot token starting with xoxb-').describe('Bot token used to call the Slack Web API.'),
+  SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'must be an app-level token starting with xapp-').optional().describe('When set, the app connects over Socket Mode instead of HTTP.'),
+  SLACK_API_URL: z.url().optional().describe('Base URL of the Slack Web API (GovSlack, a proxy, or a local fake in tests).'),
+  APPROVAL_ADMINS: slackUserIds.default([]).describe('Comma-separated Slack user ids of the first admins.'),
+  AUDIT_SIGNING_KEY: z.string().optional().describe('Ed25519 private key (PKCS#8 PEM or base64 DER) for signed audit checkpoints.'),
+  AUDIT_CHANNEL_ID: z.string().regex(/^[CG][A-Z0-9]+$/).optional().describe('Slack channel where signed checkpoints are posted as an outside witness.'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('Log verbosity.'),
+});
+export type Env = Readonly<z.infer<typeof envSchema>>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment once; the message names every variable that is missing or wrong. */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const result = envSchema.safeParse(source);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return Object.freeze(result.data);
+}
+
+/** The subset a database-only command needs (migrate, audit tools), so they do not demand Slack secrets. */
+export function loadDatabaseEnv(source: NodeJS.ProcessEnv = process.env): { DATABASE_URL: string } {
+  const result = z.object({ DATABASE_URL: postgresUrl }).safeParse(source);
+  if (!result.success) throw new ConfigError(`Invalid configuration:\n  DATABASE_URL: ${result.error.issues[0]?.message ?? 'required'}`);
+  return Object.freeze(result.data);
+}

@@ -1,0 +1,100 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { encodeBody, type AuditEventBody, type AuditRow, type AuditOrigin } from '../domain/index.ts';
+import type { AuditEventType, Capacity } from '../domain/index.ts';
+
+export interface AppendedEvent {
+  readonly seq: number;
+  readonly occurredAt: Date;
+  readonly hash: string;
+}
+
+/**
+ * Appends events to the team's chain through the database's audit_append function (one round trip). The
+ * chain head stays locked until the transaction commits, so call this last.
+ */
+export async function appendAuditEvents(em: EntityManager, chainId: string, events: readonly AuditEventBody[]): Promise<AppendedEvent[]> {
+  if (events.length === 0) return [];
+  const payload = events.map((event) => ({ ...event, body: encodeBody(event) }));
+  const rows = await em.execute<{ seq: string; occurred_at: Date; hash: string }[]>(
+    'select seq, occurred_at, hash from audit_append(?, ?::jsonb)',
+    [chainId, JSON.stringify(payload)],
+  );
+  return rows.map((row) => ({ seq: Number(row.seq), occurredAt: new Date(row.occurred_at), hash: row.hash }));
+}
+
+export interface AuditRowRecord {
+  chain_id: string;
+  seq: string | number;
+  event_id: string;
+  occurred_at: Date;
+  type: string;
+  team_id: string;
+  submission_id: string | null;
+  workflow_key: string | null;
+  workflow_version: number | null;
+  stage_instance_id: string | null;
+  stage_id: string | null;
+  actor_id: string | null;
+  capacity: Capacity | null;
+  reason: string | null;
+  details: Record<string, unknown>;
+  origin: AuditOrigin;
+  correlation_id: string | null;
+  trace_id: string | null;
+  schema_version: number;
+  prev_hash: string;
+  hash: string;
+}
+
+export const AUDIT_COLUMNS = 'chain_id, seq, event_id, occurred_at, type, team_id, submission_id, workflow_key, workflow_version, stage_instance_id, stage_id, actor_id, capacity, reason, details, origin, correlation_id, trace_id, schema_version, prev_hash, hash';
+
+export function toAuditRow(record: AuditRowRecord): AuditRow {
+  return {
+    chainId: record.chain_id,
+    seq: Number(record.seq),
+    eventId: record.event_id,
+    occurredAt: new Date(record.occurred_at).toISOString(),
+    type: record.type as AuditEventType,
+    teamId: record.team_id,
+    submissionId: record.submission_id,
+    workflowKey: record.workflow_key,
+    workflowVersion: record.workflow_version,
+    stageInstanceId: record.stage_instance_id,
+    stageId: record.stage_id,
+    actorId: record.actor_id,
+    capacity: record.capacity,
+    reason: record.reason,
+    details: record.details,
+    origin: record.origin,
+    correlationId: record.correlation_id,
+    traceId: record.trace_id,
+    schemaVersion: record.schema_version,
+    prevHash: record.prev_hash,
+    hash: record.hash,
+  };
+}
+
+/** Reads a chain in sequence order, a page at a time, so verifying millions of rows needs constant memory. */
+export async function* readChain(em: EntityManager, chainId: string, options: { afterSeq?: number; pageSize?: number } = {}): AsyncGenerator<AuditRow> {
+  const pageSize = options.pageSize ?? 5000;
+  let after = options.afterSeq ?? 0;
+  for (;;) {
+    const page = await em.execute<AuditRowRecord[]>(
+      `select ${AUDIT_COLUMNS} from audit_event where chain_id = ? and seq > ? order by seq limit ?`,
+      [chainId, after, pageSize],
+    );
+    for (const record of page) yield toAuditRow(record);
+    if (page.length < pageSize) return;
+    after = Number(page[page.length - 1]?.seq);
+  }
+}
+
+export async function listChains(em: EntityManager): Promise<string[]> {
+  const rows = await em.execute<{ chain_id: string }[]>('select distinct chain_id from audit_event order by chain_id');
+  return rows.map((r) => r.chain_id);
+}
+
+export async function readSubmissionEvents(em: EntityManager, submissionId: string): Promise<AuditRow[]> {
+  const rows = await em.execute<AuditRowRecord[]>(`select ${AUDIT_COLUMNS} from audit_event where submission_id = ? order by chain_id, seq`, [submissionId]);
+  return rows.map(toAuditRow);
+}

@@ -1,0 +1,140 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { z } from 'zod';
+import {
+  DomainError, applyEvents, cancel, startSubmission, validateFieldValues, validateTitle, withdraw,
+  type RuleContext, type SubmissionEvent, type SubmissionState, type WorkflowDefinition,
+} from '../domain/index.ts';
+import { loadDirectory } from '../db/directory-repository.ts';
+import { Submission, Workflow, WorkflowVersion } from '../db/entities/index.ts';
+import { loadSubmission, saveSubmission } from '../db/submission-repository.ts';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { isAdmin } from './admins.ts';
+import type { RequestMeta, ServiceDeps } from './deps.ts';
+import { recordSubmissionEvents } from './submission-effects.ts';
+import { inTransaction, type UnitOfWork } from './unit-of-work.ts';
+
+export const submitInputSchema = z.object({
+  teamId: z.string().min(1),
+  workflowKey: z.string().min(1).max(40),
+  requesterId: z.string().regex(/^[UW][A-Z0-9]{2,20}$/, 'must be a Slack user id'),
+  title: z.string(),
+  fields: z.record(z.string(), z.unknown()).default({}),
+  entityKey: z.string().trim().min(1).max(200).nullish(),
+  predecessorId: z.uuid().nullish(),
+});
+export type SubmitInput = z.input<typeof submitInputSchema>;
+
+/** Every role an approver spec or escalation names, so the directory slice covers them. */
+export const rolesOf = (definition: WorkflowDefinition): string[] => [
+  ...new Set(definition.stages.flatMap((s) => [...s.approvers, ...(s.escalateTo ?? [])]).flatMap((a) => (a.type === 'role' ? [a.role] : []))),
+];
+
+/** People whose managers or incoming delegations may matter for a decision on this submission. */
+export const peopleOf = (state: SubmissionState, extra: readonly string[] = []): string[] => [
+  state.requesterId,
+  ...extra,
+  ...state.stages.filter((s) => s.status === 'open').flatMap((s) => [...s.pool, ...s.grants.map((g) => g.userId)]),
+];
+
+export async function loadDefinition(em: EntityManager, workflowVersionId: string): Promise<WorkflowDefinition> {
+  const version = await em.findOneOrFail(WorkflowVersion, { id: workflowVersionId });
+  return version.definition;
+}
+
+export function ruleContext(deps: ServiceDeps, directory: RuleContext['directory']): RuleContext {
+  return { now: deps.clock(), directory, newId: deps.newId };
+}
+
+/** Applies decided facts: state rows, audit events and outbox messages, all in the caller's transaction. */
+export async function commitEvents(em: EntityManager, uow: UnitOfWork, before: SubmissionState | null, events: readonly SubmissionEvent[], workflowVersionId: string, at: Date): Promise<SubmissionState> {
+  const after = applyEvents(before, events, at.toISOString());
+  await saveSubmission(em, before, after, workflowVersionId);
+  recordSubmissionEvents(uow, after, events);
+  return after;
+}
+
+export function createSubmissionService(deps: ServiceDeps) {
+  async function submit(input: SubmitInput, meta: RequestMeta): Promise<SubmissionState> {
+    const parsed = submitInputSchema.safeParse(input);
+    if (!parsed.success) throw new DomainError('invalid_input', `Invalid request: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    const cmd = parsed.data;
+    const title = validateTitle(cmd.title);
+    try {
+      const { result } = await inTransaction(deps, cmd.teamId, meta, async (em, uow) => {
+        const workflow = await em.findOne(Workflow, { teamId: cmd.teamId, key: cmd.workflowKey });
+        if (!workflow || !workflow.active) throw new DomainError('not_found', `There is no active workflow "${cmd.workflowKey}".`);
+        const version = await em.findOneOrFail(WorkflowVersion, { teamId: cmd.teamId, workflowKey: cmd.workflowKey, version: workflow.currentVersion });
+        const definition = version.definition;
+        const fields = validateFieldValues(definition.fields, cmd.fields);
+        const predecessor = cmd.predecessorId ? (await loadSubmission(em, cmd.predecessorId))?.state ?? null : null;
+        if (cmd.predecessorId && (!predecessor || predecessor.teamId !== cmd.teamId)) throw new DomainError('not_found', 'The request you are revising does not exist.');
+        const userFields = definition.fields.filter((f) => f.type === 'user').map((f) => fields[f.id]).filter((v): v is string => typeof v === 'string');
+        const directory = await loadDirectory(em, { teamId: cmd.teamId, roles: rolesOf(definition), people: [cmd.requesterId, ...userFields], workflowKey: definition.key, at: deps.clock() });
+        const events = startSubmission(definition, {
+          id: deps.newId(),
+          teamId: cmd.teamId,
+          workflowVersion: version.version,
+          requesterId: cmd.requesterId,
+          title,
+          fields,
+          entityKey: cmd.entityKey ?? null,
+          predecessor,
+        }, ruleContext(deps, directory));
+        return commitEvents(em, uow, null, events, version.id, deps.clock());
+      });
+      return result;
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException && String(error.message).includes('submission_one_active_per_entity')) {
+        throw new DomainError('duplicate_active', `There is already an active request for "${cmd.entityKey}" in this workflow. Withdraw it or wait for its outcome first.`);
+      }
+      throw error;
+    }
+  }
+
+  async function get(teamId: string, id: string): Promise<SubmissionState> {
+    if (!z.uuid().safeParse(id).success) throw new DomainError('not_found', `There is no request "${id}".`);
+    const loaded = await loadSubmission(deps.orm.em.fork(), id);
+    if (!loaded || loaded.state.teamId !== teamId) throw new DomainError('not_found', `There is no request "${id}".`);
+    return loaded.state;
+  }
+
+  async function listByRequester(teamId: string, requesterId: string, limit = 20): Promise<Submission[]> {
+    return deps.orm.em.fork().find(Submission, { teamId, requesterId }, { orderBy: { createdAt: 'desc' }, limit });
+  }
+
+  async function withdrawRequest(teamId: string, id: string, actorId: string, reason: string | null, meta: RequestMeta): Promise<SubmissionState> {
+    return lifecycle(teamId, id, actorId, meta, 'withdraw', (state, ctx) => withdraw(state, actorId, reason, ctx));
+  }
+
+  async function cancelRequest(teamId: string, id: string, actorId: string, reason: string, meta: RequestMeta): Promise<SubmissionState> {
+    return lifecycle(teamId, id, actorId, meta, 'cancel', async (state, ctx, em) => {
+      if (!(await isAdmin(deps, em, teamId, actorId))) throw new DomainError('forbidden', 'Only approval admins can cancel a request.');
+      return cancel(state, actorId, reason, ctx);
+    });
+  }
+
+  /** Withdraw and cancel: one transaction; a refusal is recorded in the trail and then reported. */
+  async function lifecycle(
+    teamId: string, id: string, actorId: string, meta: RequestMeta, action: string,
+    rule: (state: SubmissionState, ctx: RuleContext, em: EntityManager) => SubmissionEvent[] | Promise<SubmissionEvent[]>,
+  ): Promise<SubmissionState> {
+    const { result } = await inTransaction(deps, teamId, meta, async (em, uow) => {
+      const loaded = z.uuid().safeParse(id).success ? await loadSubmission(em, id, { lock: true }) : null;
+      if (!loaded || loaded.state.teamId !== teamId) throw new DomainError('not_found', `There is no request "${id}".`);
+      const ctx = ruleContext(deps, await loadDirectory(em, { teamId, roles: [], people: [], workflowKey: loaded.state.workflowKey, at: deps.clock() }));
+      try {
+        const events = await rule(loaded.state, ctx, em);
+        return { state: await commitEvents(em, uow, loaded.state, events, loaded.workflowVersionId, ctx.now), refusal: null };
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        uow.record({ type: 'decision.refused', submissionId: id, workflowKey: loaded.state.workflowKey, workflowVersion: loaded.state.workflowVersion, actorId, reason: error.message, details: { action, code: error.code } });
+        return { state: loaded.state, refusal: error };
+      }
+    });
+    if (result.refusal) throw result.refusal;
+    return result.state;
+  }
+
+  return { submit, get, listByRequester, withdraw: withdrawRequest, cancel: cancelRequest };
+}
+export type SubmissionService = ReturnType<typeof createSubmissionService>;
