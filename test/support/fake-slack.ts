@@ -1,0 +1,658 @@
+/**
+ * A local stand-in for Slack's Web API: a real HTTP server that the app's WebClient reaches through
+ * `slackApiUrl`. It answers the methods the app uses with Slack's response shapes and error codes,
+ * enforces Block Kit limits (block-kit-validator.ts), scopes and trigger_id expiry, records every call,
+ * and can be told to fail, rate-limit (429 + Retry-After) or 5xx the next call to a method.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { LIMITS } from '../../blocks/limits.ts';
+import { formatProblem, validateBlocks, validateView, type Problem } from './block-kit-validator.ts';
+
+type Obj = Record<string, unknown>;
+export type SlackBody = Obj & { ok: boolean };
+
+export interface FakeUser {
+  id: string;
+  name: string;
+  realName?: string;
+  tz?: string;
+  tzOffset?: number;
+  isBot?: boolean;
+  deleted?: boolean;
+  email?: string;
+}
+
+export interface FakeUserGroup {
+  id: string;
+  name: string;
+  handle: string;
+  users: string[];
+}
+
+export interface RecordedCall {
+  method: string;
+  /** Parsed arguments; JSON-string fields (blocks, view, attachments, metadata) are parsed. No token. */
+  args: Obj;
+  token: string | undefined;
+  at: number;
+  /** HTTP status and body the fake answered with (undefined while the call is being handled). */
+  status?: number;
+  response?: SlackBody;
+}
+
+export interface FakeSlackOptions {
+  /** Tokens accepted; by default any token starting with `xox`. */
+  tokens?: string[];
+  /** Scopes the token holds; a method needing another answers `missing_scope`. Defaults to manifest.yml's. */
+  scopes?: string[];
+  /** How long an issued trigger_id stays valid (Slack: 3 s). */
+  triggerTtlMs?: number;
+  teamId?: string;
+  botUserId?: string;
+  botId?: string;
+  appId?: string;
+}
+
+export interface StoredMessage {
+  channel: string;
+  ts: string;
+  text: string | undefined;
+  blocks: unknown;
+  threadTs: string | undefined;
+}
+
+export interface StoredView {
+  id: string;
+  view: Obj;
+  hash: string;
+  rootId: string;
+  previousId: string | null;
+  externalId: string | undefined;
+  userId: string | undefined;
+}
+
+export const DEFAULT_SCOPES = ['commands', 'chat:write', 'im:write', 'users:read', 'usergroups:read'];
+
+const REQUIRED_SCOPE: Record<string, string> = {
+  'chat.postMessage': 'chat:write',
+  'chat.update': 'chat:write',
+  'chat.delete': 'chat:write',
+  'chat.postEphemeral': 'chat:write',
+  'conversations.open': 'im:write',
+  'users.info': 'users:read',
+  'users.lookupByEmail': 'users:read.email',
+  'usergroups.list': 'usergroups:read',
+  'usergroups.users.list': 'usergroups:read',
+};
+
+const JSON_FIELDS = ['blocks', 'attachments', 'view', 'metadata'];
+
+// Trigger ids live in one registry per process so the module-level issueTriggerId works with any fake.
+interface Trigger {
+  issuedAt: number;
+  userId: string | undefined;
+  viewId: string | undefined;
+  used: boolean;
+}
+const triggers = new Map<string, Trigger>();
+let triggerSeq = 0;
+
+export interface TriggerOptions {
+  /** The user the interaction came from. */
+  userId?: string;
+  /** The view the interaction happened in; views.push stacks on top of it. */
+  viewId?: string;
+  /** Pretend it was issued this long ago (e.g. 4000 to get `expired_trigger_id`). */
+  ageMs?: number;
+}
+
+/** Issues a trigger_id as Slack would put it in an interaction payload; valid for 3 s, once. */
+export function issueTriggerId(opts: TriggerOptions = {}): string {
+  triggerSeq += 1;
+  const id = `${Date.now()}${triggerSeq}.1000000001.${randomBytes(16).toString('hex')}`;
+  triggers.set(id, { issuedAt: Date.now() - (opts.ageMs ?? 0), userId: opts.userId, viewId: opts.viewId, used: false });
+  return id;
+}
+
+const ok = (extra: Obj = {}): SlackBody => ({ ok: true, ...extra });
+const fail = (error: string, extra: Obj = {}): SlackBody => ({ ok: false, error, ...extra });
+const invalidArguments = (messages: string[]): SlackBody =>
+  fail('invalid_arguments', { response_metadata: { messages: messages.map((m) => `[ERROR] ${m}`) } });
+const missing = (field: string): SlackBody => invalidArguments([`missing required field: ${field} [json-pointer:/${field}]`]);
+const invalidBlocks = (problems: Problem[]): SlackBody =>
+  fail('invalid_blocks', {
+    errors: problems.map(formatProblem),
+    response_metadata: { messages: problems.map((p) => `[ERROR] ${formatProblem(p)}`) },
+  });
+const invalidView = (problems: Problem[]): SlackBody =>
+  invalidArguments(['failed to match all allowed schemas [json-pointer:/view]', ...problems.map(formatProblem)]);
+
+const str = (v: unknown): string | undefined =>
+  typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined;
+const bool = (v: unknown): boolean => v === true || v === 'true' || v === '1' || v === 1;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function tzLabel(tz: string): string {
+  try {
+    const parts = new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: 'long' }).formatToParts(new Date());
+    return parts.find((p) => p.type === 'timeZoneName')?.value ?? tz;
+  } catch {
+    return tz;
+  }
+}
+
+type Fault =
+  | { kind: 'error'; body: SlackBody }
+  | { kind: 'ratelimit'; retryAfter: number }
+  | { kind: 'server'; status: number };
+
+interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body: SlackBody;
+}
+
+export async function startFakeSlack(options: FakeSlackOptions = {}) {
+  const teamId = options.teamId ?? 'T0FAKE';
+  const botUserId = options.botUserId ?? 'U0BOT';
+  const botId = options.botId ?? 'B0BOT';
+  const appId = options.appId ?? 'A0APP';
+  const scopes = options.scopes ?? DEFAULT_SCOPES;
+  const triggerTtlMs = options.triggerTtlMs ?? 3000;
+
+  const calls: RecordedCall[] = [];
+  const waiters = new Set<(call: RecordedCall) => void>();
+  const faults = new Map<string, Fault[]>();
+  const users = new Map<string, FakeUser>();
+  const groups = new Map<string, FakeUserGroup>();
+  const messages = new Map<string, StoredMessage>();
+  const views = new Map<string, StoredView>();
+  const viewByExternalId = new Map<string, string>();
+  const homeViewByUser = new Map<string, string>();
+  const mpims = new Map<string, string>();
+  const openedDms = new Set<string>();
+  let seq = 0;
+  let lastRootViewId: string | undefined;
+
+  const nextTs = (): string => {
+    seq += 1;
+    return `${Math.floor(Date.now() / 1000)}.${String(seq).padStart(6, '0')}`;
+  };
+  const nextId = (prefix: string): string => {
+    seq += 1;
+    return `${prefix}0${seq.toString(36).toUpperCase().padStart(8, '0')}`;
+  };
+  const nextHash = (): string => `${Math.floor(Date.now() / 1000)}.${randomBytes(4).toString('hex')}`;
+  const dmChannelFor = (userId: string): string => `D${userId}`;
+  const messageKey = (channel: string, ts: string): string => `${channel}/${ts}`;
+
+  function addUser(user: FakeUser): void {
+    users.set(user.id, user);
+  }
+  addUser({ id: botUserId, name: 'approvals', realName: 'Approvals', isBot: true });
+
+  const emailOf = (u: FakeUser): string | undefined => (u.isBot ? undefined : (u.email ?? `${u.name}@example.com`));
+
+  function userJson(u: FakeUser): Obj {
+    const realName = u.realName ?? u.name;
+    const tz = u.tz ?? 'America/Los_Angeles';
+    const email = emailOf(u);
+    return {
+      id: u.id, team_id: teamId, name: u.name, deleted: u.deleted ?? false, color: '9f69e7', real_name: realName,
+      tz, tz_label: tzLabel(tz), tz_offset: u.tzOffset ?? -28800,
+      profile: { real_name: realName, real_name_normalized: realName, display_name: u.name, display_name_normalized: u.name, email, team: teamId },
+      is_admin: false, is_owner: false, is_primary_owner: false, is_restricted: false, is_ultra_restricted: false,
+      is_bot: u.isBot ?? false, is_app_user: false, updated: Math.floor(Date.now() / 1000),
+    };
+  }
+
+  /** A channel id the bot can post to, or the error Slack gives. */
+  function resolveChannel(channel: string | undefined): { id: string } | { error: string } {
+    if (channel === undefined) return { error: 'channel_not_found' };
+    const dmUser = /^[UW][A-Z0-9]+$/.test(channel) ? channel : /^D[UW][A-Z0-9]+$/.test(channel) ? channel.slice(1) : undefined;
+    if (dmUser !== undefined) {
+      const user = users.get(dmUser);
+      if (!user) return { error: 'channel_not_found' };
+      if (user.isBot) return { error: 'cannot_dm_bot' };
+      // A deactivated user's DM is archived.
+      if (user.deleted) return { error: 'is_archived' };
+      openedDms.add(dmUser);
+      return { id: dmChannelFor(dmUser) };
+    }
+    if (/^[CG][A-Z0-9]+$/.test(channel)) return { id: channel };
+    return { error: 'channel_not_found' };
+  }
+
+  /** Checks text/blocks of a message; undefined when Slack would accept it. */
+  function checkMessage(args: Obj): SlackBody | undefined {
+    const { text, blocks, attachments } = args;
+    if (blocks !== undefined && !Array.isArray(blocks)) return fail('invalid_blocks_format');
+    const hasBlocks = Array.isArray(blocks) && blocks.length > 0;
+    if (str(text) === undefined && !hasBlocks && attachments === undefined) return fail('no_text');
+    if (typeof text === 'string' && text.length > LIMITS.MESSAGE_TEXT) return fail('msg_too_long');
+    if (hasBlocks) {
+      const problems = validateBlocks(blocks, 'message');
+      if (problems.length > 0) return invalidBlocks(problems);
+    }
+    return undefined;
+  }
+
+  function messageJson(m: StoredMessage): Obj {
+    const json: Obj = { type: 'message', user: botUserId, bot_id: botId, app_id: appId, team: teamId, ts: m.ts, text: m.text ?? '' };
+    if (m.blocks !== undefined) json.blocks = m.blocks;
+    if (m.threadTs !== undefined) json.thread_ts = m.threadTs;
+    return json;
+  }
+
+  function viewJson(v: StoredView): Obj {
+    const { view } = v;
+    return {
+      id: v.id, team_id: teamId, type: view.type, blocks: view.blocks ?? [],
+      private_metadata: view.private_metadata ?? '', callback_id: view.callback_id ?? '', state: { values: {} },
+      hash: v.hash, title: view.title ?? null, clear_on_close: bool(view.clear_on_close), notify_on_close: bool(view.notify_on_close),
+      close: view.close ?? null, submit: view.submit ?? null, previous_view_id: v.previousId, root_view_id: v.rootId,
+      app_id: appId, external_id: v.externalId ?? '', app_installed_team_id: teamId, bot_id: botId,
+    };
+  }
+
+  /** Validates the `view` argument for a surface; returns the view or the error body. */
+  function checkView(args: Obj, type: 'modal' | 'home' | 'any'): Obj | SlackBody {
+    const view = args.view;
+    if (view === undefined) return missing('view');
+    if (!isObj(view)) return invalidArguments(['must be a view object [json-pointer:/view]']);
+    if (type !== 'any' && view.type !== type) return invalidArguments([`must be ${type} [json-pointer:/view/type]`]);
+    const problems = validateView(view);
+    return problems.length > 0 ? invalidView(problems) : view;
+  }
+  const isBody = (v: object): v is SlackBody => 'ok' in v && typeof v.ok === 'boolean';
+
+  /** Checks and consumes a trigger_id the way views.open/push do. */
+  function useTrigger(args: Obj): Trigger | SlackBody {
+    const id = str(args.trigger_id);
+    if (id === undefined) return missing('trigger_id');
+    const trigger = triggers.get(id);
+    if (!trigger || Date.now() - trigger.issuedAt > triggerTtlMs) return fail('expired_trigger_id');
+    if (trigger.used) return fail('exchanged_trigger_id');
+    return trigger;
+  }
+
+  function storeView(view: Obj, rootId: string | undefined, previousId: string | null, userId: string | undefined): StoredView | SlackBody {
+    const externalId = str(view.external_id);
+    if (externalId !== undefined && viewByExternalId.has(externalId)) return fail('duplicate_external_id');
+    const id = nextId('V');
+    const stored: StoredView = { id, view, hash: nextHash(), rootId: rootId ?? id, previousId, externalId, userId };
+    views.set(id, stored);
+    if (externalId !== undefined) viewByExternalId.set(externalId, id);
+    return stored;
+  }
+
+  function replaceView(stored: StoredView, view: Obj, args: Obj): SlackBody {
+    const hash = str(args.hash);
+    if (hash !== undefined && hash !== stored.hash) return fail('hash_conflict');
+    const externalId = str(view.external_id);
+    if (externalId !== undefined && externalId !== stored.externalId) {
+      if (viewByExternalId.has(externalId)) return fail('duplicate_external_id');
+      if (stored.externalId !== undefined) viewByExternalId.delete(stored.externalId);
+      viewByExternalId.set(externalId, stored.id);
+      stored.externalId = externalId;
+    }
+    stored.view = view;
+    stored.hash = nextHash();
+    return ok({ view: viewJson(stored) });
+  }
+
+  const stackDepth = (rootId: string): number => [...views.values()].filter((v) => v.rootId === rootId).length;
+
+  const handlers: Record<string, (args: Obj) => SlackBody> = {
+    'auth.test': () =>
+      ok({ url: 'https://fake-workspace.slack.com/', team: 'Fake Workspace', user: 'approvals', team_id: teamId, user_id: botUserId, bot_id: botId, is_enterprise_install: false }),
+
+    'chat.postMessage': (args) => {
+      const channel = resolveChannel(str(args.channel));
+      if ('error' in channel) return fail(channel.error);
+      const problem = checkMessage(args);
+      if (problem) return problem;
+      const threadTs = str(args.thread_ts);
+      const m: StoredMessage = { channel: channel.id, ts: nextTs(), text: str(args.text), blocks: args.blocks, threadTs };
+      messages.set(messageKey(m.channel, m.ts), m);
+      return ok({ channel: m.channel, ts: m.ts, message: messageJson(m) });
+    },
+
+    'chat.update': (args) => {
+      const channel = resolveChannel(str(args.channel));
+      if ('error' in channel) return fail(channel.error);
+      const m = messages.get(messageKey(channel.id, str(args.ts) ?? ''));
+      if (!m) return fail('message_not_found');
+      const problem = checkMessage(args);
+      if (problem) return problem;
+      m.text = str(args.text);
+      m.blocks = args.blocks;
+      return ok({ channel: m.channel, ts: m.ts, text: m.text ?? '', message: messageJson(m) });
+    },
+
+    'chat.delete': (args) => {
+      const channel = resolveChannel(str(args.channel));
+      if ('error' in channel) return fail(channel.error);
+      const ts = str(args.ts) ?? '';
+      if (!messages.delete(messageKey(channel.id, ts))) return fail('message_not_found');
+      return ok({ channel: channel.id, ts });
+    },
+
+    'chat.postEphemeral': (args) => {
+      const channel = resolveChannel(str(args.channel));
+      if ('error' in channel) return fail(channel.error);
+      const user = users.get(str(args.user) ?? '');
+      if (!user || user.deleted) return fail('user_not_found');
+      const problem = checkMessage(args);
+      if (problem) return problem;
+      return ok({ message_ts: nextTs() });
+    },
+
+    'conversations.open': (args) => {
+      const ids = (str(args.users) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      if (ids.length === 0) {
+        // Reopening an existing conversation by its id.
+        const channel = resolveChannel(str(args.channel));
+        if (str(args.channel) === undefined) return fail('users_list_not_supplied');
+        return 'error' in channel ? fail(channel.error) : ok({ no_op: true, already_open: true, channel: { id: channel.id } });
+      }
+      for (const id of ids) {
+        const user = users.get(id);
+        if (!user) return fail('user_not_found');
+        if (user.deleted) return fail('user_disabled');
+        if (ids.length === 1 && user.isBot) return fail('cannot_dm_bot');
+      }
+      if (ids.length > 8) return fail('too_many_users');
+      let id: string;
+      let alreadyOpen: boolean;
+      if (ids.length === 1) {
+        const userId = ids[0] ?? '';
+        id = dmChannelFor(userId);
+        alreadyOpen = openedDms.has(userId);
+        openedDms.add(userId);
+      } else {
+        const key = [...ids].sort().join(',');
+        alreadyOpen = mpims.has(key);
+        id = mpims.get(key) ?? nextId('G');
+        mpims.set(key, id);
+      }
+      const channel: Obj = bool(args.return_im)
+        ? { id, created: Math.floor(Date.now() / 1000), is_im: ids.length === 1, is_open: true, is_org_shared: false, user: ids.length === 1 ? ids[0] : undefined, last_read: '0000000000.000000', unread_count: 0 }
+        : { id };
+      return ok(alreadyOpen ? { no_op: true, already_open: true, channel } : { channel });
+    },
+
+    'views.open': (args) => {
+      const view = checkView(args, 'modal');
+      if (isBody(view)) return view;
+      const trigger = useTrigger(args);
+      if (isBody(trigger)) return trigger;
+      const stored = storeView(view, undefined, null, trigger.userId);
+      if (isBody(stored)) return stored;
+      trigger.used = true;
+      lastRootViewId = stored.id;
+      return ok({ view: viewJson(stored) });
+    },
+
+    'views.push': (args) => {
+      const view = checkView(args, 'modal');
+      if (isBody(view)) return view;
+      const trigger = useTrigger(args);
+      if (isBody(trigger)) return trigger;
+      // Slack knows which modal the interaction came from; the fake takes it from the trigger, else the last opened.
+      const below = views.get(trigger.viewId ?? lastRootViewId ?? '');
+      const rootId = below?.rootId;
+      if (rootId !== undefined && stackDepth(rootId) >= 3) return fail('push_limit_reached');
+      const top = rootId === undefined ? undefined : [...views.values()].filter((v) => v.rootId === rootId).at(-1);
+      const stored = storeView(view, rootId, top?.id ?? null, trigger.userId);
+      if (isBody(stored)) return stored;
+      trigger.used = true;
+      return ok({ view: viewJson(stored) });
+    },
+
+    'views.update': (args) => {
+      const viewId = str(args.view_id);
+      const externalId = str(args.external_id);
+      if (viewId === undefined && externalId === undefined) return invalidArguments(['either view_id or external_id is required']);
+      const view = checkView(args, 'any');
+      if (isBody(view)) return view;
+      const stored = views.get(viewId ?? viewByExternalId.get(externalId ?? '') ?? '');
+      if (!stored) return fail('not_found');
+      return replaceView(stored, view, args);
+    },
+
+    'views.publish': (args) => {
+      const userId = str(args.user_id);
+      if (userId === undefined) return missing('user_id');
+      const view = checkView(args, 'home');
+      if (isBody(view)) return view;
+      if (!users.has(userId)) return fail('user_not_found');
+      const existing = views.get(homeViewByUser.get(userId) ?? '');
+      if (existing) return replaceView(existing, view, args);
+      const stored = storeView(view, undefined, null, userId);
+      if (isBody(stored)) return stored;
+      homeViewByUser.set(userId, stored.id);
+      return ok({ view: viewJson(stored) });
+    },
+
+    'users.info': (args) => {
+      const user = users.get(str(args.user) ?? '');
+      return user ? ok({ user: userJson(user) }) : fail('user_not_found');
+    },
+
+    'users.lookupByEmail': (args) => {
+      const email = str(args.email)?.toLowerCase();
+      const user = [...users.values()].find((u) => emailOf(u)?.toLowerCase() === email);
+      return user ? ok({ user: userJson(user) }) : fail('users_not_found');
+    },
+
+    'usergroups.users.list': (args) => {
+      const id = str(args.usergroup);
+      if (id === undefined) return missing('usergroup');
+      const group = groups.get(id);
+      return group ? ok({ users: [...group.users] }) : fail('no_such_subteam');
+    },
+
+    'usergroups.list': (args) =>
+      ok({
+        usergroups: [...groups.values()].map((g) => ({
+          id: g.id, team_id: teamId, is_usergroup: true, is_subteam: true, name: g.name, description: '', handle: g.handle,
+          is_external: false, date_create: 0, date_update: 0, date_delete: 0, auto_type: null, created_by: botUserId,
+          updated_by: botUserId, deleted_by: null, prefs: { channels: [], groups: [] },
+          ...(bool(args.include_users) ? { users: [...g.users] } : {}),
+          ...(bool(args.include_count) ? { user_count: g.users.length } : {}),
+        })),
+      }),
+  };
+
+  function answer(method: string, token: string | undefined, args: Obj): Reply {
+    const headers: Record<string, string> = { 'x-oauth-scopes': scopes.join(',') };
+    // Transport faults hit before anything else; an injected platform error answers an authenticated call.
+    const queue = faults.get(method) ?? [];
+    const fault = queue[0]?.kind === 'error' ? undefined : queue.shift();
+    if (fault?.kind === 'ratelimit') {
+      return { status: 429, headers: { ...headers, 'retry-after': String(fault.retryAfter) }, body: fail('ratelimited') };
+    }
+    if (fault?.kind === 'server') return { status: fault.status, headers, body: fail('fatal_error') };
+    const handler = handlers[method];
+    if (!handler) return { status: 200, headers, body: fail('unknown_method') };
+    if (token === undefined) return { status: 200, headers, body: fail('not_authed') };
+    const tokenOk = options.tokens ? options.tokens.includes(token) : token.startsWith('xox');
+    if (!tokenOk) return { status: 200, headers, body: fail('invalid_auth') };
+    const injected = queue[0]?.kind === 'error' ? queue.shift() : undefined;
+    if (injected?.kind === 'error') return { status: 200, headers, body: injected.body };
+    const needed = REQUIRED_SCOPE[method];
+    if (needed !== undefined) headers['x-accepted-oauth-scopes'] = needed;
+    if (needed !== undefined && !scopes.includes(needed)) {
+      return { status: 200, headers, body: fail('missing_scope', { needed, provided: scopes.join(',') }) };
+    }
+    return { status: 200, headers, body: handler(args) };
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://fake-slack');
+    const match = /^\/api\/([A-Za-z0-9_.]+)$/.exec(url.pathname);
+    if (!match?.[1]) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    const method = match[1];
+    const raw = await readBody(req);
+    const args = parseArgs(String(req.headers['content-type'] ?? ''), raw, url.searchParams);
+    const bearer = /^Bearer\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''))?.[1];
+    const token = bearer ?? str(args?.token);
+    const call: RecordedCall = { method, args: { ...args }, token, at: Date.now() };
+    delete call.args.token;
+    calls.push(call);
+    const reply: Reply = args ? answer(method, token, args) : { status: 200, headers: {}, body: fail('invalid_json') };
+    call.status = reply.status;
+    call.response = reply.body;
+    res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', ...reply.headers });
+    res.end(JSON.stringify(reply.body));
+    for (const waiter of [...waiters]) waiter(call);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  function queueFault(method: string, fault: Fault): void {
+    const queue = faults.get(method) ?? [];
+    queue.push(fault);
+    faults.set(method, queue);
+  }
+
+  return {
+    /** Base URL for `new WebClient(token, { slackApiUrl: fake.url })`. */
+    url: `http://127.0.0.1:${port}/api/`,
+    teamId,
+    botUserId,
+    botId,
+    appId,
+    /** Every call in arrival order (the same array across reset()). */
+    calls: calls as readonly RecordedCall[],
+
+    callsTo(method: string): RecordedCall[] {
+      return calls.filter((c) => c.method === method);
+    },
+
+    /** Resolves with the first call (already made or future) matching `predicate`, after it was answered. */
+    waitFor(predicate: (call: RecordedCall) => boolean, timeoutMs = 5000): Promise<RecordedCall> {
+      const found = calls.find((c) => c.response !== undefined && predicate(c));
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const waiter = (call: RecordedCall): void => {
+          if (!predicate(call)) return;
+          clearTimeout(timer);
+          waiters.delete(waiter);
+          resolve(call);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          const seen = calls.map((c) => `${c.method}:${c.response?.ok === true ? 'ok' : String(c.response?.error)}`).join(', ');
+          reject(new Error(`fake Slack: no matching call within ${timeoutMs} ms; calls so far: [${seen}]`));
+        }, timeoutMs);
+        waiters.add(waiter);
+      });
+    },
+
+    /** The next call to `method` answers ok:false with this error (and any extra fields). */
+    failNext(method: string, failure: { error: string } & Obj): void {
+      queueFault(method, { kind: 'error', body: { ...failure, ok: false } });
+    },
+
+    /** The next call to `method` answers HTTP 429 with `Retry-After: retryAfterSeconds`. */
+    rateLimitNext(method: string, retryAfterSeconds: number): void {
+      queueFault(method, { kind: 'ratelimit', retryAfter: retryAfterSeconds });
+    },
+
+    /** The next call to `method` answers HTTP 500 (or the given status, e.g. 503). */
+    serverErrorNext(method: string, status = 500): void {
+      queueFault(method, { kind: 'server', status });
+    },
+
+    issueTriggerId,
+    dmChannelFor,
+    addUser,
+
+    addUserGroup(id: string, members: string[], opts: { name?: string; handle?: string } = {}): void {
+      groups.set(id, { id, name: opts.name ?? id, handle: opts.handle ?? id.toLowerCase(), users: [...members] });
+    },
+
+    getMessage(channel: string, ts: string): StoredMessage | undefined {
+      return messages.get(messageKey(channel, ts));
+    },
+
+    getView(idOrExternalId: string): StoredView | undefined {
+      return views.get(idOrExternalId) ?? views.get(viewByExternalId.get(idOrExternalId) ?? '');
+    },
+
+    /** Forgets calls, pending faults, messages and views; keeps users and groups unless `directory`. */
+    reset(opts: { directory?: boolean } = {}): void {
+      calls.length = 0;
+      faults.clear();
+      messages.clear();
+      views.clear();
+      viewByExternalId.clear();
+      homeViewByUser.clear();
+      mpims.clear();
+      openedDms.clear();
+      lastRootViewId = undefined;
+      if (opts.directory) {
+        users.clear();
+        groups.clear();
+        addUser({ id: botUserId, name: 'approvals', realName: 'Approvals', isBot: true });
+      }
+    },
+
+    close(): Promise<void> {
+      return new Promise((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections(); // the WebClient keeps connections alive
+      });
+    },
+  };
+}
+
+export type FakeSlack = Awaited<ReturnType<typeof startFakeSlack>>;
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** Form or JSON body plus query string; JSON-string fields parsed. Undefined when a JSON body is malformed. */
+function parseArgs(contentType: string, raw: string, query: URLSearchParams): Obj | undefined {
+  const args: Obj = Object.fromEntries(query);
+  if (contentType.includes('application/json')) {
+    try {
+      const parsed: unknown = raw === '' ? {} : JSON.parse(raw);
+      if (!isObj(parsed)) return undefined;
+      Object.assign(args, parsed);
+    } catch {
+      return undefined;
+    }
+  } else {
+    Object.assign(args, Object.fromEntries(new URLSearchParams(raw)));
+  }
+  for (const key of JSON_FIELDS) {
+    const value = args[key];
+    if (typeof value !== 'string') continue;
+    try {
+      args[key] = JSON.parse(value) as unknown;
+    } catch {
+      // left as a string: the method answers invalid_blocks_format / invalid_arguments
+    }
+  }
+  return args;
+}
