@@ -105,8 +105,9 @@ create index decision_stage on decision (stage_instance_id);
 -- A person has one say per stage, whether they act themselves or someone acts for them.
 create unique index decision_one_say_per_actor on decision (stage_instance_id, actor_id)
   where kind in ('approve','reject','request_changes','delegate');
+-- A hand-off (delegate) passes the principal's say on, so only the say itself is unique per principal.
 create unique index decision_one_say_per_principal on decision (stage_instance_id, principal_id)
-  where kind in ('approve','reject','request_changes','delegate');
+  where kind in ('approve','reject','request_changes');
 
 create table stage_grant (
   id bigserial primary key,

@@ -276,7 +276,9 @@ export function decide(state: SubmissionState, definition: WorkflowDefinition, c
 
   const decided = decidedPeople(stage);
   if (decided.has(cmd.actorId)) throw new DomainError('already_decided', `You have already had your say on stage "${stage.name}".`);
-  if (decided.has(principalId)) throw new DomainError('already_decided', `<@${principalId}> has already had their say on stage "${stage.name}", so it cannot be used again.`);
+  // A review handed to this actor leaves the delegator's say for the actor to use, once.
+  const principalUsed = stage.decisions.some((d) => d.principalId === principalId && !(d.kind === 'delegate' && d.delegateTo === cmd.actorId) && d.kind !== 'comment');
+  if (principalId !== cmd.actorId && principalUsed) throw new DomainError('already_decided', `<@${principalId}> has already had their say on stage "${stage.name}", so it cannot be used again.`);
 
   switch (cmd.kind) {
     case 'approve': {
