@@ -26,7 +26,7 @@ describe('quorum (property-style, seeded)', () => {
       // Random clicks, including repeats by the same person, until the submission ends or clicks run out.
       for (let click = 0; click < poolSize * 3 && state.status === 'in_review'; click++) {
         const who = r.pick(pool);
-        let events: SubmissionEvent[] = [];
+        let events: SubmissionEvent[];
         try {
           events = decide(state, definition, { kind: 'approve', actorId: who }, ctx);
         } catch {
