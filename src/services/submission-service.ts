@@ -36,8 +36,16 @@ export const peopleOf = (state: SubmissionState, extra: readonly string[] = []):
   ...state.stages.filter((s) => s.status === 'open').flatMap((s) => [...s.pool, ...s.grants.map((g) => g.userId)]),
 ];
 
+/** Published versions never change, so each is read from the database once per process. */
+const definitionCache = new Map<string, WorkflowDefinition>();
+const DEFINITION_CACHE_LIMIT = 500;
+
 export async function loadDefinition(em: EntityManager, workflowVersionId: string): Promise<WorkflowDefinition> {
+  const cached = definitionCache.get(workflowVersionId);
+  if (cached) return cached;
   const version = await em.findOneOrFail(WorkflowVersion, { id: workflowVersionId });
+  if (definitionCache.size >= DEFINITION_CACHE_LIMIT) definitionCache.delete(definitionCache.keys().next().value as string);
+  definitionCache.set(workflowVersionId, version.definition);
   return version.definition;
 }
 
