@@ -30,7 +30,7 @@ const outcomeSchema = z.discriminatedUnion('result', [
     events: z.array(z.string()),
     submissionStatus: z.string(),
   }),
-  z.object({ result: z.literal('refused'), code: z.enum(REFUSAL_CODES), message: z.string() }),
+  z.object({ result: z.literal('refused'), code: z.enum(REFUSAL_CODES), message: z.string(), fieldErrors: z.record(z.string(), z.string()).default({}) }),
 ]);
 export type DecisionOutcome = z.infer<typeof outcomeSchema> & { readonly replayed: boolean };
 export type AcceptedDecision = Extract<DecisionOutcome, { result: 'accepted' }>;
@@ -69,7 +69,7 @@ export function createDecisionService(deps: ServiceDeps) {
         let state: SubmissionState | null = loaded && loaded.state.teamId === cmd.teamId ? loaded.state : null;
         let stored: z.infer<typeof outcomeSchema>;
         if (!loaded || !state) {
-          stored = { result: 'refused', code: 'not_found', message: 'That request does not exist.' };
+          stored = { result: 'refused', code: 'not_found', message: 'That request does not exist.', fieldErrors: {} };
         } else {
           const definition = await loadDefinition(em, loaded.workflowVersionId);
           const directory = await loadDirectory(em, {
@@ -89,7 +89,7 @@ export function createDecisionService(deps: ServiceDeps) {
             };
           } catch (error) {
             if (!(error instanceof DomainError)) throw error;
-            stored = { result: 'refused', code: error.code, message: error.message };
+            stored = { result: 'refused', code: error.code, message: error.message, fieldErrors: { ...error.fieldErrors } };
             uow.record({
               type: 'decision.refused',
               submissionId: state.id,
@@ -110,7 +110,7 @@ export function createDecisionService(deps: ServiceDeps) {
       if (!(error instanceof AlreadyDecided)) throw error;
       outcome = await storedOutcome(cmd.teamId, cmd.idempotencyKey);
     }
-    if (outcome.result === 'refused') throw new DomainError(outcome.code, outcome.message);
+    if (outcome.result === 'refused') throw new DomainError(outcome.code, outcome.message, outcome.fieldErrors);
     return outcome;
   }
 

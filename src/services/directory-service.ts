@@ -1,3 +1,4 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { DomainError } from '../domain/index.ts';
 import { AppAdmin, Delegation, Role, RoleMember, UserManager } from '../db/entities/index.ts';
@@ -24,6 +25,17 @@ export interface DelegationInput {
   readonly reason?: string | null;
 }
 
+/** Makes a role's members exactly `members`, touching only the rows that change; true when any did. */
+async function replaceMembers(em: EntityManager, teamId: string, roleName: string, members: readonly string[]): Promise<boolean> {
+  const current = await em.find(RoleMember, { teamId, roleName });
+  const wanted = new Set(members);
+  const removed = current.filter((m) => !wanted.has(m.userId));
+  const added = members.filter((userId) => !current.some((m) => m.userId === userId));
+  for (const member of removed) em.remove(member);
+  for (const userId of added) em.create(RoleMember, { teamId, roleName, userId });
+  return removed.length + added.length > 0;
+}
+
 export function createDirectoryService(deps: ServiceDeps) {
   /** Replaces a role's members (and optionally binds it to a Slack user group whose members follow it). */
   async function setRole(teamId: string, actorId: string, input: { name: string; description?: string; members: string[]; slackUsergroupId?: string | null }, meta: RequestMeta): Promise<void> {
@@ -35,8 +47,7 @@ export function createDirectoryService(deps: ServiceDeps) {
       if (role) em.assign(role, { description: input.description ?? role.description, slackUsergroupId: input.slackUsergroupId ?? null });
       else em.create(Role, { teamId, name, description: input.description ?? '', slackUsergroupId: input.slackUsergroupId ?? null });
       await em.flush();
-      await em.nativeDelete(RoleMember, { teamId, roleName: name });
-      for (const member of members) em.create(RoleMember, { teamId, roleName: name, userId: member });
+      await replaceMembers(em, teamId, name, members);
       uow.record({ type: 'role.updated', actorId, capacity: { kind: 'admin' }, details: { role: name, members, slackUsergroupId: input.slackUsergroupId ?? null } });
     });
   }
@@ -45,10 +56,7 @@ export function createDirectoryService(deps: ServiceDeps) {
   async function syncRoleMembers(teamId: string, name: string, members: string[], meta: RequestMeta): Promise<boolean> {
     const sorted = [...new Set(members)].sort();
     const { result } = await inTransaction(deps, teamId, meta, async (em, uow) => {
-      const current = (await em.find(RoleMember, { teamId, roleName: name })).map((m) => m.userId).sort();
-      if (current.join() === sorted.join()) return false;
-      await em.nativeDelete(RoleMember, { teamId, roleName: name });
-      for (const member of sorted) em.create(RoleMember, { teamId, roleName: name, userId: member });
+      if (!(await replaceMembers(em, teamId, name, sorted))) return false;
       uow.record({ type: 'role.updated', capacity: { kind: 'system', rule: 'role follows its Slack user group' }, details: { role: name, members: sorted } });
       return true;
     });

@@ -5,7 +5,7 @@ import {
   type RuleContext, type SubmissionEvent, type SubmissionState, type WorkflowDefinition,
 } from '../domain/index.ts';
 import { loadDirectory } from '../db/directory-repository.ts';
-import { Submission, Workflow, WorkflowVersion } from '../db/entities/index.ts';
+import { IdempotencyRecord, Submission, Workflow, WorkflowVersion } from '../db/entities/index.ts';
 import { loadSubmission, saveSubmission } from '../db/submission-repository.ts';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isAdmin } from './admins.ts';
@@ -21,6 +21,8 @@ export const submitInputSchema = z.object({
   fields: z.record(z.string(), z.unknown()).default({}),
   entityKey: z.string().trim().min(1).max(200).nullish(),
   predecessorId: z.uuid().nullish(),
+  /** The same key again returns the request it first created (a re-sent form, a retried API call). */
+  idempotencyKey: z.string().min(8).max(300).optional(),
 });
 export type SubmitInput = z.input<typeof submitInputSchema>;
 
@@ -61,6 +63,9 @@ export async function commitEvents(em: EntityManager, uow: UnitOfWork, before: S
   return after;
 }
 
+/** The key already created a request: leave this transaction without writing and return that request. */
+class AlreadySubmitted extends Error {}
+
 export function createSubmissionService(deps: ServiceDeps) {
   async function submit(input: SubmitInput, meta: RequestMeta): Promise<SubmissionState> {
     const parsed = submitInputSchema.safeParse(input);
@@ -69,6 +74,13 @@ export function createSubmissionService(deps: ServiceDeps) {
     const title = validateTitle(cmd.title);
     try {
       const { result } = await inTransaction(deps, cmd.teamId, meta, async (em, uow) => {
+        if (cmd.idempotencyKey) {
+          const claimed = await em.execute<{ key: string }[]>(
+            `insert into idempotency_record (team_id, key, outcome) values (?, ?, '{}') on conflict do nothing returning key`,
+            [cmd.teamId, cmd.idempotencyKey],
+          );
+          if (claimed.length === 0) throw new AlreadySubmitted();
+        }
         const workflow = await em.findOne(Workflow, { teamId: cmd.teamId, key: cmd.workflowKey });
         if (!workflow || !workflow.active) throw new DomainError('not_found', `There is no active workflow "${cmd.workflowKey}".`);
         const version = await em.findOneOrFail(WorkflowVersion, { teamId: cmd.teamId, workflowKey: cmd.workflowKey, version: workflow.currentVersion });
@@ -88,10 +100,19 @@ export function createSubmissionService(deps: ServiceDeps) {
           entityKey: cmd.entityKey ?? null,
           predecessor,
         }, ruleContext(deps, directory));
-        return commitEvents(em, uow, null, events, version.id, deps.clock());
+        const state = await commitEvents(em, uow, null, events, version.id, deps.clock());
+        if (cmd.idempotencyKey) {
+          await em.execute('update idempotency_record set submission_id = ?, outcome = ?::jsonb where team_id = ? and key = ?', [state.id, JSON.stringify({ result: 'submitted', submissionId: state.id }), cmd.teamId, cmd.idempotencyKey]);
+        }
+        return state;
       });
       return result;
     } catch (error) {
+      if (error instanceof AlreadySubmitted && cmd.idempotencyKey) {
+        const record = await deps.orm.em.fork().findOneOrFail(IdempotencyRecord, { teamId: cmd.teamId, key: cmd.idempotencyKey });
+        if (!record.submissionId) throw new DomainError('invalid_input', 'That idempotency key was already used for something other than a new request.');
+        return get(cmd.teamId, record.submissionId);
+      }
       if (error instanceof UniqueConstraintViolationException && String(error.message).includes('submission_one_active_per_entity')) {
         throw new DomainError('duplicate_active', `There is already an active request for "${cmd.entityKey}" in this workflow. Withdraw it or wait for its outcome first.`);
       }

@@ -132,3 +132,24 @@ describe('a purchase order through manager, finance quorum and CFO', () => {
     expect((await refusal(act(created, manager, 'approve'))).code).toBe('not_active');
   });
 });
+
+describe('submitting twice with one key', () => {
+  it('returns the first request and creates nothing more', async () => {
+    const input = { teamId: app.teamId, workflowKey: 'purchase-order', requesterId: requester, title: 'Monitors', fields: { vendor: 'Acme', amount: 50 }, idempotencyKey: `view-${Date.now()}-monitors` };
+    const [a, b] = await Promise.all([app.services.submissions.submit(input, slackOrigin(app.teamId)), app.services.submissions.submit(input, slackOrigin(app.teamId))]);
+    expect(a?.id).toBe(b?.id);
+    const mine = await app.services.submissions.listByRequester(app.teamId, requester, 100);
+    expect(mine.filter((s) => s.title === 'Monitors')).toHaveLength(1);
+  });
+});
+
+describe('roles', () => {
+  it('keeps members who stay when a role is re-synced', async () => {
+    const [a, b, c] = [uniqueUserId('A'), uniqueUserId('B'), uniqueUserId('C')];
+    await app.services.directory.setRole(app.teamId, app.admin, { name: 'sync_check', members: [a, b] }, slackOrigin(app.teamId));
+    expect(await app.services.directory.syncRoleMembers(app.teamId, 'sync_check', [a, c], slackOrigin(app.teamId))).toBe(true);
+    const role = (await app.services.directory.listRoles(app.teamId)).find((r) => r.name === 'sync_check');
+    expect(role?.members.sort()).toEqual([a, c].sort());
+    expect(await app.services.directory.syncRoleMembers(app.teamId, 'sync_check', [c, a], slackOrigin(app.teamId))).toBe(false);
+  });
+});
