@@ -1,8 +1,10 @@
 import { ConfigError, loadEnv } from './config/env.ts';
 import { startApp, type Plugin } from './app.ts';
+import { apiPlugin, checkpointPlugin } from './http/api/index.ts';
+import { slackPlugin } from './slack/plugin.ts';
 
-/** The plug-ins this process runs: the Slack app, the REST API and, unless disabled, the worker. */
-const plugins: Plugin[] = [];
+/** The plug-ins this process runs: the Slack app, the REST API, checkpoint signing and, unless disabled, the worker. */
+const plugins: Plugin[] = [slackPlugin, apiPlugin(), checkpointPlugin()];
 
 try {
   const env = loadEnv();

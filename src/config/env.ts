@@ -11,10 +11,11 @@ const redisUrl = z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL');
 /** Every setting the app reads, described once. Parsed at start-up; a bad value stops the process. */
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('production').describe('Run mode.'),
-  PORT: z.coerce.number().int().min(1).max(65535).default(3000).describe('HTTP port for Slack requests, the API and health checks.'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('HTTP port for Slack requests, the API and health checks (0 picks a free port).'),
   DATABASE_URL: postgresUrl.describe('PostgreSQL connection URL.'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10).describe('Connections in the database pool.'),
   REDIS_URL: redisUrl.describe('Redis connection URL for BullMQ (AOF on, maxmemory-policy noeviction).'),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be 1-40 letters, digits, - or _').default('approvals').describe('Prefix of every BullMQ key in Redis, so several deployments can share one Redis.'),
   SLACK_SIGNING_SECRET: z.string().min(16, 'must be the signing secret from the Slack app settings').describe('Verifies that requests come from Slack.'),
   SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'must be a bot token starting with xoxb-').describe('Bot token used to call the Slack Web API.'),
   SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'must be an app-level token starting with xapp-').optional().describe('When set, the app connects over Socket Mode instead of HTTP.'),

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash as oneShotHash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.ts';
 import type { AuditEventType } from './events.ts';
 import type { Capacity } from './submission.ts';
@@ -96,7 +96,7 @@ export interface VerifyResult {
 /** How far to look for a row's original position when its hash fits another sequence number. */
 const DISPLACEMENT_WINDOW = 64;
 
-function classifyMismatch(row: AuditRow): ChainProblem {
+export function classifyMismatch(row: AuditRow): ChainProblem {
   for (let offset = 1; offset <= DISPLACEMENT_WINDOW; offset++) {
     if (row.seq - offset >= 1 && rowHash(row, row.seq - offset) === row.hash) {
       return {
@@ -142,4 +142,115 @@ export async function verifyChain(rows: AsyncIterable<AuditRow> | Iterable<Audit
     checked++;
   }
   return { ok: true, checked, head: checked === 0 && from.seq === 0 ? null : { seq: expectedSeq - 1, hash: prevHash }, problem: null };
+}
+
+// ---- Fast path for verifying long chains (audit:verify, the checkpoint verifier, bench:verify). ----
+// Same bytes as encodeBody/canonicalJson (a unit test holds them equal), built by string concatenation
+// without the intermediate object, key sort of the fixed top level, or arrays of parts.
+
+// A string JSON.stringify would copy unchanged between quotes: no quote, backslash, control character or
+// surrogate (lone surrogates are escaped; pairs are not, but the rare string with one takes the slow path).
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must be found here
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+const quote = (text: string): string => (NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`);
+
+function sortedKeys(record: Record<string, unknown>): string[] {
+  const keys = Object.keys(record);
+  for (let i = 1; i < keys.length; i++) {
+    if ((keys[i - 1] as string) > (keys[i] as string)) return keys.sort();
+  }
+  return keys;
+}
+
+function canonicalFast(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return quote(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw new Error('canonical JSON has no representation for non-finite numbers');
+      return String(value); // the same digits as JSON.stringify for every finite number
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object': {
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalFast(value[i]);
+        return `${out}]`;
+      }
+      const record = value as Record<string, unknown>;
+      let out = '{';
+      for (const key of sortedKeys(record)) {
+        const item = record[key];
+        if (item === undefined) continue;
+        out += `${out.length === 1 ? '' : ','}${quote(key)}:${canonicalFast(item)}`;
+      }
+      return `${out}}`;
+    }
+    default:
+      throw new Error(`canonical JSON cannot encode a ${typeof value}`);
+  }
+}
+
+/** The body's keys in canonical (sorted) order, so the top level needs no sort. */
+const BODY_KEYS = [
+  'actorId', 'capacity', 'correlationId', 'details', 'eventId', 'origin', 'reason', 'schemaVersion', 'stageId',
+  'stageInstanceId', 'submissionId', 'teamId', 'traceId', 'type', 'workflowKey', 'workflowVersion',
+] as const satisfies readonly (keyof AuditEventBody)[];
+
+/** encodeBody without the intermediate object. */
+export function encodeBodyFast(body: AuditEventBody): string {
+  let out = '{';
+  for (const key of BODY_KEYS) {
+    const value = body[key];
+    if (value === undefined) continue;
+    out += `${out.length === 1 ? '' : ','}"${key}":${canonicalFast(value)}`;
+  }
+  return `${out}}`;
+}
+
+/** A chain checked row by row without awaiting per row; reports the first problem as verifyChain would. */
+export interface ChainVerifier {
+  /** Checks the next row (ascending sequence order); returns the first problem, then keeps returning it. */
+  push(row: AuditRow): ChainProblem | null;
+  readonly checked: number;
+  readonly head: { seq: number; hash: string } | null;
+  readonly problem: ChainProblem | null;
+}
+
+export function createChainVerifier(from: { seq: number; hash: string } = { seq: 0, hash: GENESIS_HASH }): ChainVerifier {
+  let expectedSeq = from.seq + 1;
+  let prevHash = from.hash;
+  let checked = 0;
+  let problem: ChainProblem | null = null;
+
+  function diagnose(row: AuditRow): ChainProblem {
+    if (row.seq > expectedSeq) return { kind: 'removed', seq: expectedSeq, message: `row(s) ${expectedSeq}..${row.seq - 1} are missing: removed` };
+    if (row.seq < expectedSeq) return { kind: 'inserted', seq: row.seq, message: `sequence number ${row.seq} appears twice: a row was inserted` };
+    if (rowHash(row) !== row.hash) return classifyMismatch(row);
+    return row.seq === 1
+      ? { kind: 'bad_start', seq: 1, message: 'row 1 does not start from the genesis hash' }
+      : { kind: 'unlinked', seq: row.seq - 1, message: `row ${row.seq} does not follow row ${row.seq - 1}: row ${row.seq - 1} was replaced (edited or inserted with a recomputed hash)` };
+  }
+
+  return {
+    push(row) {
+      if (problem) return problem;
+      const ok = row.seq === expectedSeq
+        && row.prevHash === prevHash
+        // One-shot hashing skips the Hash object per row; the bytes are the same as computeHash's.
+        && oneShotHash('sha256', `${prevHash}\n${row.chainId}\n${row.seq}\n${row.occurredAt}\n${encodeBodyFast(row)}`, 'hex') === row.hash;
+      if (!ok) {
+        problem = diagnose(row);
+        return problem;
+      }
+      prevHash = row.hash;
+      expectedSeq++;
+      checked++;
+      return null;
+    },
+    get checked() { return checked; },
+    get head() { return checked === 0 && from.seq === 0 ? null : { seq: expectedSeq - 1, hash: prevHash }; },
+    get problem() { return problem; },
+  };
 }

@@ -1,19 +1,33 @@
+import { createApiTokenService } from './api-token-service.ts';
+import { createAuditQueryService } from './audit-query-service.ts';
 import { createAuditService } from './audit-service.ts';
+import { createCheckpointService } from './checkpoint-service.ts';
 import { createDecisionService } from './decision-service.ts';
+import { createDeliveryService } from './delivery-service.ts';
 import type { ServiceDeps } from './deps.ts';
 import { createDirectoryService } from './directory-service.ts';
+import { createHomeService } from './home-service.ts';
+import { createRoutingPreview } from './routing-preview.ts';
 import { createSubmissionService } from './submission-service.ts';
 import { createWorkflowService } from './workflow-service.ts';
 
 export * from './deps.ts';
 
 export function createServices(deps: ServiceDeps) {
+  const workflows = createWorkflowService(deps);
+  const directory = createDirectoryService(deps);
   return {
-    workflows: createWorkflowService(deps),
+    workflows,
     submissions: createSubmissionService(deps),
     decisions: createDecisionService(deps),
-    directory: createDirectoryService(deps),
+    directory,
     audit: createAuditService(deps),
+    checkpoints: createCheckpointService(deps),
+    apiTokens: createApiTokenService(deps),
+    auditQuery: createAuditQueryService(deps),
+    home: createHomeService(deps, { listWorkflows: (teamId) => workflows.list(teamId), listRoles: (teamId) => directory.listRoles(teamId) }),
+    routingPreview: createRoutingPreview(deps),
+    delivery: createDeliveryService(deps),
   };
 }
 export type Services = ReturnType<typeof createServices>;

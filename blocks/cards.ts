@@ -1,0 +1,301 @@
+import type { Button, ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
+import {
+  activeApprovals, decidedPeople, isActive, pendingReviewers,
+  type Decision, type StageInstance, type SubmissionState, type WorkflowDefinition,
+} from '../src/domain/index.ts';
+import { fieldValueText, humanDuration, mention, mentionList, shortId, slackDate, STATUS_EMOJI, STATUS_LABEL } from './format.ts';
+import { ACTION_IDS, BLOCK_IDS } from './ids.ts';
+import { LIMITS } from './limits.ts';
+import { escapeMrkdwn, mrkdwn, plain, truncate } from './text.ts';
+import { encodeCardAction, encodeRequestAction } from './values.ts';
+
+export interface SlackMessage {
+  readonly text: string;
+  readonly blocks: KnownBlock[];
+}
+export interface CardInput {
+  readonly submission: SubmissionState;
+  readonly definition: WorkflowDefinition;
+  readonly now: Date;
+}
+
+// ---- small block helpers --------------------------------------------------------------------------------
+
+export const section = (text: string): SectionBlock => ({ type: 'section', text: mrkdwn(text, LIMITS.SECTION_TEXT) });
+export const context = (...lines: string[]): ContextBlock => ({
+  type: 'context',
+  elements: lines.slice(0, LIMITS.CONTEXT_ELEMENTS).map((line) => mrkdwn(line, LIMITS.SECTION_TEXT)),
+});
+export const header = (text: string): KnownBlock => ({ type: 'header', text: plain(text, LIMITS.HEADER_TEXT) });
+export const button = (text: string, actionId: string, value: string, style?: 'primary' | 'danger'): Button => ({
+  type: 'button',
+  text: plain(text, LIMITS.BUTTON_TEXT),
+  action_id: actionId,
+  value: truncate(value, LIMITS.BUTTON_VALUE),
+  ...(style ? { style } : {}),
+});
+/** Notification text (what the push shows); plain words, cut to the message limit. */
+const notification = (text: string): string => truncate(text, LIMITS.MESSAGE_TEXT);
+const title = (state: SubmissionState): string => escapeMrkdwn(state.title);
+
+// ---- what a stage looks like in words -------------------------------------------------------------------
+
+/** "Stage 2 of 3: Finance review" — position among the request's planned steps. */
+function stagePosition(state: SubmissionState, stage: StageInstance): string {
+  const index = state.plan.findIndex((p) => p.step === stage.step);
+  const of = state.plan.length;
+  return `Stage ${index >= 0 ? index + 1 : stage.step} of ${of}: *${escapeMrkdwn(stage.name)}*`;
+}
+
+/** "needs 2 of 5" (or "needs everyone (3)" for an all-rule). */
+function quorumText(stage: StageInstance): string {
+  if (stage.rule.kind === 'all') return `needs all ${stage.pool.length}`;
+  return `needs ${stage.required} of ${stage.pool.length}`;
+}
+
+const approversOf = (stage: StageInstance): string[] => [...new Set(activeApprovals(stage).map((d) => d.actorId))];
+
+function approvalsText(stage: StageInstance): string {
+  const approvers = approversOf(stage);
+  if (approvers.length === 0) return 'No approvals yet';
+  return `Approved so far by ${mentionList(approvers)} (${approvers.length} of ${stage.required})`;
+}
+
+function dueText(stage: StageInstance, now: Date): string {
+  const due = Date.parse(stage.dueAt);
+  const late = now.getTime() - due;
+  return late > 0 ? `Was due ${slackDate(stage.dueAt)} (overdue by ${humanDuration(late)})` : `Due ${slackDate(stage.dueAt)}`;
+}
+
+const lastDecision = (stage: StageInstance, kind: Decision['kind']): Decision | undefined => stage.decisions.findLast((d) => d.kind === kind);
+
+/** Why a stage is no longer open, in one line, naming who did it. */
+function stageOutcomeText(state: SubmissionState, stage: StageInstance): string {
+  switch (stage.status) {
+    case 'approved': {
+      const approvers = approversOf(stage);
+      return approvers.length > 0
+        ? `:white_check_mark: Approved by ${mentionList(approvers)}, nothing more needed.`
+        : ':white_check_mark: Approved automatically when the stage timed out.';
+    }
+    case 'rejected': {
+      const decision = lastDecision(stage, 'reject');
+      return decision ? `:x: Rejected by ${mention(decision.actorId)}.` : ':x: Rejected automatically when the stage timed out.';
+    }
+    case 'changes_requested': {
+      const decision = lastDecision(stage, 'request_changes');
+      return `:leftwards_arrow_with_hook: Changes requested${decision ? ` by ${mention(decision.actorId)}` : ''}.`;
+    }
+    case 'closed': {
+      const why: Record<string, string> = {
+        withdrawn: 'request withdrawn',
+        cancelled: 'request cancelled',
+        rejected: 'request rejected in another stage',
+        changes_requested: 'changes requested in another stage',
+      };
+      return `:lock: Stage closed: ${why[state.status] ?? 'no longer needed'}.`;
+    }
+    case 'open':
+      return '';
+  }
+}
+
+/** What this reviewer did on this stage, if anything ("You approved", "You handed this to <@x>"). */
+function ownDecisionText(stage: StageInstance, reviewerId: string): string | null {
+  const mine = stage.decisions.filter((d) => (d.actorId === reviewerId || d.principalId === reviewerId) && d.kind !== 'comment');
+  const last = mine.at(-1);
+  if (!last) return null;
+  const by = last.actorId === reviewerId ? 'You' : `${mention(last.actorId)} (on your behalf)`;
+  const reason = last.reason ? `: “${escapeMrkdwn(last.reason)}”` : '';
+  switch (last.kind) {
+    case 'approve': return `${by} approved${last.retractedAt ? ' (since retracted)' : ''}.`;
+    case 'reject': return `${by} rejected${reason}`;
+    case 'request_changes': return `${by} requested changes${reason}`;
+    case 'delegate': return `${by} handed this to ${mention(last.delegateTo ?? '')}${reason}`;
+    case 'retract': return `${by} retracted your approval${reason}`;
+    case 'comment': return null;
+  }
+}
+
+/** The request's fields shown to reviewers: short values two columns wide, long text in its own block. */
+function fieldBlocks(state: SubmissionState, definition: WorkflowDefinition, audience: 'reviewer' | 'requester'): KnownBlock[] {
+  const shown = definition.fields.filter((f) => audience === 'requester' || f.showToReviewers);
+  const blocks: KnownBlock[] = [];
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    blocks.push({ type: 'section', fields: pending.map((text) => mrkdwn(text, LIMITS.FIELD_TEXT)) });
+    pending = [];
+  };
+  for (const field of shown) {
+    const text = `*${escapeMrkdwn(field.label)}*\n${fieldValueText(field, state.fields[field.id])}`;
+    if (field.type === 'long_text' || field.type === 'url') {
+      flush();
+      blocks.push(section(text));
+    } else {
+      pending.push(text);
+      if (pending.length === LIMITS.SECTION_FIELDS) flush();
+    }
+  }
+  flush();
+  return blocks;
+}
+
+function commentsBlock(stage: StageInstance): KnownBlock[] {
+  const comments = stage.decisions.filter((d) => d.kind === 'comment' && d.reason).slice(-3);
+  if (comments.length === 0) return [];
+  return [context(...comments.map((c) => `:speech_balloon: ${mention(c.actorId)}: ${escapeMrkdwn(c.reason ?? '')}`))];
+}
+
+const requestLine = (state: SubmissionState, definition: WorkflowDefinition): string =>
+  `${mention(state.requesterId)} asks for approval of *${title(state)}* (${escapeMrkdwn(definition.name)}, request \`${shortId(state.id)}\`)`;
+
+// ---- the cards ------------------------------------------------------------------------------------------
+
+/** Whether `reviewerId` can still act on this stage from their card. */
+export function reviewerCanAct(state: SubmissionState, stage: StageInstance, reviewerId: string): boolean {
+  return isActive(state.status) && stage.status === 'open' && !decidedPeople(stage).has(reviewerId) && pendingReviewers(stage).includes(reviewerId);
+}
+
+export function reviewerCard(input: CardInput & { stageInstanceId: string; reviewerId: string; escalation?: { overdueMs: number } | undefined }): SlackMessage {
+  const { submission: state, definition, now, reviewerId, escalation } = input;
+  const stage = state.stages.find((s) => s.id === input.stageInstanceId);
+  if (!stage) throw new Error(`submission ${state.id} has no stage instance ${input.stageInstanceId}`);
+  const canAct = reviewerCanAct(state, stage, reviewerId);
+
+  const blocks: KnownBlock[] = [header(`Approval: ${state.title}`)];
+  if (escalation) {
+    blocks.push(section(`:rotating_light: *Escalated to you:* stage *${escapeMrkdwn(stage.name)}* is ${humanDuration(escalation.overdueMs)} late (was due ${slackDate(stage.dueAt)}). Still waiting for ${mentionList(pendingReviewers(stage).filter((u) => u !== reviewerId)) || 'a decision'}.`));
+  }
+  blocks.push(section(requestLine(state, definition)));
+  blocks.push(...fieldBlocks(state, definition, 'reviewer'));
+  blocks.push(section(`${stagePosition(state, stage)}, ${quorumText(stage)}\n${approvalsText(stage)}`));
+  blocks.push(...commentsBlock(stage));
+
+  if (canAct) {
+    blocks.push(context(dueText(stage, now)));
+    const value = encodeCardAction(state.id, stage.id, state.workflowVersion);
+    blocks.push({
+      type: 'actions',
+      block_id: BLOCK_IDS.cardActions,
+      elements: [
+        button('Approve', ACTION_IDS.approve, value, 'primary'),
+        button('Reject', ACTION_IDS.reject, value, 'danger'),
+        button('Request changes', ACTION_IDS.requestChanges, value),
+        button('Delegate', ACTION_IDS.delegate, value),
+        button('Comment', ACTION_IDS.comment, value),
+      ],
+    });
+  } else {
+    const lines = [ownDecisionText(stage, reviewerId), stage.status === 'open' && isActive(state.status) ? null : stageOutcomeText(state, stage)]
+      .filter((line): line is string => Boolean(line));
+    if (stage.status === 'open' && isActive(state.status) && lines.length === 0) lines.push('You are no longer asked to decide on this stage.');
+    if (stage.status === 'open' && !isActive(state.status)) lines.push(stageOutcomeText(state, { ...stage, status: 'closed' }));
+    blocks.push(section(lines.join('\n')));
+  }
+
+  const verb = escalation ? 'Escalated: ' : canAct ? 'Approval needed: ' : '';
+  return { text: notification(`${verb}${state.title} (from ${mention(state.requesterId)})`), blocks };
+}
+
+/** One line per planned stage, in order: done, open (with who is pending), or still to come. */
+function routeLines(state: SubmissionState, definition: WorkflowDefinition, now: Date): string[] {
+  const lines: string[] = [];
+  state.plan.forEach((step, index) => {
+    for (const stageId of step.stageIds) {
+      const stage = state.stages.findLast((s) => s.stageId === stageId);
+      const name = escapeMrkdwn(stage?.name ?? definition.stages.find((s) => s.id === stageId)?.name ?? stageId);
+      const prefix = `${index + 1}/${state.plan.length} *${name}*`;
+      if (!stage) {
+        lines.push(`:white_circle: ${prefix}: ${isActive(state.status) ? 'not started yet' : 'not reached'}`);
+      } else if (stage.status === 'open' && isActive(state.status)) {
+        const pending = pendingReviewers(stage);
+        lines.push(`:hourglass_flowing_sand: ${prefix}, ${quorumText(stage)}. ${approvalsText(stage)}. Waiting for ${mentionList(pending) || 'nobody (awaiting the timer)'}. ${dueText(stage, now)}`);
+      } else {
+        lines.push(`${prefix}: ${stageOutcomeText(state, stage.status === 'open' ? { ...stage, status: 'closed' } : stage)}`);
+      }
+    }
+  });
+  return lines;
+}
+
+export function requesterCard(input: CardInput): SlackMessage {
+  const { submission: state, definition, now } = input;
+  const blocks: KnownBlock[] = [
+    header(`Your request: ${state.title}`),
+    section(`${STATUS_EMOJI[state.status]} *${STATUS_LABEL[state.status]}* · ${escapeMrkdwn(definition.name)} · request \`${shortId(state.id)}\``),
+  ];
+  for (const line of routeLines(state, definition, now)) blocks.push(section(line));
+  const skipped = state.skippedStageIds.map((id) => definition.stages.find((s) => s.id === id)?.name ?? id);
+  const footer = [`Submitted ${slackDate(state.createdAt)}`];
+  if (skipped.length > 0) footer.push(`Skipped (conditions not met): ${escapeMrkdwn(skipped.join(', '))}`);
+  blocks.push(context(...footer));
+  if (isActive(state.status)) {
+    blocks.push({
+      type: 'actions',
+      block_id: BLOCK_IDS.requestActions,
+      elements: [button('Withdraw…', ACTION_IDS.withdraw, encodeRequestAction(state.id), 'danger')],
+    });
+  }
+  return { text: notification(`Your request "${state.title}": ${STATUS_LABEL[state.status]}`), blocks };
+}
+
+/** The decision that ended the request, for its reason and its author. */
+function endingDecision(state: SubmissionState): Decision | undefined {
+  const kind = state.status === 'rejected' ? 'reject' : state.status === 'changes_requested' ? 'request_changes' : null;
+  if (!kind) return undefined;
+  for (const stage of [...state.stages].reverse()) {
+    const decision = lastDecision(stage, kind);
+    if (decision) return decision;
+  }
+  return undefined;
+}
+
+export function outcomeNotice(input: CardInput): SlackMessage {
+  const { submission: state, definition } = input;
+  const decision = endingDecision(state);
+  const by = decision ? ` by ${mention(decision.actorId)}` : '';
+  const reason = decision?.reason ? `\n>${escapeMrkdwn(decision.reason).replace(/\n/g, '\n>')}` : '';
+  const timedOut = state.stages.find((s) => s.status === 'rejected' && !lastDecision(s, 'reject'));
+  const what: Record<typeof state.status, string> = {
+    submitted: 'is waiting to start.',
+    in_review: 'is in review.',
+    approved: 'was approved. :tada:',
+    rejected: timedOut ? `was rejected automatically: stage *${escapeMrkdwn(timedOut.name)}* ran out of time.` : `was rejected${by}.${reason}`,
+    changes_requested: `needs changes${by}.${reason}`,
+    withdrawn: 'was withdrawn.',
+    cancelled: 'was cancelled by an admin.',
+  };
+  const blocks: KnownBlock[] = [
+    header(`${STATUS_LABEL[state.status]}: ${state.title}`),
+    section(`${STATUS_EMOJI[state.status]} Your request *${title(state)}* (${escapeMrkdwn(definition.name)}, \`${shortId(state.id)}\`) ${what[state.status]}`),
+  ];
+  if (state.status === 'rejected' || state.status === 'changes_requested') {
+    blocks.push(context('Revising opens the form with your answers filled in; the new request links to this one.'));
+    blocks.push({
+      type: 'actions',
+      block_id: BLOCK_IDS.requestActions,
+      elements: [button('Revise and resubmit', ACTION_IDS.resubmit, encodeRequestAction(state.id), 'primary')],
+    });
+  }
+  return { text: notification(`Your request "${state.title}" ${STATUS_LABEL[state.status].toLowerCase()}`), blocks };
+}
+
+export function reminderNotice(input: CardInput & { stageInstanceId: string; reviewerId: string }): SlackMessage {
+  const { submission: state, now, reviewerId } = input;
+  const stage = state.stages.find((s) => s.id === input.stageInstanceId);
+  if (!stage) throw new Error(`submission ${state.id} has no stage instance ${input.stageInstanceId}`);
+  const text = `:bell: Reminder ${mention(reviewerId)}: *${title(state)}* from ${mention(state.requesterId)} is waiting for your decision on stage *${escapeMrkdwn(stage.name)}*. ${dueText(stage, now)}. Use the buttons on the card above.`;
+  return { text: notification(`Reminder: ${state.title} is waiting for your decision`), blocks: [section(text)] };
+}
+
+export function delegationNotice(input: { fromUserId: string; toUserId: string; phase: 'started' | 'ended' | 'revoked'; until: Date; workflowKey: string | null }): SlackMessage {
+  const scope = input.workflowKey ? `requests of workflow \`${escapeMrkdwn(input.workflowKey)}\`` : 'all their approval requests';
+  const from = mention(input.fromUserId);
+  const text = {
+    started: `:palm_tree: ${from} is away until ${slackDate(input.until)}. You are their delegate for ${scope}: approvals that reach them will come to you, and you decide on their behalf.`,
+    ended: `:wave: ${from}'s delegation to you for ${scope} has ended. New requests go to them again.`,
+    revoked: `:wave: ${from} revoked the delegation to you for ${scope}. New requests go to them again.`,
+  }[input.phase];
+  return { text: notification(`Delegation from ${from} ${input.phase}`), blocks: [section(text)] };
+}

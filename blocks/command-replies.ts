@@ -1,0 +1,133 @@
+import type { KnownBlock } from '@slack/types';
+import type { AuditRow, Capacity, SubmissionState, SubmissionStatus, WorkflowDefinition } from '../src/domain/index.ts';
+import { context, header, requesterCard, section, type SlackMessage } from './cards.ts';
+import { mention, shortId, slackDate, STATUS_EMOJI, STATUS_LABEL } from './format.ts';
+import { LIMITS } from './limits.ts';
+import { escapeMrkdwn, truncate } from './text.ts';
+
+/** A subcommand as `/approval help` lists it. */
+export interface SubcommandHelp {
+  readonly usage: string;
+  readonly summary: string;
+}
+
+const message = (text: string, blocks: KnownBlock[]): SlackMessage => ({ text: truncate(text, LIMITS.MESSAGE_TEXT), blocks: blocks.slice(0, LIMITS.MESSAGE_BLOCKS) });
+
+/** A short refusal or correction: what was wrong and what would work. */
+export function problemMessage(problem: string, suggestion?: string): SlackMessage {
+  const text = `:warning: ${escapeMrkdwn(problem)}${suggestion ? `\n${suggestion}` : ''}`;
+  return message(problem, [section(text)]);
+}
+
+export function helpMessage(subcommands: readonly SubcommandHelp[]): SlackMessage {
+  const lines = subcommands.map((s) => `\`/approval ${escapeMrkdwn(s.usage)}\`: ${escapeMrkdwn(s.summary)}`);
+  return message('How to use /approval', [
+    section('*`/approval`* submits requests and lets you follow them. Reviewers decide with the buttons on the cards I send by DM.'),
+    section(lines.join('\n')),
+    context('Request ids are the 8 characters shown on every card, such as `3f2a9c1b`.'),
+  ]);
+}
+
+export const usageHint = (subcommands: readonly SubcommandHelp[]): string =>
+  `Try ${subcommands.map((s) => `\`/approval ${escapeMrkdwn(s.usage)}\``).join(', ')}.`;
+
+export interface RequestListRow {
+  readonly id: string;
+  readonly title: string;
+  readonly workflowKey: string;
+  readonly status: SubmissionStatus;
+  readonly createdAt: Date;
+}
+
+export function requestListMessage(rows: readonly RequestListRow[]): SlackMessage {
+  if (rows.length === 0) return message('You have no requests yet', [section('You have no requests yet. Start one with `/approval new`.')]);
+  const lines = rows.map((r) => `${STATUS_EMOJI[r.status]} \`${shortId(r.id)}\` *${escapeMrkdwn(truncate(r.title, 150))}* · ${STATUS_LABEL[r.status]} · ${escapeMrkdwn(r.workflowKey)} · ${slackDate(r.createdAt, '{date_short}')}`);
+  const blocks: KnownBlock[] = [header('Your recent requests')];
+  // Several sections so twenty long titles never hit the 3000-character section limit.
+  for (let i = 0; i < lines.length; i += 10) blocks.push(section(lines.slice(i, i + 10).join('\n')));
+  blocks.push(context('`/approval status <id>` for details, `/approval history <id>` for the audit trail.'));
+  return message(`Your ${rows.length} most recent requests`, blocks);
+}
+
+/** The tracking card's content, for anyone allowed to see it; only the requester keeps its buttons. */
+export function statusMessage(input: { submission: SubmissionState; definition: WorkflowDefinition; now: Date; viewerId: string }): SlackMessage {
+  const card = requesterCard(input);
+  const mine = input.viewerId === input.submission.requesterId;
+  const blocks = card.blocks.filter((b) => mine || b.type !== 'actions');
+  if (!mine) {
+    blocks[0] = header(`Request: ${input.submission.title}`);
+    blocks.splice(1, 0, context(`Requested by ${mention(input.submission.requesterId)}`));
+  }
+  return message(card.text, blocks);
+}
+
+const EVENT_LABEL: Partial<Record<AuditRow['type'], string>> = {
+  'submission.created': 'submitted',
+  'stage.skipped': 'stage skipped',
+  'stage.opened': 'stage opened',
+  'decision.approved': 'approved',
+  'decision.rejected': 'rejected',
+  'decision.changes_requested': 'requested changes',
+  'decision.delegated': 'delegated',
+  'decision.retracted': 'retracted an approval',
+  'decision.commented': 'commented',
+  'decision.refused': 'refused',
+  'stage.escalated': 'stage escalated',
+  'stage.approved': 'stage approved',
+  'stage.rejected': 'stage rejected',
+  'stage.changes_requested': 'stage sent back',
+  'stage.closed': 'stage closed',
+  'submission.approved': 'request approved',
+  'submission.rejected': 'request rejected',
+  'submission.changes_requested': 'request sent back for changes',
+  'submission.withdrawn': 'withdrawn',
+  'submission.cancelled': 'cancelled',
+  'notification.failed': 'notification failed',
+  'webhook.failed': 'webhook failed',
+};
+
+function capacityText(capacity: Capacity | null): string {
+  if (!capacity) return '';
+  switch (capacity.kind) {
+    case 'role': return ` as ${escapeMrkdwn(capacity.role)}`;
+    case 'manager': return ' as manager';
+    case 'delegate': return ` for ${mention(capacity.of)}`;
+    case 'escalation': return ' on escalation';
+    case 'admin': return ' as admin';
+    case 'system': return ' (automatic)';
+    default: return '';
+  }
+}
+
+function historyLine(row: AuditRow, state: SubmissionState): string {
+  const stage = row.stageInstanceId ? state.stages.find((s) => s.id === row.stageInstanceId) : undefined;
+  const who = row.actorId ? `${mention(row.actorId)} ` : '';
+  const what = EVENT_LABEL[row.type] ?? row.type;
+  const where = stage ? ` · _${escapeMrkdwn(stage.name)}_` : '';
+  const extra = row.type === 'decision.delegated' && typeof row.details.delegateTo === 'string' ? ` to ${mention(row.details.delegateTo)}` : '';
+  const reason = row.reason ? ` · “${escapeMrkdwn(truncate(row.reason, 300))}”` : '';
+  return `${slackDate(row.occurredAt, '{date_short} {time}')} · ${who}${what}${extra}${capacityText(row.capacity)}${where}${reason}`;
+}
+
+/** The audit trail of one request, oldest first; when too long for one message, the latest entries win. */
+export function historyMessage(input: { submission: SubmissionState; rows: readonly AuditRow[] }): SlackMessage {
+  const { submission: state } = input;
+  const lines = input.rows.map((row) => historyLine(row, state));
+  const sections: string[] = [];
+  let current = '';
+  for (const line of lines) {
+    const next = current ? `${current}\n${line}` : line;
+    if (next.length > LIMITS.SECTION_TEXT && current) {
+      sections.push(current);
+      current = line;
+    } else current = next;
+  }
+  if (current) sections.push(current);
+  const room = LIMITS.MESSAGE_BLOCKS - 3;
+  const shown = sections.slice(-room);
+  const blocks: KnownBlock[] = [header(`History: ${state.title}`)];
+  if (shown.length < sections.length) blocks.push(context(`Older entries left out; the full trail is in the audit API.`));
+  blocks.push(...shown.map((text) => section(text)));
+  blocks.push(context(`${STATUS_EMOJI[state.status]} ${STATUS_LABEL[state.status]} · request \`${shortId(state.id)}\` · ${input.rows.length} audit events`));
+  return message(`History of "${state.title}"`, blocks);
+}

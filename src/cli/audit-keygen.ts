@@ -1,0 +1,10 @@
+import { generateSigningKey } from '../domain/checkpoint.ts';
+
+/** Prints a new Ed25519 key pair for signed audit checkpoints. Nothing is stored. */
+const key = generateSigningKey();
+console.log(`# AUDIT_SIGNING_KEY (keep secret; key id ${key.keyId}):`);
+process.stdout.write(key.privateKeyPem);
+console.log(`# One-line form for an env file:`);
+console.log(`AUDIT_SIGNING_KEY="${key.privateKeyPem.trim().replace(/\n/g, '\\n')}"`);
+console.log(`# Public key (publish it; auditors verify checkpoints with it, also served at GET /api/v1/audit/public-key):`);
+process.stdout.write(key.publicKeyPem);

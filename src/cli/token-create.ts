@@ -1,0 +1,36 @@
+import { parseArgs } from 'node:util';
+import { randomUUID } from 'node:crypto';
+import { loadDatabaseEnv } from '../config/env.ts';
+import { DomainError } from '../domain/index.ts';
+import { createOrm } from '../db/orm.ts';
+import { createApiTokenService, type CreateTokenInput } from '../services/api-token-service.ts';
+import { defaultDeps } from '../services/deps.ts';
+
+/**
+ * Creates a REST API token and prints it once (only its SHA-256 is stored).
+ *
+ *   npm run token:create -- --team T123 --owner U123 --scopes submissions:write,submissions:read --name "purchasing"
+ */
+const { values } = parseArgs({ options: { team: { type: 'string' }, owner: { type: 'string' }, scopes: { type: 'string' }, name: { type: 'string' } } });
+if (!values.team || !values.owner || !values.scopes || !values.name) {
+  console.error('usage: npm run token:create -- --team T123 --owner U123 --scopes submissions:write,submissions:read,audit:read,workflows:write --name "purchasing"');
+  process.exit(2);
+}
+const env = loadDatabaseEnv();
+const orm = await createOrm({ databaseUrl: env.DATABASE_URL, poolSize: 2 });
+try {
+  const { token, summary } = await createApiTokenService(defaultDeps(orm)).createToken(
+    { teamId: values.team, ownerId: values.owner, name: values.name, scopes: values.scopes.split(',').map((s) => s.trim()).filter(Boolean) as CreateTokenInput['scopes'], createdBy: 'cli' },
+    { origin: { kind: 'cli', command: 'token:create' }, traceId: randomUUID() },
+  );
+  console.log(`Token "${summary.name}" (${summary.id}) for ${summary.ownerId} in ${summary.teamId}, scopes: ${summary.scopes.join(', ')}`);
+  console.log('Store it now; it is not shown again:');
+  console.log(token);
+} catch (error) {
+  if (error instanceof DomainError) {
+    console.error(error.message);
+    process.exitCode = 2;
+  } else throw error;
+} finally {
+  await orm.close();
+}

@@ -1,0 +1,182 @@
+import type { EntityManager, PostgreSqlConnection } from '@mikro-orm/postgresql';
+import type { PoolClient } from 'pg';
+import type { AuditEventType, AuditOrigin, AuditRow, Capacity } from '../domain/index.ts';
+import type { SignedCheckpoint } from '../domain/checkpoint.ts';
+import type { Orm } from './orm.ts';
+
+/** The time as audit_append wrote it into the hash: ISO 8601 UTC with milliseconds. */
+const ISO_TIME = `to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const ROW_COLUMNS = `chain_id, seq, event_id, ${ISO_TIME}, type, team_id, submission_id, workflow_key, workflow_version, stage_instance_id, stage_id, actor_id, capacity, reason, details, origin, correlation_id, trace_id, schema_version, prev_hash, hash`;
+
+type RowTuple = [
+  string, string, string, string, string, string, string | null, string | null, number | null, string | null, string | null,
+  string | null, Capacity | null, string | null, Record<string, unknown>, AuditOrigin, string | null, string | null, number, string, string,
+];
+
+function fromTuple(r: RowTuple): AuditRow {
+  return {
+    chainId: r[0], seq: Number(r[1]), eventId: r[2], occurredAt: r[3], type: r[4] as AuditEventType, teamId: r[5],
+    submissionId: r[6], workflowKey: r[7], workflowVersion: r[8], stageInstanceId: r[9], stageId: r[10], actorId: r[11],
+    capacity: r[12], reason: r[13], details: r[14], origin: r[15], correlationId: r[16], traceId: r[17], schemaVersion: r[18],
+    prevHash: r[19], hash: r[20],
+  };
+}
+
+/** Filters of the audit API and of exports; every filter narrows one chain read in sequence order. */
+export interface AuditFilter {
+  readonly afterSeq?: number;
+  readonly uptoSeq?: number;
+  readonly actorId?: string;
+  readonly types?: readonly string[];
+  readonly excludeTypes?: readonly string[];
+  readonly workflowKey?: string;
+  readonly submissionId?: string;
+  readonly from?: Date;
+  readonly to?: Date;
+}
+
+function whereOf(chainId: string, filter: AuditFilter): { sql: string; values: unknown[] } {
+  const values: unknown[] = [chainId, filter.afterSeq ?? 0];
+  const clauses = ['chain_id = $1', 'seq > $2'];
+  const add = (clause: string, value: unknown) => {
+    values.push(value);
+    clauses.push(clause.replace('?', `$${values.length}`));
+  };
+  if (filter.uptoSeq !== undefined) add('seq <= ?', filter.uptoSeq);
+  if (filter.actorId) add('actor_id = ?', filter.actorId);
+  if (filter.types?.length) add('type = any(?)', filter.types);
+  if (filter.excludeTypes?.length) add('type <> all(?)', filter.excludeTypes);
+  if (filter.workflowKey) add('workflow_key = ?', filter.workflowKey);
+  if (filter.submissionId) add('submission_id = ?::uuid', filter.submissionId);
+  if (filter.from) add('occurred_at >= ?', filter.from.toISOString());
+  if (filter.to) add('occurred_at < ?', filter.to.toISOString());
+  return { sql: clauses.join(' and '), values };
+}
+
+async function withClient<T>(orm: Orm, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const pool = await (orm.em.getConnection() as PostgreSqlConnection).getNativeClient();
+  const client = await pool.connect();
+  try {
+    return await work(client);
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * Reads one chain in sequence order as pages of rows (keyset pagination, constant memory), on a raw `pg`
+ * connection with array rows: verifying and exporting millions of rows spends its time hashing, not
+ * building objects. The next page is requested before the current one is handed out, so the database
+ * works while the caller hashes.
+ */
+export async function* readChainPages(orm: Orm, chainId: string, filter: AuditFilter = {}, pageSize = 10_000): AsyncGenerator<AuditRow[]> {
+  const pool = await (orm.em.getConnection() as PostgreSqlConnection).getNativeClient();
+  const client = await pool.connect();
+  try {
+    const fetchPage = (after: number) => {
+      const where = whereOf(chainId, { ...filter, afterSeq: after });
+      return client.query<RowTuple>({ text: `select ${ROW_COLUMNS} from audit_event where ${where.sql} order by seq limit ${pageSize}`, values: where.values, rowMode: 'array' });
+    };
+    let pending = fetchPage(filter.afterSeq ?? 0);
+    for (;;) {
+      const result = await pending;
+      const rows = result.rows;
+      const last = rows[rows.length - 1];
+      if (rows.length === pageSize && last) pending = fetchPage(Number(last[1]));
+      const page = new Array<AuditRow>(rows.length);
+      for (let i = 0; i < rows.length; i++) page[i] = fromTuple(rows[i] as RowTuple);
+      yield page;
+      if (rows.length < pageSize) return;
+    }
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * One page of a filtered chain read plus the chain's last sequence number, both from one statement (one
+ * snapshot): a poller that continues after that number never skips a row that matched but was not yet seen.
+ */
+export async function readAuditPage(orm: Orm, chainId: string, filter: AuditFilter, limit: number): Promise<{ rows: AuditRow[]; headSeq: number }> {
+  return withClient(orm, async (client) => {
+    const where = whereOf(chainId, filter);
+    const result = await client.query<unknown[]>({
+      text: `with head as (select coalesce(max(seq), 0) as head_seq from audit_event where chain_id = $1),
+             page as (select ${ROW_COLUMNS} from audit_event where ${where.sql} order by seq limit ${Math.floor(limit)})
+             select page.*, head.head_seq from head left join page on true order by page.seq`,
+      values: where.values,
+      rowMode: 'array',
+    });
+    const headSeq = Number(result.rows[0]?.[21] ?? 0);
+    const rows = result.rows.filter((r) => r[1] !== null).map((r) => fromTuple(r as unknown as RowTuple));
+    return { rows, headSeq };
+  });
+}
+
+/** Every chain that has a head or a checkpoint: a chain deleted outright still has its checkpoints. */
+export async function listProofChains(em: EntityManager): Promise<string[]> {
+  const rows = await em.execute<{ chain_id: string }[]>('select chain_id from audit_chain_head union select chain_id from audit_checkpoint order by 1');
+  return rows.map((r) => r.chain_id);
+}
+
+export async function chainHeads(em: EntityManager): Promise<{ chainId: string; seq: number; hash: string }[]> {
+  const rows = await em.execute<{ chain_id: string; seq: string; hash: string }[]>('select chain_id, seq, hash from audit_chain_head where seq > 0 order by chain_id');
+  return rows.map((r) => ({ chainId: r.chain_id, seq: Number(r.seq), hash: r.hash }));
+}
+
+interface CheckpointRecord {
+  id: string;
+  chain_id: string;
+  seq: string;
+  hash: string;
+  count: string;
+  signed_at: string | Date;
+  key_id: string;
+  payload: string;
+  signature: string;
+  event_seq: string;
+}
+
+export interface StoredCheckpoint extends SignedCheckpoint {
+  readonly id: number;
+  readonly eventSeq: number;
+}
+
+const toCheckpoint = (r: CheckpointRecord): StoredCheckpoint => ({
+  id: Number(r.id),
+  chainId: r.chain_id,
+  seq: Number(r.seq),
+  hash: r.hash,
+  count: Number(r.count),
+  signedAt: new Date(r.signed_at).toISOString(),
+  keyId: r.key_id,
+  payload: r.payload,
+  signature: r.signature,
+  eventSeq: Number(r.event_seq),
+});
+
+export async function listCheckpoints(em: EntityManager, chainId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<StoredCheckpoint[]> {
+  const rows = await em.execute<CheckpointRecord[]>(
+    `select * from audit_checkpoint where chain_id = ? and seq > ? order by seq ${options.limit ? `limit ${Math.floor(options.limit)}` : ''}`,
+    [chainId, options.afterSeq ?? 0],
+  );
+  return rows.map(toCheckpoint);
+}
+
+export async function latestCheckpoint(em: EntityManager, chainId: string): Promise<StoredCheckpoint | null> {
+  const rows = await em.execute<CheckpointRecord[]>('select * from audit_checkpoint where chain_id = ? order by seq desc limit 1', [chainId]);
+  return rows[0] ? toCheckpoint(rows[0]) : null;
+}
+
+export async function insertCheckpoint(em: EntityManager, checkpoint: SignedCheckpoint, eventSeq: number): Promise<void> {
+  await em.execute(
+    'insert into audit_checkpoint (chain_id, seq, hash, count, signed_at, key_id, payload, signature, event_seq) values (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    [checkpoint.chainId, checkpoint.seq, checkpoint.hash, checkpoint.count, checkpoint.signedAt, checkpoint.keyId, checkpoint.payload, checkpoint.signature, eventSeq],
+  );
+}
+
+/** Locks the chain head until commit (the same lock audit_append takes), so nothing is appended meanwhile. */
+export async function lockChainHead(em: EntityManager, chainId: string): Promise<{ seq: number; hash: string } | null> {
+  const rows = await em.execute<{ seq: string; hash: string }[]>('select seq, hash from audit_chain_head where chain_id = ? for update', [chainId]);
+  return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : null;
+}

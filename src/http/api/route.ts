@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import type { ApiScope } from '../../db/entities/proof.ts';
+import type { RequestMeta } from '../../services/deps.ts';
+import type { TokenSummary } from '../../services/api-token-service.ts';
+import { ApiError } from './errors.ts';
+
+export interface AuthContext {
+  readonly token: TokenSummary;
+  readonly teamId: string;
+  /** The Slack user the token acts for. */
+  readonly userId: string;
+  readonly meta: RequestMeta;
+}
+
+export interface HandlerContext<P, Q, B> {
+  readonly params: P;
+  readonly query: Q;
+  readonly body: B;
+  readonly auth: AuthContext;
+  readonly req: IncomingMessage;
+}
+
+export interface HandlerResult<R> {
+  readonly status?: number;
+  readonly body: R;
+  readonly headers?: Record<string, string>;
+}
+
+/** One endpoint: its schemas (validation and the OpenAPI document) and its handler. */
+export interface ApiRoute {
+  readonly method: 'GET' | 'POST';
+  /** Express-style path, e.g. /api/v1/submissions/:id */
+  readonly path: string;
+  readonly summary: string;
+  /** Any one of these scopes admits the caller; null means no token is needed. */
+  readonly scopes: readonly ApiScope[] | null;
+  readonly params: z.ZodType;
+  readonly query: z.ZodType;
+  /** 'json' bodies are parsed as JSON; 'json-or-yaml' also accepts YAML text (handed over as a string). */
+  readonly body: { readonly schema: z.ZodType; readonly kind: 'json' | 'json-or-yaml' } | null;
+  readonly status: number;
+  readonly response: z.ZodType;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly errors: readonly number[];
+  readonly handle: (ctx: HandlerContext<unknown, unknown, unknown>) => Promise<HandlerResult<unknown>>;
+}
+
+const noParams = z.object({});
+
+/** Declares a route with handler types inferred from its schemas. */
+export function defineRoute<P extends z.ZodType = typeof noParams, Q extends z.ZodType = typeof noParams, B extends z.ZodType = typeof noParams, R extends z.ZodType = z.ZodType>(def: {
+  method: 'GET' | 'POST';
+  path: string;
+  summary: string;
+  scopes: readonly ApiScope[] | null;
+  params?: P;
+  query?: Q;
+  body?: { schema: B; kind: 'json' | 'json-or-yaml' };
+  status?: number;
+  response: R;
+  headers?: Record<string, string>;
+  errors?: number[];
+  handle: (ctx: HandlerContext<z.output<P>, z.output<Q>, z.output<B>>) => Promise<HandlerResult<z.input<R>>>;
+}): ApiRoute {
+  return {
+    method: def.method,
+    path: def.path,
+    summary: def.summary,
+    scopes: def.scopes,
+    params: def.params ?? noParams,
+    query: def.query ?? noParams,
+    body: def.body ?? null,
+    status: def.status ?? 200,
+    response: def.response,
+    ...(def.headers ? { headers: def.headers } : {}),
+    errors: def.errors ?? [],
+    handle: def.handle as ApiRoute['handle'],
+  };
+}
+
+export function matchPath(pattern: string, path: string): Record<string, string> | null {
+  const want = pattern.split('/');
+  const got = path.split('/');
+  if (want.length !== got.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i] as string;
+    const g = got[i] as string;
+    if (w.startsWith(':')) {
+      if (!g) return null;
+      try {
+        params[w.slice(1)] = decodeURIComponent(g);
+      } catch {
+        return null;
+      }
+    } else if (w !== g) return null;
+  }
+  return params;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export async function readBody(req: IncomingMessage, kind: 'json' | 'json-or-yaml'): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new ApiError(413, 'payload_too_large', `The request body must be at most ${MAX_BODY_BYTES} bytes.`);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  const type = (req.headers['content-type'] ?? 'application/json').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (kind === 'json-or-yaml' && /(^|\/|\+)(x-)?yaml$|^text\/plain$/.test(type)) return text;
+  if (type !== 'application/json' && !type.endsWith('+json')) {
+    throw new ApiError(415, 'unsupported_media_type', kind === 'json' ? 'Send the body as application/json.' : 'Send the body as application/json or application/yaml.');
+  }
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ApiError(400, 'invalid_input', `The body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** zod issues as a 400 with one line per problem. */
+export function parseOr400<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const fields: Record<string, string> = {};
+  for (const issue of result.error.issues) fields[issue.path.map(String).join('.') || where] ??= issue.message;
+  throw new ApiError(400, 'invalid_input', `Invalid ${where}: ${Object.entries(fields).map(([k, v]) => `${k}: ${v}`).join('; ')}`, fields);
+}
+
+export const clientIp = (req: IncomingMessage): string | null => req.socket.remoteAddress ?? null;
+
+export const apiMeta = (tokenId: string, req: IncomingMessage): RequestMeta => {
+  const header = req.headers['x-request-id'];
+  const traceId = typeof header === 'string' && /^[\w.-]{1,100}$/.test(header) ? header : randomUUID();
+  return { origin: { kind: 'api', clientId: tokenId, ip: clientIp(req) }, traceId };
+};
+
+export type { ServerResponse };

@@ -1,0 +1,161 @@
+import { randomUUID, type KeyObject } from 'node:crypto';
+import { keyIdOf, publicKeyPem, rawPublicKey } from '../../domain/checkpoint.ts';
+import type { Orm } from '../../db/orm.ts';
+import type { Services } from '../../services/index.ts';
+import { ApiError } from './errors.ts';
+import { idempotent } from './idempotency.ts';
+import { defineRoute, type ApiRoute, type AuthContext } from './route.ts';
+import {
+  actionBody, actionView, auditChangesQuery, auditListQuery, auditPageView, checkpointListQuery, checkpointPageView, createSubmissionBody,
+  decodeCursor, encodeCursor, publicKeyView, publishWorkflowBody, queueView, submissionAuditView, submissionParams, submissionView,
+  toAuditEventView, toSubmissionView, workflowKeyParams, workflowVersionQuery, workflowView,
+} from './schemas.ts';
+
+export interface RouteDeps {
+  readonly orm: Orm;
+  readonly services: Services;
+  readonly publicKey: KeyObject | null;
+}
+
+function cursorOr400(value: string | undefined, name: string): number {
+  const seq = decodeCursor(value);
+  if (seq === null) throw new ApiError(400, 'invalid_input', `Invalid ${name}: not a cursor returned by this API.`, { [name]: 'not a cursor returned by this API' });
+  return seq;
+}
+
+export function buildRoutes({ orm, services, publicKey }: RouteDeps): ApiRoute[] {
+  const recordRead = (auth: AuthContext, what: Record<string, unknown>) => services.auditQuery.recordRead(auth.teamId, auth.userId, what, auth.meta);
+
+  return [
+    defineRoute({
+      method: 'POST', path: '/api/v1/workflows', summary: 'Publish a new version of a workflow (JSON or YAML); the token owner must be an approval admin.',
+      scopes: ['workflows:write'], body: { schema: publishWorkflowBody, kind: 'json-or-yaml' }, status: 201, response: workflowView, errors: [400, 401, 403, 415],
+      handle: async ({ body, auth }) => ({ status: 201, body: await services.workflows.publish(auth.teamId, auth.userId, body, auth.meta) }),
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/v1/workflows/:key', summary: 'A workflow\'s current (or a given) version with its form fields and stages.',
+      scopes: ['submissions:read', 'submissions:write', 'workflows:write'], params: workflowKeyParams, query: workflowVersionQuery, response: workflowView, errors: [400, 401, 403, 404],
+      handle: async ({ params, query, auth }) => ({ body: await services.workflows.getVersion(auth.teamId, params.key, query.version) }),
+    }),
+    defineRoute({
+      method: 'POST', path: '/api/v1/submissions', summary: 'Submit a request as the token owner. With an Idempotency-Key header the same key returns the first result; the same key with another body is a 409.',
+      scopes: ['submissions:write'], body: { schema: createSubmissionBody, kind: 'json' }, status: 201, response: submissionView,
+      headers: { 'Idempotency-Key': 'Optional, 8 to 200 visible ASCII characters.' }, errors: [400, 401, 403, 404, 409, 422],
+      handle: async ({ body, auth, req }) => {
+        const run = async () => {
+          const state = await services.submissions.submit({
+            teamId: auth.teamId, requesterId: auth.userId, workflowKey: body.workflowKey, title: body.title, fields: body.fields,
+            entityKey: body.entityKey ?? null, predecessorId: body.predecessorId ?? null,
+          }, auth.meta);
+          return { status: 201, body: toSubmissionView(state) };
+        };
+        const key = req.headers['idempotency-key'];
+        return typeof key === 'string' ? idempotent(orm, { teamId: auth.teamId, tokenId: auth.token.id, key }, body, run) : run();
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/v1/submissions/:id', summary: 'A request\'s state, its open stages and who they wait for.',
+      scopes: ['submissions:read'], params: submissionParams, response: submissionView, errors: [400, 401, 403, 404],
+      handle: async ({ params, auth }) => ({ body: toSubmissionView(await services.submissions.get(auth.teamId, params.id)) }),
+    }),
+    defineRoute({
+      method: 'POST', path: '/api/v1/submissions/:id/actions', summary: 'Decide on a request as the token owner (approve, reject, request_changes, delegate, retract, comment, withdraw); the same gates as a click in Slack.',
+      scopes: ['submissions:write'], params: submissionParams, body: { schema: actionBody, kind: 'json' }, response: actionView,
+      headers: { 'Idempotency-Key': 'Optional; the same key returns the first outcome.' }, errors: [400, 401, 403, 404, 409, 422],
+      handle: async ({ params, body, auth, req }) => {
+        const header = req.headers['idempotency-key'];
+        if (header !== undefined && (typeof header !== 'string' || !/^[\x21-\x7e]{8,200}$/.test(header))) {
+          throw new ApiError(400, 'invalid_input', 'The Idempotency-Key header must be 8 to 200 visible ASCII characters.');
+        }
+        if (body.kind === 'withdraw') {
+          const state = await services.submissions.withdraw(auth.teamId, params.id, auth.userId, body.reason ?? null, auth.meta);
+          return { body: { result: 'accepted' as const, kind: 'withdraw' as const, submissionId: state.id, stageInstanceId: null, events: ['submission.withdrawn'], submissionStatus: state.status, replayed: false, submission: toSubmissionView(state) } };
+        }
+        const outcome = await services.decisions.decide({
+          teamId: auth.teamId, submissionId: params.id, kind: body.kind, actorId: auth.userId,
+          ...(body.stageInstanceId ? { stageInstanceId: body.stageInstanceId } : {}),
+          ...(body.workflowVersion ? { workflowVersion: body.workflowVersion } : {}),
+          ...(body.reason !== undefined ? { reason: body.reason } : {}),
+          ...(body.delegateTo ? { delegateTo: body.delegateTo } : {}),
+          // Keys are per token, so two clients cannot collide, nor with keys Slack clicks produce.
+          idempotencyKey: `api:${auth.token.id}:${typeof header === 'string' ? header : randomUUID()}`,
+        }, auth.meta);
+        const state = await services.submissions.get(auth.teamId, params.id);
+        return { body: { ...outcome, submissionStatus: state.status, submission: toSubmissionView(state) } };
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/v1/submissions/:id/audit', summary: 'A request\'s audit events with their hashes, in chain order.',
+      scopes: ['audit:read'], params: submissionParams, response: submissionAuditView, errors: [400, 401, 403, 404],
+      handle: async ({ params, auth }) => {
+        await services.submissions.get(auth.teamId, params.id);
+        const events = (await services.audit.submissionTrail(params.id)).filter((e) => e.chainId === auth.teamId);
+        await recordRead(auth, { endpoint: 'submission_audit', submissionId: params.id, returned: events.length });
+        return { body: { submissionId: params.id, events: events.map(toAuditEventView) } };
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/v1/audit', summary: 'The workspace\'s audit trail in sequence order, filtered; cursor pagination is stable while events are appended.',
+      scopes: ['audit:read'], query: auditListQuery, response: auditPageView, errors: [400, 401, 403],
+      handle: async ({ query, auth }) => {
+        const afterSeq = cursorOr400(query.cursor, 'cursor');
+        const page = await services.auditQuery.page(auth.teamId, {
+          afterSeq, limit: query.limit,
+          ...(query.actor ? { actorId: query.actor } : {}),
+          ...(query.type ? { types: query.type.split(',').map((t) => t.trim()).filter(Boolean) } : {}),
+          ...(query.workflow ? { workflowKey: query.workflow } : {}),
+          ...(query.outcome ? { outcome: query.outcome } : {}),
+          ...(query.from ? { from: new Date(query.from) } : {}),
+          ...(query.to ? { to: new Date(query.to) } : {}),
+        });
+        await recordRead(auth, { endpoint: 'audit', filters: { ...query, cursor: undefined }, afterSeq, returned: page.events.length });
+        return { body: { events: page.events.map(toAuditEventView), nextCursor: encodeCursor(page.nextSeq), hasMore: page.hasMore } };
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/v1/audit/changes', summary: 'Only what is new since the cursor of the previous poll.',
+      scopes: ['audit:read'], query: auditChangesQuery, response: auditPageView, errors: [400, 401, 403],
+      handle: async ({ query, auth }) => {
+        const afterSeq = cursorOr400(query.since, 'since');
+        const page = await services.auditQuery.page(auth.teamId, { afterSeq, limit: query.limit, ...(query.includeReads === 'true' ? {} : { excludeTypes: ['api.audit_read'] }) });
+        await recordRead(auth, { endpoint: 'audit_changes', afterSeq, returned: page.events.length });
+        return { body: { events: page.events.map(toAuditEventView), nextCursor: encodeCursor(page.nextSeq), hasMore: page.hasMore } };
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/v1/audit/checkpoints', summary: 'The workspace chain\'s signed checkpoints, oldest first.',
+      scopes: ['audit:read'], query: checkpointListQuery, response: checkpointPageView, errors: [400, 401, 403],
+      handle: async ({ query, auth }) => {
+        const afterSeq = cursorOr400(query.cursor, 'cursor');
+        const rows = await services.checkpoints.list(auth.teamId, { afterSeq, limit: query.limit + 1 });
+        const hasMore = rows.length > query.limit;
+        const page = rows.slice(0, query.limit);
+        await recordRead(auth, { endpoint: 'audit_checkpoints', afterSeq, returned: page.length });
+        const last = page[page.length - 1];
+        return {
+          body: {
+            checkpoints: page.map((c) => ({ chainId: c.chainId, seq: c.seq, hash: c.hash, count: c.count, signedAt: c.signedAt, keyId: c.keyId, payload: c.payload, signature: c.signature })),
+            nextCursor: encodeCursor(last ? last.seq : afterSeq),
+            hasMore,
+          },
+        };
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/v1/audit/public-key', summary: 'The Ed25519 public key that verifies checkpoints. Public: no token needed.',
+      scopes: null, response: publicKeyView, errors: [404],
+      handle: async () => {
+        if (!publicKey) throw new ApiError(404, 'not_configured', 'This deployment does not sign checkpoints (AUDIT_SIGNING_KEY is not set).');
+        return { body: { algorithm: 'Ed25519' as const, keyId: keyIdOf(publicKey), publicKeyPem: publicKeyPem(publicKey), publicKeyRaw: rawPublicKey(publicKey).toString('base64') } };
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/v1/queue', summary: 'Requests waiting for the token owner\'s decision.',
+      scopes: ['submissions:read'], response: queueView, errors: [401, 403],
+      handle: async ({ auth }) => {
+        const items = await services.auditQuery.queueFor(auth.teamId, auth.userId);
+        return { body: { items: items.map((i) => ({ submission: toSubmissionView(i.submission), stageInstanceIds: i.stageInstanceIds })) } };
+      },
+    }),
+  ];
+}

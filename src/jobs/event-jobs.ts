@@ -1,0 +1,177 @@
+import { pendingReviewers, type StageInstance, type SubmissionState } from '../domain/index.ts';
+import {
+  activeDelegationsFrom, delegationCards, ensureWebhookSecret, findDelegation, markProcessed, stageCards,
+} from '../db/delivery-repository.ts';
+import type { WorkerContext } from './context.ts';
+import { delegationPhase, loadCardInput } from './render.ts';
+import { jobIds, type JobData } from './registry.ts';
+import { cancelTimersOf, scheduleDelegationTimers, scheduleStageTimers } from './timers.ts';
+import { newWebhookSecret } from './webhooks.ts';
+
+type Card = JobData<'slack', 'card'>;
+
+/** Queues one card job; the job id ties it to the event that caused it, so a re-run event adds nothing. */
+export async function queueCard(ctx: WorkerContext, cause: string, card: Card): Promise<void> {
+  await ctx.queues.add('slack', 'card', card, { jobId: jobIds.card(cause, card.kind === 'delegate' ? `${card.kind}-${card.delegationId ?? ''}` : card.kind, card.stageInstanceId, card.recipientId) });
+}
+
+async function queueHome(ctx: WorkerContext, cause: string, teamId: string, users: Iterable<string>): Promise<void> {
+  if (!ctx.renderHome) return;
+  // A burst of events for one person publishes their Home once, a moment later, from the state by then.
+  for (const userId of new Set(users)) {
+    await ctx.queues.add('slack', 'home', { teamId, userId }, { jobId: jobIds.home(cause, userId), delay: 250, coalesceKey: jobIds.home(teamId, userId) });
+  }
+}
+
+/** Refreshes every card already posted about a stage (reviewers, escalation targets, delegates). */
+async function refreshStageCards(ctx: WorkerContext, cause: string, state: SubmissionState, stageInstanceId: string): Promise<void> {
+  for (const row of await stageCards(ctx.orm.em.fork(), stageInstanceId)) {
+    if (row.kind !== 'reviewer' && row.kind !== 'delegate') continue;
+    await queueCard(ctx, cause, { teamId: state.teamId, kind: row.kind, mode: 'refresh', submissionId: state.id, stageInstanceId, recipientId: row.recipientId, delegationId: row.delegationId });
+  }
+}
+
+const requesterCard = (state: SubmissionState, mode: 'ensure' | 'refresh'): Card =>
+  ({ teamId: state.teamId, kind: 'requester', mode, submissionId: state.id, stageInstanceId: null, recipientId: state.requesterId, delegationId: null });
+
+/** Cards for everyone a stage is waiting for, plus the out-of-office delegates of those who are away. */
+async function askReviewers(ctx: WorkerContext, cause: string, state: SubmissionState, stage: StageInstance): Promise<void> {
+  const pending = pendingReviewers(stage);
+  for (const reviewer of pending) {
+    await queueCard(ctx, cause, { teamId: state.teamId, kind: 'reviewer', mode: 'ensure', submissionId: state.id, stageInstanceId: stage.id, recipientId: reviewer, delegationId: null });
+  }
+  const away = await activeDelegationsFrom(ctx.orm.em.fork(), state.teamId, pending, state.workflowKey, ctx.deps.clock());
+  for (const delegation of away) {
+    await queueCard(ctx, cause, { teamId: state.teamId, kind: 'delegate', mode: 'ensure', submissionId: state.id, stageInstanceId: stage.id, recipientId: delegation.toUserId, delegationId: delegation.id });
+  }
+}
+
+const ENDINGS: Record<string, 'approved' | 'rejected' | 'withdrawn' | null> = {
+  'submission.approved': 'approved',
+  'submission.rejected': 'rejected',
+  'submission.withdrawn': 'withdrawn',
+  'submission.changes_requested': null,
+  'submission.cancelled': null,
+};
+
+/** What a submission's event means for Slack, timers and webhooks. Everything is rendered from current state. */
+async function onSubmissionEvent(ctx: WorkerContext, data: JobData<'events', 'outbox'>, cause: string): Promise<void> {
+  if (!data.submissionId) return;
+  const input = await loadCardInput(ctx, data.teamId, data.submissionId);
+  if (!input) return;
+  const state = input.submission;
+  const stageInstanceId = typeof data.payload.stageInstanceId === 'string' ? data.payload.stageInstanceId : null;
+  const stage = stageInstanceId ? state.stages.find((s) => s.id === stageInstanceId) : undefined;
+  const affected = new Set<string>([state.requesterId]);
+  if (stage) for (const u of [...stage.pool, ...stage.grants.map((g) => g.userId)]) affected.add(u);
+
+  switch (data.topic) {
+    case 'submission.created':
+      await queueCard(ctx, cause, requesterCard(state, 'ensure'));
+      break;
+    case 'stage.opened':
+      if (stage && stage.status === 'open') {
+        await askReviewers(ctx, cause, state, stage);
+        await scheduleStageTimers(ctx, state, stage, input.definition);
+      }
+      await queueCard(ctx, cause, requesterCard(state, 'refresh'));
+      break;
+    case 'decision.delegated':
+    case 'stage.escalated':
+      if (stage && stage.status === 'open') {
+        // New holders of the stage (the delegate, the escalation targets) get their own card.
+        const kind = data.topic === 'decision.delegated' ? 'delegate' : 'escalation';
+        for (const grant of stage.grants.filter((g) => g.kind === kind)) {
+          await queueCard(ctx, cause, { teamId: state.teamId, kind: 'reviewer', mode: 'ensure', submissionId: state.id, stageInstanceId: stage.id, recipientId: grant.userId, delegationId: null });
+        }
+      }
+      if (stageInstanceId) await refreshStageCards(ctx, cause, state, stageInstanceId);
+      await queueCard(ctx, cause, requesterCard(state, 'refresh'));
+      break;
+    case 'decision.approved':
+    case 'decision.rejected':
+    case 'decision.changes_requested':
+    case 'decision.retracted':
+    case 'decision.commented':
+      if (stageInstanceId) await refreshStageCards(ctx, cause, state, stageInstanceId);
+      await queueCard(ctx, cause, requesterCard(state, 'refresh'));
+      break;
+    case 'stage.approved':
+    case 'stage.rejected':
+    case 'stage.changes_requested':
+    case 'stage.closed':
+      if (stageInstanceId) {
+        await cancelTimersOf(ctx, { stageInstanceId });
+        await refreshStageCards(ctx, cause, state, stageInstanceId);
+      }
+      await queueCard(ctx, cause, requesterCard(state, 'refresh'));
+      break;
+    case 'submission.approved':
+    case 'submission.rejected':
+    case 'submission.changes_requested':
+    case 'submission.withdrawn':
+    case 'submission.cancelled': {
+      for (const s of state.stages) await cancelTimersOf(ctx, { stageInstanceId: s.id });
+      await queueCard(ctx, cause, requesterCard(state, 'refresh'));
+      await queueCard(ctx, cause, { ...requesterCard(state, 'ensure'), kind: 'outcome' });
+      const event = ENDINGS[data.topic] ?? null;
+      if (event) {
+        for (const [index, hook] of input.definition.webhooks.entries()) {
+          if (!hook.events.includes(event)) continue;
+          const deliveryId = `${data.outboxId}-${index}`;
+          await ctx.queues.add('webhooks', 'deliver', {
+            teamId: state.teamId, deliveryId, submissionId: state.id, workflowKey: state.workflowKey, workflowVersion: state.workflowVersion, url: hook.url, event,
+          }, { jobId: jobIds.webhook(deliveryId) });
+        }
+      }
+      for (const s of state.stages) for (const u of [...s.pool, ...s.grants.map((g) => g.userId)]) affected.add(u);
+      break;
+    }
+    default:
+      return;
+  }
+  await queueHome(ctx, cause, state.teamId, affected);
+}
+
+/** An out-of-office delegation was revoked: its timers go, the delegate's cards and a notice say so. */
+async function onDelegationRevoked(ctx: WorkerContext, delegationId: string, cause: string): Promise<void> {
+  await cancelTimersOf(ctx, { delegationId });
+  const delegation = await findDelegation(ctx.orm.em.fork(), delegationId);
+  if (!delegation) return;
+  for (const row of await delegationCards(ctx.orm.em.fork(), delegationId)) {
+    if (!row.submissionId) continue;
+    await queueCard(ctx, cause, { teamId: delegation.teamId, kind: 'delegate', mode: 'refresh', submissionId: row.submissionId, stageInstanceId: row.stageInstanceId, recipientId: row.recipientId, delegationId });
+  }
+  // Only a delegation that had started was announced to the delegate; only then is its end news.
+  if (delegation.revokedAt && delegation.revokedAt.getTime() >= delegation.startsAt.getTime()) {
+    await ctx.queues.add('slack', 'delegation-notice', { teamId: delegation.teamId, delegationId, phase: 'revoked' }, { jobId: jobIds.delegationNotice(delegationId, 'revoked') });
+  }
+  await queueHome(ctx, cause, delegation.teamId, [delegation.fromUserId, delegation.toUserId]);
+}
+
+/** Handles one relayed outbox row, then marks it processed (the reconciler re-enqueues rows that never get here). */
+export async function handleOutboxJob(ctx: WorkerContext, data: JobData<'events', 'outbox'>): Promise<void> {
+  const cause = `o${data.outboxId}`;
+  switch (data.topic) {
+    case 'workflow.published': {
+      const key = String(data.payload.key ?? '');
+      const version = Number(data.payload.version);
+      const published = await ctx.services.workflows.getVersion(data.teamId, key, version);
+      for (const hook of published.definition.webhooks) {
+        await ensureWebhookSecret(ctx.orm.em.fork(), data.teamId, key, hook.url, newWebhookSecret());
+      }
+      break;
+    }
+    case 'delegation.created': {
+      const delegation = await findDelegation(ctx.orm.em.fork(), String(data.payload.delegationId ?? ''));
+      if (delegation && delegationPhase(delegation, new Date()) !== 'revoked') await scheduleDelegationTimers(ctx, delegation);
+      break;
+    }
+    case 'delegation.revoked':
+      await onDelegationRevoked(ctx, String(data.payload.delegationId ?? ''), cause);
+      break;
+    default:
+      await onSubmissionEvent(ctx, data, cause);
+  }
+  await markProcessed(ctx.orm.em.fork(), data.outboxId);
+}

@@ -1,0 +1,139 @@
+import pg from 'pg';
+import type { Orm } from '../db/orm.ts';
+import { lockRelayable, markRelayFailed, markRelayed, type OutboxRow, type TeamScope } from '../db/delivery-repository.ts';
+import type { Queues } from './queues.ts';
+import { jobIds } from './registry.ts';
+
+export interface RelayOptions {
+  readonly orm: Orm;
+  readonly queues: Queues;
+  /** For LISTEN; defaults to the ORM's connection URL. */
+  readonly databaseUrl?: string;
+  readonly teams: TeamScope;
+  readonly pollMs: number;
+  readonly batchSize?: number;
+  /** Called after rows were enqueued and before their transaction commits (tests count enqueues with it). */
+  readonly onEnqueued?: (rows: readonly OutboxRow[]) => void;
+}
+
+export interface OutboxRelay {
+  /** Relays now (coalesced with a pass already running). */
+  kick(): void;
+  /** Relays until nothing is left; returns how many rows this relay moved. */
+  drain(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Moves committed outbox rows into the `events` queue. Woken by NOTIFY (the insert trigger) with polling as the
+ * fallback. Rows are locked with SKIP LOCKED, so several relays share the work and each row is enqueued by one
+ * of them; the job id is `outbox-<id>`, so even a relay that dies between enqueueing and committing cannot
+ * make a second job. Never reads `id > last seen`: ids commit out of order.
+ */
+export function startOutboxRelay(options: RelayOptions): OutboxRelay {
+  const batchSize = options.batchSize ?? 200;
+  const databaseUrl = options.databaseUrl ?? String(options.orm.config.get('clientUrl'));
+  let stopped = false;
+  let running: Promise<number> | null = null;
+  let again = false;
+  let listener: pg.Client | null = null;
+  let reconnect: NodeJS.Timeout | null = null;
+
+  async function relayBatch(): Promise<number> {
+    const em = options.orm.em.fork();
+    return em.transactional(async (tx) => {
+      const rows = await lockRelayable(tx, options.teams, batchSize);
+      if (rows.length === 0) return 0;
+      try {
+        await options.queues.queue('events').addBulk(rows.map((row) => ({
+          name: 'outbox',
+          data: { outboxId: row.id, teamId: row.teamId, submissionId: row.submissionId, topic: row.topic, payload: row.payload },
+          opts: { jobId: jobIds.outbox(row.id) },
+        })));
+      } catch (error) {
+        // Redis is away: keep the rows, note why, and try again shortly.
+        await markRelayFailed(tx, rows.map((r) => r.id), error instanceof Error ? error.message : String(error), new Date(Date.now() + options.pollMs));
+        return 0;
+      }
+      options.onEnqueued?.(rows);
+      await markRelayed(tx, rows.map((r) => r.id));
+      return rows.length;
+    });
+  }
+
+  async function pass(): Promise<number> {
+    let total = 0;
+    do {
+      again = false;
+      for (;;) {
+        const moved = await relayBatch();
+        total += moved;
+        if (moved < batchSize || stopped) break;
+      }
+    } while (again && !stopped);
+    return total;
+  }
+
+  function run(): Promise<number> {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = pass()
+      .catch((error: unknown) => {
+        if (!stopped) console.error('outbox relay pass failed', error);
+        return 0;
+      })
+      .finally(() => {
+        running = null;
+      });
+    return running;
+  }
+
+  async function listen(): Promise<void> {
+    if (stopped) return;
+    const client = new pg.Client({ connectionString: databaseUrl });
+    client.on('notification', () => run());
+    client.on('error', (error: Error) => {
+      console.error('outbox LISTEN connection lost; polling until it is back', error.message);
+      client.end().catch(() => undefined);
+      if (listener === client) listener = null;
+      if (!stopped) reconnect = setTimeout(() => void listen(), 1000);
+    });
+    try {
+      await client.connect();
+      await client.query('listen outbox');
+      listener = client;
+      if (stopped) await client.end();
+      else void run(); // rows committed while we were not listening
+    } catch (error) {
+      console.error('outbox LISTEN failed; polling', (error as Error).message);
+      await client.end().catch(() => undefined);
+      if (!stopped) reconnect = setTimeout(() => void listen(), 1000);
+    }
+  }
+
+  void listen();
+  const poll = setInterval(() => void run(), options.pollMs);
+  poll.unref();
+
+  return {
+    kick: () => void run(),
+    async drain() {
+      let total = 0;
+      for (;;) {
+        const moved = await run();
+        total += moved;
+        if (moved === 0 && !running) return total;
+      }
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(poll);
+      if (reconnect) clearTimeout(reconnect);
+      await running;
+      await listener?.end().catch(() => undefined);
+      listener = null;
+    },
+  };
+}

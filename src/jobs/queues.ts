@@ -1,0 +1,106 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import { QUEUE_NAMES, type JobData, type JobName, type QueueName } from './registry.ts';
+
+/** Knobs that production leaves at their defaults and tests shrink (short locks, fast retries). */
+export interface Tuning {
+  /** Base of the exponential retry backoff for Slack 5xx and webhooks. */
+  readonly retryBaseMs: number;
+  /** Attempts for Slack and event jobs before they are given up (and recorded as failed). */
+  readonly attempts: number;
+  /** Attempts for a webhook delivery. */
+  readonly webhookAttempts: number;
+  /** How long a worker holds a job before another may take it over (its process is presumed dead). */
+  readonly lockDurationMs: number;
+  readonly stalledIntervalMs: number;
+  /** Outbox polling when no NOTIFY arrives (a lost LISTEN connection, rows whose available_at passed). */
+  readonly relayPollMs: number;
+  /** How often the reconciler compares Postgres with Redis. */
+  readonly reconcileEveryMs: number;
+  /** A claim on a Slack message older than this belongs to a dead job and may be taken over. */
+  readonly claimTtlMs: number;
+  readonly slackConcurrency: number;
+  /** Slack calls started per second at most (also what makes a 429's pause of the queue take effect). */
+  readonly slackPerSecond: number;
+  readonly timerConcurrency: number;
+  readonly webhookTimeoutMs: number;
+}
+
+export const DEFAULT_TUNING: Tuning = {
+  retryBaseMs: 2000,
+  attempts: 10,
+  webhookAttempts: 8,
+  lockDurationMs: 30_000,
+  stalledIntervalMs: 30_000,
+  relayPollMs: 2000,
+  reconcileEveryMs: 60_000,
+  claimTtlMs: 120_000,
+  slackConcurrency: 4,
+  slackPerSecond: 20,
+  timerConcurrency: 8,
+  webhookTimeoutMs: 10_000,
+};
+
+export interface AddOptions {
+  readonly jobId: string;
+  readonly delay?: number;
+  /** While a job with this key waits, adding another is a no-op; while one runs, one more is kept for after it. */
+  readonly coalesceKey?: string;
+}
+
+/** The producer side of the registry: typed `add` onto the right queue with its default retry policy. */
+export interface Queues {
+  readonly prefix: string;
+  readonly connection: Redis;
+  queue(name: QueueName): Queue;
+  add<Q extends QueueName, N extends JobName<Q>>(queue: Q, name: N, data: JobData<Q, N>, options: AddOptions): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function defaultJobOptions(name: QueueName, tuning: Tuning): JobsOptions {
+  const keep = { removeOnComplete: { age: 24 * 3600, count: 5000 }, removeOnFail: { age: 14 * 24 * 3600 } };
+  switch (name) {
+    case 'webhooks':
+      return { ...keep, attempts: tuning.webhookAttempts, backoff: { type: 'exponential', delay: tuning.retryBaseMs } };
+    case 'timers':
+    case 'events':
+    case 'slack':
+      return { ...keep, attempts: tuning.attempts, backoff: { type: 'exponential', delay: tuning.retryBaseMs } };
+  }
+}
+
+/** A Redis connection for workers: commands wait for a reconnect instead of failing (BullMQ requires this). */
+export const workerConnection = (redisUrl: string): Redis => new Redis(redisUrl, { maxRetriesPerRequest: null });
+
+export function createQueues(redisUrl: string, prefix: string, tuning: Tuning): Queues {
+  // Producers fail fast when Redis is away, so the relay keeps the row and retries instead of hanging.
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
+  connection.on('error', (error: Error) => console.error('redis (producer)', error.message));
+  const queues = new Map<QueueName, Queue>();
+  for (const name of QUEUE_NAMES) {
+    const queue = new Queue(name, { connection, prefix, defaultJobOptions: defaultJobOptions(name, tuning) });
+    queue.on('error', (error: Error) => console.error(`queue ${name}`, error.message));
+    queues.set(name, queue);
+  }
+  const get = (name: QueueName): Queue => {
+    const queue = queues.get(name);
+    if (!queue) throw new Error(`unknown queue ${name}`);
+    return queue;
+  };
+  return {
+    prefix,
+    connection,
+    queue: get,
+    async add(queue, name, data, options) {
+      await get(queue).add(name, data, {
+        jobId: options.jobId,
+        ...(options.delay !== undefined ? { delay: Math.max(0, Math.round(options.delay)) } : {}),
+        ...(options.coalesceKey ? { deduplication: { id: options.coalesceKey, keepLastIfActive: true } } : {}),
+      });
+    },
+    async close() {
+      await Promise.all([...queues.values()].map((q) => q.close()));
+      connection.disconnect();
+    },
+  };
+}

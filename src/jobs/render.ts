@@ -1,0 +1,64 @@
+import { context as contextBlock, delegationNotice, outcomeNotice, requesterCard, reviewerCard, type CardInput, type SlackMessage } from '../../blocks/cards.ts';
+import { DomainError, isActive, type StageInstance } from '../domain/index.ts';
+import type { DelegationRow } from '../db/delivery-repository.ts';
+import type { WorkerContext } from './context.ts';
+import type { JobData } from './registry.ts';
+
+/** The request and its workflow version as they are now, or null when the request does not exist. */
+export async function loadCardInput(ctx: WorkerContext, teamId: string, submissionId: string): Promise<CardInput | null> {
+  try {
+    const submission = await ctx.services.submissions.get(teamId, submissionId);
+    const { definition } = await ctx.services.workflows.getVersion(teamId, submission.workflowKey, submission.workflowVersion);
+    return { submission, definition, now: ctx.deps.clock() };
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'not_found') return null;
+    throw error;
+  }
+}
+
+/** An escalation target's card says how late the stage is, for as long as the stage stays open. */
+export function escalationOf(stage: StageInstance, userId: string, now: Date): { overdueMs: number } | undefined {
+  if (stage.status !== 'open' || !stage.escalatedAt) return undefined;
+  if (!stage.grants.some((g) => g.kind === 'escalation' && g.userId === userId)) return undefined;
+  return { overdueMs: Math.max(0, now.getTime() - Date.parse(stage.dueAt)) };
+}
+
+export function delegationPhase(delegation: DelegationRow, now: Date): 'pending' | 'started' | 'ended' | 'revoked' {
+  if (delegation.revokedAt) return 'revoked';
+  if (now.getTime() >= delegation.endsAt.getTime()) return 'ended';
+  if (now.getTime() < delegation.startsAt.getTime()) return 'pending';
+  return 'started';
+}
+
+/**
+ * The card to show now, from current state (never from the event that asked for it, so late or reordered jobs
+ * still show the truth). Null when there is nothing to show (the stage does not exist, the request is still
+ * running for an outcome notice).
+ */
+export function renderCard(input: CardInput, card: JobData<'slack', 'card'>, delegation: DelegationRow | null): SlackMessage | null {
+  const { submission } = input;
+  const stage = card.stageInstanceId ? submission.stages.find((s) => s.id === card.stageInstanceId) : undefined;
+  switch (card.kind) {
+    case 'requester':
+      return requesterCard(input);
+    case 'outcome':
+      return isActive(submission.status) ? null : outcomeNotice(input);
+    case 'reviewer':
+      if (!stage) return null;
+      return reviewerCard({ ...input, stageInstanceId: stage.id, reviewerId: card.recipientId, escalation: escalationOf(stage, card.recipientId, input.now) });
+    case 'delegate': {
+      if (!stage || !delegation) return null;
+      const phase = delegationPhase(delegation, input.now);
+      if (phase === 'ended' || phase === 'revoked') {
+        const notice = delegationNotice({ fromUserId: delegation.fromUserId, toUserId: delegation.toUserId, phase, until: delegation.endsAt, workflowKey: delegation.workflowKey });
+        return { text: notice.text, blocks: [...notice.blocks, contextBlock(`This card was for *${escapeTitle(submission.title)}*; it is back with <@${delegation.fromUserId}>.`)] };
+      }
+      // The delegate acts with the delegator's say, so the card shows the delegator's position on the stage.
+      const card = reviewerCard({ ...input, stageInstanceId: stage.id, reviewerId: delegation.fromUserId, escalation: undefined });
+      const note = contextBlock(`:palm_tree: You decide on behalf of <@${delegation.fromUserId}>, who is away until <!date^${Math.floor(delegation.endsAt.getTime() / 1000)}^{date_short_pretty} {time}|${delegation.endsAt.toISOString()}>.`);
+      return { text: card.text, blocks: [card.blocks[0], note, ...card.blocks.slice(1)].filter((b) => b !== undefined) };
+    }
+  }
+}
+
+const escapeTitle = (title: string): string => title.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').slice(0, 200);

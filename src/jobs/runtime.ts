@@ -1,0 +1,202 @@
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { WebClient } from '@slack/web-api';
+import type { Plugin } from '../app.ts';
+import type { Env } from '../config/env.ts';
+import type { Orm } from '../db/orm.ts';
+import type { ServiceDeps, Services } from '../services/index.ts';
+import { renderHome } from '../slack/home/render-home.ts';
+import { MessageBusyError } from './card-delivery.ts';
+import type { HomeRenderer, WorkerContext } from './context.ts';
+import { handleOutboxJob } from './event-jobs.ts';
+import { recordNotificationFailure } from './failures.ts';
+import { startOutboxRelay, type OutboxRelay } from './outbox-relay.ts';
+import { startTimerWaker } from './timer-waker.ts';
+import { createQueues, DEFAULT_TUNING, workerConnection, type Queues, type Tuning } from './queues.ts';
+import { reconcile, type ReconcileReport } from './reconciler.ts';
+import { messageKeys, parseJob, type QueueName } from './registry.ts';
+import { createSlackClient, SlackDeliveryError } from './slack-client.ts';
+import { handleCardJob, handleDelegationNoticeJob, handleHomeJob, handleReminderJob } from './slack-jobs.ts';
+import { handleDelegationEnd, handleDelegationStart, handleReminderTimer, handleSlaTimer, type Defer } from './timer-jobs.ts';
+import { handleWebhookJob } from './webhooks.ts';
+
+export interface WorkerRuntimeOptions {
+  readonly orm: Orm;
+  readonly services: Services;
+  readonly deps: ServiceDeps;
+  /** Supplies REDIS_URL, QUEUE_PREFIX and the Slack token when the explicit options are absent. */
+  readonly env?: Env;
+  readonly redisUrl?: string;
+  readonly slackClient?: WebClient;
+  readonly queuePrefix?: string;
+  readonly databaseUrl?: string;
+  /** Only these workspaces' outbox rows and timers (tests, sharding); all when absent. */
+  readonly teams?: readonly string[] | null;
+  readonly tuning?: Partial<Tuning>;
+  /** Renders App Home for the refresh job; defaults to src/slack/home/render-home.ts, null turns refreshes off. */
+  readonly renderHome?: HomeRenderer | null;
+  /** Called with every reconcile report (logging, tests). */
+  readonly onReconciled?: (report: ReconcileReport) => void;
+}
+
+export interface WorkerRuntime {
+  readonly queues: Queues;
+  readonly relay: OutboxRelay;
+  readonly context: WorkerContext;
+  reconcileNow(): Promise<ReconcileReport>;
+  /** Stops taking work, lets running jobs finish (BullMQ hands unfinished ones to another worker), closes connections. */
+  stop(): Promise<void>;
+}
+
+const isLastAttempt = (job: Job): boolean => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+
+function slackFailureTarget(job: Job): { key: string; kind: string; recipientId: string | null; submissionId: string | null } {
+  const data = job.data as Record<string, unknown>;
+  const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+  const kind = job.name === 'card' ? String(data.kind) : job.name;
+  const key = job.name === 'card'
+    ? messageKeys.card(kind, String(data.submissionId), str(data.stageInstanceId), String(data.recipientId), str(data.delegationId))
+    : job.id ?? job.name;
+  return { key, kind, recipientId: str(data.recipientId) ?? str(data.userId), submissionId: str(data.submissionId) };
+}
+
+/**
+ * Starts the worker role: the outbox relay, one BullMQ worker per queue and the reconciler. The app can run
+ * it in-process (workerPlugin) or as its own process (src/worker.ts).
+ */
+export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise<WorkerRuntime> {
+  const redisUrl = options.redisUrl ?? options.env?.REDIS_URL;
+  if (!redisUrl) throw new Error('startWorkerRuntime needs redisUrl or env.REDIS_URL');
+  const slack = options.slackClient ?? (options.env ? createSlackClient(options.env.SLACK_BOT_TOKEN, options.env.SLACK_API_URL) : null);
+  if (!slack) throw new Error('startWorkerRuntime needs slackClient or env.SLACK_BOT_TOKEN');
+  const prefix = options.queuePrefix ?? options.env?.QUEUE_PREFIX ?? 'approvals';
+  const tuning: Tuning = { ...DEFAULT_TUNING, ...options.tuning };
+  const queues = createQueues(redisUrl, prefix, tuning);
+  const ctx: WorkerContext = {
+    orm: options.orm, services: options.services, deps: options.deps, queues, slack, tuning,
+    teams: options.teams ?? null, renderHome: options.renderHome === undefined ? renderHome : options.renderHome,
+  };
+
+  const processors: Record<QueueName, (job: Job, token?: string) => Promise<void>> = {
+    events: async (job) => {
+      const parsed = parseJob('events', job.name, job.data);
+      await handleOutboxJob(ctx, parsed.data);
+    },
+    slack: async (job) => {
+      const claimant = job.id ?? `${job.name}-${job.timestamp}`;
+      try {
+        const parsed = parseJob('slack', job.name, job.data);
+        switch (parsed.name) {
+          case 'card': return await handleCardJob(ctx, parsed.data, claimant);
+          case 'reminder': return await handleReminderJob(ctx, parsed.data, claimant);
+          case 'delegation-notice': return await handleDelegationNoticeJob(ctx, parsed.data, claimant);
+          case 'home': return await handleHomeJob(ctx, parsed.data);
+        }
+      } catch (error) {
+        if (error instanceof SlackDeliveryError && error.failure.kind === 'rate_limited') {
+          // Slack asked us to wait: pause this queue that long; the job goes back to wait without using an attempt.
+          await queues.queue('slack').rateLimit(error.failure.retryAfterMs);
+          throw Worker.RateLimitError();
+        }
+        const permanent = error instanceof SlackDeliveryError && error.failure.kind === 'permanent';
+        // Home is a view people open, not a message they wait for: a refused publish is logged, not audited.
+        if (job.name === 'home' && (permanent || isLastAttempt(job))) throw new UnrecoverableError(`home ${job.id}: ${error instanceof Error ? error.message : String(error)}`);
+        if (permanent || (isLastAttempt(job) && !(error instanceof MessageBusyError))) {
+          const target = slackFailureTarget(job);
+          const code = error instanceof SlackDeliveryError ? (error.failure.kind === 'permanent' || error.failure.kind === 'transient' ? error.failure.code : error.failure.kind) : 'delivery_failed';
+          await recordNotificationFailure(ctx, {
+            teamId: String((job.data as { teamId?: unknown }).teamId ?? ''), messageKey: target.key, kind: target.kind, recipientId: target.recipientId,
+            submissionId: target.submissionId, error: code, detail: error instanceof Error ? error.message : String(error),
+          });
+          throw new UnrecoverableError(`${job.name} ${job.id}: ${code}`);
+        }
+        throw error;
+      }
+    },
+    timers: async (job, token) => {
+      const jobId = job.id ?? '';
+      const defer: Defer = async (at) => {
+        await job.moveToDelayed(at.getTime(), token);
+        throw new DelayedError();
+      };
+      const parsed = parseJob('timers', job.name, job.data);
+      switch (parsed.name) {
+        case 'sla': return handleSlaTimer(ctx, jobId, parsed.data, defer);
+        case 'reminder': return handleReminderTimer(ctx, jobId, parsed.data);
+        case 'delegation-start': return handleDelegationStart(ctx, jobId, parsed.data, defer);
+        case 'delegation-end': return handleDelegationEnd(ctx, jobId, parsed.data, defer);
+      }
+    },
+    webhooks: async (job) => {
+      const parsed = parseJob('webhooks', job.name, job.data);
+      await handleWebhookJob(ctx, parsed.data, job.attemptsMade + 1, isLastAttempt(job));
+    },
+  };
+  const concurrency: Record<QueueName, number> = {
+    // One at a time keeps each submission's events in relay order.
+    events: 1,
+    slack: tuning.slackConcurrency,
+    timers: tuning.timerConcurrency,
+    webhooks: 4,
+  };
+
+  const connections: Redis[] = [];
+  const workers = (Object.keys(processors) as QueueName[]).map((name) => {
+    const connection = workerConnection(redisUrl);
+    connection.on('error', (error: Error) => console.error(`redis (worker ${name})`, error.message));
+    connections.push(connection);
+    const worker = new Worker(name, processors[name], {
+      connection, prefix, concurrency: concurrency[name],
+      lockDuration: tuning.lockDurationMs, stalledInterval: tuning.stalledIntervalMs, maxStalledCount: 3,
+      // BullMQ honours queue.rateLimit (our answer to a 429) only on a queue that has a limiter.
+      ...(name === 'slack' ? { limiter: { max: tuning.slackPerSecond, duration: 1000 } } : {}),
+    });
+    worker.on('error', (error: Error) => console.error(`worker ${name}`, error.message));
+    worker.on('failed', (job, error) => {
+      if (job && (job.attemptsMade >= (job.opts.attempts ?? 1) || error instanceof UnrecoverableError)) console.error(`job ${name}/${job.name} ${job.id} failed for good:`, error.message);
+    });
+    return worker;
+  });
+
+  // Wakes the timers worker at each due millisecond instead of Redis' next cron tick (see timer-waker.ts).
+  const waker = startTimerWaker(queues.connection, prefix, 'timers');
+  const relay = startOutboxRelay({ orm: options.orm, queues, teams: ctx.teams, pollMs: tuning.relayPollMs, ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}) });
+
+  let reconciling: Promise<ReconcileReport> | null = null;
+  const reconcileNow = (): Promise<ReconcileReport> => {
+    reconciling ??= reconcile(ctx, relay)
+      .then((report) => {
+        options.onReconciled?.(report);
+        return report;
+      })
+      .finally(() => {
+        reconciling = null;
+      });
+    return reconciling;
+  };
+  const firstReconcile = reconcileNow().catch((error: unknown) => console.error('reconcile failed', error));
+  const periodic = setInterval(() => void reconcileNow().catch((error: unknown) => console.error('reconcile failed', error)), tuning.reconcileEveryMs);
+  periodic.unref();
+
+  return {
+    queues, relay, context: ctx, reconcileNow,
+    async stop() {
+      clearInterval(periodic);
+      waker.stop();
+      await firstReconcile;
+      await reconciling?.catch(() => undefined);
+      await relay.stop();
+      await Promise.all(workers.map((w) => w.close()));
+      await queues.close();
+      for (const connection of connections) connection.disconnect();
+    },
+  };
+}
+
+/** The worker inside the app process, for small teams: add `workerPlugin()` to the plugin list in main.ts. */
+export function workerPlugin(options: { teams?: readonly string[]; queuePrefix?: string; tuning?: Partial<Tuning>; renderHome?: HomeRenderer | null } = {}): Plugin {
+  return async ({ env, orm, services, deps }) => {
+    const runtime = await startWorkerRuntime({ env, orm, services, deps, ...options });
+    return { components: [{ name: 'worker', stop: () => runtime.stop() }] };
+  };
+}

@@ -1,0 +1,66 @@
+import { delegationNotice, reminderNotice } from '../../blocks/cards.ts';
+import { pendingReviewers } from '../domain/index.ts';
+import { findDelegation, findMessage } from '../db/delivery-repository.ts';
+import { deliverMessage } from './card-delivery.ts';
+import type { WorkerContext } from './context.ts';
+import { loadCardInput, renderCard } from './render.ts';
+import { messageKeys, type JobData } from './registry.ts';
+import { callSlack } from './slack-client.ts';
+
+type Card = JobData<'slack', 'card'>;
+
+/** Posts or updates one card, rendered from the request as it is now. */
+export async function handleCardJob(ctx: WorkerContext, card: Card, claimant: string): Promise<void> {
+  const input = await loadCardInput(ctx, card.teamId, card.submissionId);
+  if (!input) return;
+  const delegation = card.delegationId ? await findDelegation(ctx.orm.em.fork(), card.delegationId) : null;
+  const message = renderCard(input, card, delegation);
+  if (!message) return;
+  const ref = {
+    teamId: card.teamId,
+    key: messageKeys.card(card.kind, card.submissionId, card.stageInstanceId, card.recipientId, card.delegationId),
+    kind: card.kind,
+    submissionId: card.submissionId,
+    stageInstanceId: card.stageInstanceId,
+    delegationId: card.delegationId,
+    recipientId: card.recipientId,
+  };
+  await deliverMessage(ctx, ref, message, { mode: card.mode, claimant });
+}
+
+/** A reminder goes in the thread of the reviewer's card; without a card, the card itself is the reminder. */
+export async function handleReminderJob(ctx: WorkerContext, job: JobData<'slack', 'reminder'>, claimant: string): Promise<void> {
+  const input = await loadCardInput(ctx, job.teamId, job.submissionId);
+  const stage = input?.submission.stages.find((s) => s.id === job.stageInstanceId);
+  if (!input || !stage || stage.status !== 'open' || !pendingReviewers(stage).includes(job.recipientId)) return;
+  const cardKey = messageKeys.card('reviewer', job.submissionId, job.stageInstanceId, job.recipientId, null);
+  const card = await findMessage(ctx.orm.em.fork(), job.teamId, cardKey);
+  if (!card?.ts || !card.channel) {
+    await handleCardJob(ctx, { teamId: job.teamId, kind: 'reviewer', mode: 'ensure', submissionId: job.submissionId, stageInstanceId: job.stageInstanceId, recipientId: job.recipientId, delegationId: null }, claimant);
+    return;
+  }
+  const ref = {
+    teamId: job.teamId, key: messageKeys.reminder(job.stageInstanceId, job.n, job.recipientId), kind: 'reminder' as const,
+    submissionId: job.submissionId, stageInstanceId: job.stageInstanceId, delegationId: null, recipientId: job.recipientId,
+  };
+  await deliverMessage(ctx, ref, reminderNotice({ ...input, stageInstanceId: stage.id, reviewerId: job.recipientId }), {
+    mode: 'ensure', claimant, thread: { channel: card.channel, ts: card.ts },
+  });
+}
+
+export async function handleDelegationNoticeJob(ctx: WorkerContext, job: JobData<'slack', 'delegation-notice'>, claimant: string): Promise<void> {
+  const delegation = await findDelegation(ctx.orm.em.fork(), job.delegationId);
+  if (!delegation) return;
+  const message = delegationNotice({ fromUserId: delegation.fromUserId, toUserId: delegation.toUserId, phase: job.phase, until: delegation.endsAt, workflowKey: delegation.workflowKey });
+  const ref = {
+    teamId: job.teamId, key: messageKeys.delegationNotice(job.delegationId, job.phase), kind: 'delegation_notice' as const,
+    submissionId: null, stageInstanceId: null, delegationId: job.delegationId, recipientId: delegation.toUserId,
+  };
+  await deliverMessage(ctx, ref, message, { mode: 'ensure', claimant });
+}
+
+export async function handleHomeJob(ctx: WorkerContext, job: JobData<'slack', 'home'>): Promise<void> {
+  if (!ctx.renderHome) return;
+  const view = await ctx.renderHome(ctx.services, job.teamId, job.userId, ctx.deps.clock());
+  await callSlack(() => ctx.slack.views.publish({ user_id: job.userId, view }));
+}

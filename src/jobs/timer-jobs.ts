@@ -1,0 +1,93 @@
+import { isActive, pendingReviewers } from '../domain/index.ts';
+import { delegationCards, findDelegation, finishTimer, isTimerPending, openStagesAsking } from '../db/delivery-repository.ts';
+import { inTransaction } from '../services/unit-of-work.ts';
+import { systemMeta, type WorkerContext } from './context.ts';
+import { queueCard } from './event-jobs.ts';
+import { loadCardInput } from './render.ts';
+import { jobIds, type JobData } from './registry.ts';
+
+/** Puts the job back until `at` (a timer that fired early by clock skew must not act early). */
+export type Defer = (at: Date) => Promise<never>;
+
+/** SLA deadline: the domain applies the stage's timeout action, or nothing if the stage is no longer open. */
+export async function handleSlaTimer(ctx: WorkerContext, jobId: string, data: JobData<'timers', 'sla'>, defer: Defer): Promise<void> {
+  const em = ctx.orm.em.fork();
+  if (!(await isTimerPending(em, jobId))) return;
+  const input = await loadCardInput(ctx, data.teamId, data.submissionId);
+  const stage = input?.submission.stages.find((s) => s.id === data.stageInstanceId);
+  if (!input || !stage || stage.status !== 'open' || !isActive(input.submission.status)) {
+    await finishTimer(em, jobId, 'skipped');
+    return;
+  }
+  if (ctx.deps.clock().getTime() < Date.parse(stage.dueAt)) await defer(new Date(stage.dueAt));
+  await ctx.services.decisions.applyTimeout(data.teamId, data.submissionId, data.stageInstanceId, systemMeta('sla-timer'));
+  await finishTimer(em, jobId, 'fired');
+}
+
+/** Reminder n: a nudge for each reviewer the stage is still waiting for, none for those who decided. */
+export async function handleReminderTimer(ctx: WorkerContext, jobId: string, data: JobData<'timers', 'reminder'>): Promise<void> {
+  const em = ctx.orm.em.fork();
+  if (!(await isTimerPending(em, jobId))) return;
+  const input = await loadCardInput(ctx, data.teamId, data.submissionId);
+  const stage = input?.submission.stages.find((s) => s.id === data.stageInstanceId);
+  if (input && stage && stage.status === 'open' && isActive(input.submission.status) && ctx.deps.clock().getTime() < Date.parse(stage.dueAt)) {
+    for (const reviewer of pendingReviewers(stage)) {
+      await ctx.queues.add('slack', 'reminder', { ...data, recipientId: reviewer }, { jobId: jobIds.reminderNotice(stage.id, data.n, reviewer) });
+    }
+  }
+  await finishTimer(em, jobId, 'fired');
+}
+
+/**
+ * An out-of-office delegation starts: the delegate gets a card for each item waiting for the delegator and a
+ * notice; the start is audited once. Cards are queued before the timer is marked done so a crash in between
+ * re-queues them (same job ids) rather than losing them.
+ */
+export async function handleDelegationStart(ctx: WorkerContext, jobId: string, data: JobData<'timers', 'delegation-start'>, defer: Defer): Promise<void> {
+  if (!(await isTimerPending(ctx.orm.em.fork(), jobId))) return;
+  const delegation = await findDelegation(ctx.orm.em.fork(), data.delegationId);
+  if (!delegation || delegation.revokedAt || delegation.endsAt.getTime() <= ctx.deps.clock().getTime()) {
+    await finishTimer(ctx.orm.em.fork(), jobId, 'skipped');
+    return;
+  }
+  if (ctx.deps.clock().getTime() < delegation.startsAt.getTime()) await defer(delegation.startsAt);
+  const cause = `ds${delegation.id}`;
+  for (const item of await openStagesAsking(ctx.orm.em.fork(), delegation.teamId, delegation.fromUserId, delegation.workflowKey)) {
+    const input = await loadCardInput(ctx, delegation.teamId, item.submissionId);
+    const stage = input?.submission.stages.find((s) => s.id === item.stageInstanceId);
+    if (!stage || !pendingReviewers(stage).includes(delegation.fromUserId)) continue;
+    await queueCard(ctx, cause, { teamId: delegation.teamId, kind: 'delegate', mode: 'ensure', submissionId: item.submissionId, stageInstanceId: stage.id, recipientId: delegation.toUserId, delegationId: delegation.id });
+  }
+  await ctx.queues.add('slack', 'delegation-notice', { teamId: delegation.teamId, delegationId: delegation.id, phase: 'started' }, { jobId: jobIds.delegationNotice(delegation.id, 'started') });
+  await inTransaction(ctx.deps, delegation.teamId, systemMeta('delegation-timer'), async (em, uow) => {
+    if (!(await finishTimer(em, jobId, 'fired'))) return;
+    uow.record({
+      type: 'delegation.started', workflowKey: delegation.workflowKey, capacity: { kind: 'system', rule: 'out-of-office delegation reached its start' },
+      details: { delegationId: delegation.id, from: delegation.fromUserId, to: delegation.toUserId, startsAt: delegation.startsAt.toISOString(), endsAt: delegation.endsAt.toISOString() },
+    });
+  });
+}
+
+/** The delegation's end: the grant already lapses in the domain; the delegate's cards and a notice say so. */
+export async function handleDelegationEnd(ctx: WorkerContext, jobId: string, data: JobData<'timers', 'delegation-end'>, defer: Defer): Promise<void> {
+  if (!(await isTimerPending(ctx.orm.em.fork(), jobId))) return;
+  const delegation = await findDelegation(ctx.orm.em.fork(), data.delegationId);
+  if (!delegation || delegation.revokedAt) {
+    await finishTimer(ctx.orm.em.fork(), jobId, 'skipped');
+    return;
+  }
+  if (ctx.deps.clock().getTime() < delegation.endsAt.getTime()) await defer(delegation.endsAt);
+  const cause = `de${delegation.id}`;
+  for (const row of await delegationCards(ctx.orm.em.fork(), delegation.id)) {
+    if (!row.submissionId) continue;
+    await queueCard(ctx, cause, { teamId: delegation.teamId, kind: 'delegate', mode: 'refresh', submissionId: row.submissionId, stageInstanceId: row.stageInstanceId, recipientId: row.recipientId, delegationId: delegation.id });
+  }
+  await ctx.queues.add('slack', 'delegation-notice', { teamId: delegation.teamId, delegationId: delegation.id, phase: 'ended' }, { jobId: jobIds.delegationNotice(delegation.id, 'ended') });
+  await inTransaction(ctx.deps, delegation.teamId, systemMeta('delegation-timer'), async (em, uow) => {
+    if (!(await finishTimer(em, jobId, 'fired'))) return;
+    uow.record({
+      type: 'delegation.ended', workflowKey: delegation.workflowKey, capacity: { kind: 'system', rule: 'out-of-office delegation reached its end' },
+      details: { delegationId: delegation.id, from: delegation.fromUserId, to: delegation.toUserId, endsAt: delegation.endsAt.toISOString() },
+    });
+  });
+}

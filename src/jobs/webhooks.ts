@@ -1,0 +1,106 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { UnrecoverableError } from 'bullmq';
+import { ensureWebhookSecret, insertWebhookAttempt } from '../db/delivery-repository.ts';
+import { inTransaction } from '../services/unit-of-work.ts';
+import { systemMeta, type WorkerContext } from './context.ts';
+import { loadCardInput } from './render.ts';
+import type { JobData } from './registry.ts';
+
+/**
+ * Outgoing webhooks. Each POST carries
+ *   X-Approvals-Delivery: <delivery id>            (the same across retries: receivers dedupe on it)
+ *   X-Approvals-Timestamp: <unix seconds>
+ *   X-Approvals-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>
+ * The secret is per (workspace, workflow, url), created when the workflow is published; admins read it with
+ * services.delivery.webhookSecret. Receivers should reject timestamps more than five minutes off.
+ */
+export const SIGNATURE_HEADER = 'x-approvals-signature';
+export const TIMESTAMP_HEADER = 'x-approvals-timestamp';
+export const DELIVERY_HEADER = 'x-approvals-delivery';
+
+export const newWebhookSecret = (): string => `whsec_${randomBytes(24).toString('base64url')}`;
+
+export function signWebhook(secret: string, timestampSec: number, body: string): string {
+  const mac = createHmac('sha256', secret).update(`${timestampSec}.${body}`).digest('hex');
+  return `t=${timestampSec},v1=${mac}`;
+}
+
+/** For receivers (and tests): true when the header signs this body with this secret, recently enough. */
+export function verifyWebhookSignature(secret: string, header: string, body: string, nowSec = Math.floor(Date.now() / 1000), toleranceSec = 300): boolean {
+  const parts = Object.fromEntries(header.split(',').map((p) => p.split('=', 2) as [string, string]));
+  const t = Number(parts.t);
+  if (!Number.isInteger(t) || Math.abs(nowSec - t) > toleranceSec || !parts.v1) return false;
+  const expected = Buffer.from(signWebhook(secret, t, body).split('v1=')[1] ?? '', 'hex');
+  const given = Buffer.from(parts.v1, 'hex');
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+/** Responses worth retrying: the receiver is busy or broken for now. Other 4xx mean the request itself is refused. */
+const retryable = (status: number): boolean => status >= 500 || status === 408 || status === 409 || status === 425 || status === 429;
+
+async function recordFailure(ctx: WorkerContext, job: JobData<'webhooks', 'deliver'>, error: string): Promise<void> {
+  await inTransaction(ctx.deps, job.teamId, systemMeta('webhook-delivery'), async (_em, uow) => {
+    uow.record({
+      type: 'webhook.failed', submissionId: job.submissionId, workflowKey: job.workflowKey, workflowVersion: job.workflowVersion,
+      capacity: { kind: 'system', rule: 'webhook delivery gave up' }, reason: error,
+      details: { deliveryId: job.deliveryId, url: job.url, event: job.event },
+    });
+  });
+}
+
+/** One delivery attempt; throws to retry (BullMQ backoff), UnrecoverableError when retrying cannot help. */
+export async function handleWebhookJob(ctx: WorkerContext, job: JobData<'webhooks', 'deliver'>, attempt: number, lastAttempt: boolean): Promise<void> {
+  const input = await loadCardInput(ctx, job.teamId, job.submissionId);
+  if (!input) return;
+  const { submission: state } = input;
+  const secret = await ensureWebhookSecret(ctx.orm.em.fork(), job.teamId, job.workflowKey, job.url, newWebhookSecret());
+  const body = JSON.stringify({
+    id: job.deliveryId,
+    event: `submission.${job.event}`,
+    teamId: state.teamId,
+    workflow: { key: state.workflowKey, version: state.workflowVersion },
+    submission: {
+      id: state.id, title: state.title, status: state.status, requesterId: state.requesterId, entityKey: state.entityKey,
+      fields: state.fields, createdAt: state.createdAt, closedAt: state.closedAt,
+    },
+    stages: state.stages.map((s) => ({
+      stageId: s.stageId, name: s.name, status: s.status,
+      decisions: s.decisions.map((d) => ({ kind: d.kind, actorId: d.actorId, principalId: d.principalId, reason: d.reason, at: d.at })),
+    })),
+  });
+  const timestamp = Math.floor(Date.now() / 1000);
+  const started = performance.now();
+  let status: number | null = null;
+  let error: string | null = null;
+  try {
+    const response = await fetch(job.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'approvals-webhook/1',
+        [DELIVERY_HEADER]: job.deliveryId,
+        [TIMESTAMP_HEADER]: String(timestamp),
+        [SIGNATURE_HEADER]: signWebhook(secret, timestamp, body),
+      },
+      body,
+      redirect: 'error',
+      signal: AbortSignal.timeout(ctx.tuning.webhookTimeoutMs),
+    });
+    status = response.status;
+    await response.body?.cancel();
+    if (!response.ok) error = `HTTP ${response.status}`;
+  } catch (cause) {
+    error = cause instanceof Error ? cause.message : String(cause);
+  }
+  await insertWebhookAttempt(ctx.orm.em.fork(), {
+    teamId: job.teamId, deliveryId: job.deliveryId, submissionId: job.submissionId, workflowKey: job.workflowKey, event: job.event,
+    url: job.url, attempt, statusCode: status, error, durationMs: Math.round(performance.now() - started), succeeded: error === null,
+  });
+  if (error === null) return;
+  const permanent = status !== null && !retryable(status);
+  if (permanent || lastAttempt) {
+    await recordFailure(ctx, job, error);
+    throw new UnrecoverableError(`webhook ${job.url}: ${error}`);
+  }
+  throw new Error(`webhook ${job.url}: ${error}`);
+}

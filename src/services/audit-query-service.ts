@@ -1,0 +1,103 @@
+import { openStages, pendingReviewers, type AuditRow, type SubmissionState } from '../domain/index.ts';
+import { readAuditPage, type AuditFilter } from '../db/proof-store.ts';
+import { loadSubmission } from '../db/submission-repository.ts';
+import type { RequestMeta, ServiceDeps } from './deps.ts';
+import { inTransaction } from './unit-of-work.ts';
+
+/** Accepted decisions versus refused attempts, as the audit API's `outcome` filter names them. */
+export const AUDIT_OUTCOMES = ['accepted', 'refused'] as const;
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+const ACCEPTED_DECISIONS = ['decision.approved', 'decision.rejected', 'decision.changes_requested', 'decision.delegated', 'decision.retracted', 'decision.commented'];
+const REFUSED = ['decision.refused', 'api.auth_failed'];
+
+export interface AuditQuery {
+  readonly afterSeq: number;
+  readonly limit: number;
+  readonly actorId?: string;
+  readonly types?: readonly string[];
+  readonly workflowKey?: string;
+  readonly submissionId?: string;
+  readonly outcome?: AuditOutcome;
+  readonly from?: Date;
+  readonly to?: Date;
+  readonly excludeTypes?: readonly string[];
+}
+
+export interface AuditPage {
+  readonly events: AuditRow[];
+  /** Sequence number to continue after: the last event returned, or the chain head when the scan reached it. */
+  readonly nextSeq: number;
+  readonly hasMore: boolean;
+}
+
+export function createAuditQueryService(deps: ServiceDeps) {
+  /**
+   * One page of a workspace's chain in sequence order. Appends commit in sequence order (the chain head
+   * lock is held to commit), so a reader never sees a later row before an earlier one: continuing after the
+   * last sequence number seen never skips a row, however many are appended between pages.
+   */
+  async function page(chainId: string, query: AuditQuery): Promise<AuditPage> {
+    const outcomeTypes = query.outcome === 'accepted' ? ACCEPTED_DECISIONS : query.outcome === 'refused' ? REFUSED : null;
+    let types = query.types?.length ? [...query.types] : null;
+    if (outcomeTypes) types = types ? types.filter((t) => outcomeTypes.includes(t)) : outcomeTypes;
+    if (types && types.length === 0) return { events: [], nextSeq: query.afterSeq, hasMore: false };
+    const filter: AuditFilter = {
+      afterSeq: query.afterSeq,
+      ...(query.actorId ? { actorId: query.actorId } : {}),
+      ...(types ? { types } : {}),
+      ...(query.workflowKey ? { workflowKey: query.workflowKey } : {}),
+      ...(query.submissionId ? { submissionId: query.submissionId } : {}),
+      ...(query.from ? { from: query.from } : {}),
+      ...(query.to ? { to: query.to } : {}),
+      ...(query.excludeTypes?.length ? { excludeTypes: query.excludeTypes } : {}),
+    };
+    // One extra row tells whether there is more without a second query.
+    const { rows, headSeq } = await readAuditPage(deps.orm, chainId, filter, query.limit + 1);
+    let events = rows;
+    const hasMore = rows.length > query.limit;
+    if (hasMore) events = rows.slice(0, query.limit);
+    const scannedTo = hasMore ? (events[events.length - 1]?.seq ?? query.afterSeq) : Math.max(headSeq, query.afterSeq);
+    return { events, nextSeq: scannedTo, hasMore };
+  }
+
+  /** Every read of the audit API is itself in the trail: who read what, with which filters. */
+  async function recordRead(teamId: string, actorId: string, what: Record<string, unknown>, meta: RequestMeta): Promise<void> {
+    await inTransaction(deps, teamId, meta, async (_em, uow) => {
+      uow.record({ type: 'api.audit_read', actorId, details: what });
+    });
+  }
+
+  /**
+   * A refused API authentication or scope, in the token's workspace chain when the token is known and in the
+   * 'system' chain otherwise (an anonymous caller cannot write into a workspace's trail).
+   */
+  async function recordAuthFailure(chainId: string, details: { reason: string; tokenId: string | null; method: string; path: string; ip: string | null }, meta: RequestMeta): Promise<void> {
+    await inTransaction(deps, chainId, meta, async (_em, uow) => {
+      uow.record({ type: 'api.auth_failed', reason: details.reason, details });
+    });
+  }
+
+  /** Requests waiting for this person's say: open stages where they are asked, hold a grant, or were escalated to. */
+  async function queueFor(teamId: string, userId: string): Promise<{ submission: SubmissionState; stageInstanceIds: string[] }[]> {
+    const em = deps.orm.em.fork();
+    const rows = await em.execute<{ submission_id: string }[]>(
+      `select distinct s.id as submission_id, s.created_at from submission s
+         join stage_instance si on si.submission_id = s.id and si.status = 'open'
+        where s.team_id = ? and s.status in ('submitted', 'in_review')
+          and (si.pool @> to_jsonb(?::text) or exists (select 1 from stage_grant g where g.stage_instance_id = si.id and g.user_id = ?))
+        order by s.created_at, s.id limit 200`,
+      [teamId, userId, userId],
+    );
+    const queue: { submission: SubmissionState; stageInstanceIds: string[] }[] = [];
+    for (const row of rows) {
+      const loaded = await loadSubmission(em, row.submission_id);
+      if (!loaded) continue;
+      const stages = openStages(loaded.state).filter((s) => pendingReviewers(s).includes(userId)).map((s) => s.id);
+      if (stages.length > 0) queue.push({ submission: loaded.state, stageInstanceIds: stages });
+    }
+    return queue;
+  }
+
+  return { page, recordRead, recordAuthFailure, queueFor };
+}
+export type AuditQueryService = ReturnType<typeof createAuditQueryService>;

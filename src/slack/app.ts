@@ -1,0 +1,58 @@
+import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+import type { Env } from '../config/env.ts';
+import type { RouteHandler } from '../http/server.ts';
+import { sendJson } from '../http/server.ts';
+
+/** Where Slack sends commands, interactivity and events in HTTP mode (manifest.yml says the same). */
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+const LOG_LEVELS: Record<Env['LOG_LEVEL'], LogLevel> = { debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR };
+
+export interface SlackApp {
+  readonly app: App;
+  /** The `/slack/events` route for our HTTP server, or null in Socket Mode. */
+  readonly route: RouteHandler | null;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+type SlackEnv = Pick<Env, 'SLACK_SIGNING_SECRET' | 'SLACK_BOT_TOKEN' | 'SLACK_APP_TOKEN' | 'SLACK_API_URL' | 'LOG_LEVEL'>;
+
+/**
+ * One Bolt app. Over HTTP its receiver's request listener is mounted on our own server, so Slack, the API
+ * and health checks share one port; with SLACK_APP_TOKEN it connects over Socket Mode instead.
+ * SLACK_API_URL points the Web API client elsewhere (GovSlack, a proxy, a local fake in tests).
+ */
+export function createSlackApp(env: SlackEnv): SlackApp {
+  const clientOptions = env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {};
+  const logLevel = LOG_LEVELS[env.LOG_LEVEL];
+
+  if (env.SLACK_APP_TOKEN) {
+    const app = new App({ token: env.SLACK_BOT_TOKEN, appToken: env.SLACK_APP_TOKEN, socketMode: true, clientOptions, logLevel });
+    return {
+      app,
+      route: null,
+      start: async () => {
+        await app.start();
+      },
+      stop: async () => {
+        await app.stop();
+      },
+    };
+  }
+
+  const receiver = new HTTPReceiver({ signingSecret: env.SLACK_SIGNING_SECRET, endpoints: SLACK_EVENTS_PATH, logLevel });
+  const app = new App({ token: env.SLACK_BOT_TOKEN, receiver, clientOptions, logLevel });
+  const route: RouteHandler = async (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path !== SLACK_EVENTS_PATH) return false;
+    if (req.method !== 'POST') {
+      sendJson(res, 405, { error: { code: 'method_not_allowed', message: 'Slack sends POST requests here.' } }, { allow: 'POST' });
+      return true;
+    }
+    // Bolt verifies the signature and timestamp (401 otherwise), parses the body and answers the ack itself.
+    receiver.requestListener(req, res);
+    return true;
+  };
+  return { app, route, start: async () => undefined, stop: async () => undefined };
+}

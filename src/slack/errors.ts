@@ -1,0 +1,69 @@
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from '@slack/bolt';
+import { problemMessage } from '../../blocks/command-replies.ts';
+import { isDomainError, type DomainError } from '../domain/index.ts';
+
+/**
+ * The one place that turns failures into what a Slack user sees: a domain refusal keeps its own message
+ * (written for the person who clicked); anything else is logged and gets a generic apology.
+ */
+export function userMessageFor(error: unknown, logger?: Logger): string {
+  if (isDomainError(error)) return error.message;
+  logger?.error('unexpected error in a Slack listener', error);
+  return 'Something went wrong on our side and nothing was changed. Please try again in a moment.';
+}
+
+/**
+ * `response_action: errors` for a modal: each per-field problem under its block (field ids are block ids),
+ * anything without a visible block under `fallbackBlockId`. Unknown block ids would make Slack reject the
+ * whole response, so only blocks in the view are named.
+ */
+export function modalErrors(error: DomainError, blockIds: readonly string[], fallbackBlockId: string, blockOf: (key: string) => string = (key) => key): Record<string, string> {
+  const known = new Set(blockIds);
+  const errors: Record<string, string> = {};
+  const leftover: string[] = [];
+  for (const [key, message] of Object.entries(error.fieldErrors)) {
+    const blockId = blockOf(key);
+    if (known.has(blockId)) errors[blockId] = message;
+    else leftover.push(message);
+  }
+  if (Object.keys(errors).length === 0 || leftover.length > 0) {
+    const text = Object.keys(errors).length === 0 ? error.message : leftover.join('; ');
+    errors[fallbackBlockId] = errors[fallbackBlockId] ? `${errors[fallbackBlockId]}; ${text}` : text;
+  }
+  return errors;
+}
+
+/**
+ * Where a decision refusal belongs in the reason/person modal. The decision service reports refusals by code
+ * (its stored outcomes carry no per-field detail), so the code says which input to point at.
+ */
+export function decisionModalErrors(error: DomainError, reasonBlockId: string, delegateBlockId: string): Record<string, string> | null {
+  switch (error.code) {
+    case 'reason_required':
+    case 'invalid_input':
+      return { [reasonBlockId]: error.message };
+    case 'invalid_delegate':
+      return { [delegateBlockId]: error.message };
+    default:
+      return null;
+  }
+}
+
+/** Block ids of a view's blocks, to know where inline errors can go. */
+export const blockIdsOf = (blocks: readonly { block_id?: string | undefined }[]): string[] =>
+  blocks.flatMap((b) => (b.block_id ? [b.block_id] : []));
+
+/**
+ * Tells one person about a refusal or failure where they are: an ephemeral message in the channel the click
+ * came from, or a DM when there is no channel (Home tab, modal).
+ */
+export async function tellUser(client: WebClient, where: { userId: string; channelId?: string | null | undefined }, error: unknown, logger?: Logger): Promise<void> {
+  const reply = problemMessage(userMessageFor(error, logger));
+  try {
+    if (where.channelId) await client.chat.postEphemeral({ channel: where.channelId, user: where.userId, text: reply.text, blocks: reply.blocks });
+    else await client.chat.postMessage({ channel: where.userId, text: reply.text, blocks: reply.blocks });
+  } catch (sendError) {
+    logger?.warn('could not tell a user about a refusal', sendError);
+  }
+}

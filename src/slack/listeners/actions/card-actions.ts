@@ -1,0 +1,100 @@
+import type { AllMiddlewareArgs, App, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { decisionModal } from '../../../../blocks/decision-modals.ts';
+import { ACTION_IDS } from '../../../../blocks/ids.ts';
+import type { ModalDecisionKind } from '../../../../blocks/metadata.ts';
+import { cardActionValueSchema, decodeValue, type CardActionValue } from '../../../../blocks/values.ts';
+import { DomainError } from '../../../domain/index.ts';
+import { loadRequest, slackMeta, type SlackDeps } from '../../context.ts';
+import { tellUser } from '../../errors.ts';
+import { decideFromCard, refreshAfterDecision } from './decide.ts';
+import { actionOrigin, buttonSchema, type ActionOrigin } from './payload.ts';
+
+type ButtonArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
+
+const DAMAGED = new DomainError('invalid_input', 'This button does not carry a valid request, so nothing was recorded. Please use the latest card.');
+
+/**
+ * One key per click: Slack's retries of a delivery carry the same action_ts (same key, same outcome), a second
+ * click is a new action_ts (a second key, which the core answers with "already decided").
+ */
+export const clickKey = (origin: ActionOrigin, actionId: string, actionTs: string): string =>
+  `slack-click:${origin.teamId}:${origin.userId}:${origin.messageTs ?? 'home'}:${actionId}:${actionTs}`;
+
+interface ParsedClick {
+  readonly origin: ActionOrigin;
+  readonly value: CardActionValue;
+  readonly actionId: string;
+  readonly actionTs: string;
+  readonly triggerId: string;
+}
+
+/** Parses a card click; on a damaged payload tells the clicker (when we know who) and returns null. */
+async function parseClick({ body, action, client, logger }: ButtonArgs): Promise<ParsedClick | null> {
+  const origin = actionOrigin(body);
+  if (!origin) {
+    logger.warn('card click without team or user; ignored');
+    return null;
+  }
+  const button = buttonSchema.safeParse(action);
+  const value = button.success ? decodeValue(cardActionValueSchema, button.data.value) : null;
+  if (!button.success || !value) {
+    await tellUser(client, origin, DAMAGED, logger);
+    return null;
+  }
+  return { origin, value, actionId: button.data.action_id, actionTs: button.data.action_ts, triggerId: origin.body.trigger_id };
+}
+
+/** Approve decides at once; the card is redrawn with the outcome, a refusal is explained to the clicker. */
+export function approveClick(deps: SlackDeps) {
+  return async (args: ButtonArgs): Promise<void> => {
+    await args.ack();
+    const click = await parseClick(args);
+    if (!click) return;
+    const { origin, value } = click;
+    const meta = slackMeta(origin.teamId, { channelId: origin.channelId, actionId: click.actionId, surface: 'reviewer_card' });
+    try {
+      await decideFromCard(deps, {
+        teamId: origin.teamId, actorId: origin.userId, submissionId: value.s, stageInstanceId: value.i, workflowVersion: value.v,
+        kind: 'approve', idempotencyKey: clickKey(origin, click.actionId, click.actionTs),
+      }, meta, args.logger);
+    } catch (error) {
+      await tellUser(args.client, origin, error, args.logger);
+    }
+    await refreshAfterDecision(deps, args.client, args.logger, {
+      teamId: origin.teamId, submissionId: value.s, stageInstanceId: value.i, reviewerId: origin.userId,
+      card: origin.channelId && origin.messageTs ? { channelId: origin.channelId, ts: origin.messageTs } : null,
+    });
+  };
+}
+
+/** Reject, Request changes, Delegate and Comment ask for a reason (or a person) in a small modal first. */
+export function decisionModalClick(deps: SlackDeps, kind: ModalDecisionKind) {
+  return async (args: ButtonArgs): Promise<void> => {
+    await args.ack();
+    const click = await parseClick(args);
+    if (!click) return;
+    const { origin, value } = click;
+    try {
+      const { submission } = await loadRequest(deps, origin.teamId, value.s);
+      const stage = submission.stages.find((s) => s.id === value.i);
+      if (!stage) throw DAMAGED;
+      const view = decisionModal({
+        metadata: { kind, s: value.s, i: value.i, v: value.v, c: origin.channelId, t: origin.messageTs },
+        title: submission.title,
+        requesterId: submission.requesterId,
+        stageName: stage.name,
+      });
+      await args.client.views.open({ trigger_id: click.triggerId, view });
+    } catch (error) {
+      await tellUser(args.client, origin, error, args.logger);
+    }
+  };
+}
+
+export function registerCardActions(app: App, deps: SlackDeps): void {
+  app.action(ACTION_IDS.approve, approveClick(deps));
+  app.action(ACTION_IDS.reject, decisionModalClick(deps, 'reject'));
+  app.action(ACTION_IDS.requestChanges, decisionModalClick(deps, 'request_changes'));
+  app.action(ACTION_IDS.delegate, decisionModalClick(deps, 'delegate'));
+  app.action(ACTION_IDS.comment, decisionModalClick(deps, 'comment'));
+}

@@ -1,0 +1,17 @@
+import { adminMenuModal } from '../../../../blocks/admin/menu.ts';
+import type { CommandContext, CommandOutcome, Subcommand } from '../commands/subcommand.ts';
+import { requireAdmin } from './show-view.ts';
+
+/** `/approval admin`: the admin tools in a modal (workflows, import, roles, managers, admins); admins only. */
+export async function runAdminCommand(ctx: CommandContext): Promise<CommandOutcome> {
+  await requireAdmin(ctx.deps, ctx.teamId, ctx.userId);
+  const [workflows, roles] = await Promise.all([ctx.deps.services.workflows.list(ctx.teamId), ctx.deps.services.directory.listRoles(ctx.teamId)]);
+  return { open: adminMenuModal(workflows, roles) };
+}
+
+export const adminSubcommand = (): Subcommand => ({
+  name: 'admin',
+  usage: 'admin',
+  summary: 'Create and edit workflows, import or export YAML, manage roles, managers and admins (admins only).',
+  run: runAdminCommand,
+});

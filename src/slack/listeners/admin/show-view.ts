@@ -1,0 +1,42 @@
+import type { Logger } from '@slack/bolt';
+import type { ModalView } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
+import { noticeModal } from '../../../../blocks/admin/export.ts';
+import { ADMIN_CALLBACKS } from '../../../../blocks/admin/ids.ts';
+import { escapeMrkdwn } from '../../../../blocks/text.ts';
+import { DomainError } from '../../../domain/index.ts';
+import type { SlackDeps } from '../../context.ts';
+import { tellUser } from '../../errors.ts';
+import type { AdminAction } from './admin-payload.ts';
+
+export const NOT_ADMIN = new DomainError('forbidden', 'Only approval admins can do that. Ask an admin to grant you the admin role.');
+
+/**
+ * Shows an admin modal where the click happened: the admin menu turns into it (so the stack stays shallow),
+ * a click inside another modal pushes it on top, and a click on the Home tab opens it.
+ */
+export async function showAdminView(client: WebClient, action: AdminAction, view: ModalView): Promise<void> {
+  if (action.view?.type === 'modal' && action.view.callback_id === ADMIN_CALLBACKS.menu) {
+    await client.views.update({ view_id: action.view.id, view });
+  } else if (action.view?.type === 'modal') {
+    await client.views.push({ trigger_id: action.triggerId, view });
+  } else {
+    await client.views.open({ trigger_id: action.triggerId, view });
+  }
+}
+
+/** Tells a non-admin no, in a modal where Slack allows one (the click's trigger), else by message. */
+export async function refuse(client: WebClient, action: AdminAction, error: unknown, logger: Logger): Promise<void> {
+  const message = error instanceof DomainError ? error.message : 'Something went wrong on our side and nothing was changed. Please try again in a moment.';
+  if (!(error instanceof DomainError)) logger.error('admin action failed', error);
+  try {
+    await showAdminView(client, action, noticeModal('Not done', `:warning: ${escapeMrkdwn(message)}`));
+  } catch {
+    await tellUser(client, { userId: action.userId, channelId: action.channelId }, error, logger);
+  }
+}
+
+/** Admin checks happen in every admin listener, before anything is shown or changed. */
+export async function requireAdmin(deps: SlackDeps, teamId: string, userId: string): Promise<void> {
+  if (!(await deps.services.directory.isAdmin(teamId, userId))) throw NOT_ADMIN;
+}

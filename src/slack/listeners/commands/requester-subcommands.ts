@@ -1,0 +1,90 @@
+import { historyMessage, requestListMessage, statusMessage } from '../../../../blocks/command-replies.ts';
+import { withdrawModal } from '../../../../blocks/decision-modals.ts';
+import { STATUS_LABEL } from '../../../../blocks/format.ts';
+import { requestModal } from '../../../../blocks/request-modal.ts';
+import { DomainError, isActive, type SubmissionStatus } from '../../../domain/index.ts';
+import { loadRequest, requireCanSee, resolveRequestId, type SlackDeps } from '../../context.ts';
+import type { CommandContext, CommandOutcome, Subcommand } from './subcommand.ts';
+
+/** The request form, with a workflow picked when one was named (by key or by name). */
+export async function openRequestForm(deps: SlackDeps, teamId: string, named: string | undefined): Promise<CommandOutcome> {
+  const workflows = await deps.services.workflows.list(teamId, { activeOnly: true });
+  if (!named) return { open: requestModal({ workflows }) };
+  const wanted = named.toLowerCase();
+  const match = workflows.find((w) => w.key === wanted) ?? workflows.find((w) => w.name.toLowerCase() === wanted);
+  if (!match) {
+    const notice = `There is no active workflow "${named}". Pick one below.`;
+    return { open: requestModal({ workflows, notice }) };
+  }
+  const selected = await deps.services.workflows.getVersion(teamId, match.key);
+  return { open: requestModal({ workflows, selected: { key: match.key, version: selected.version, definition: selected.definition } }) };
+}
+
+function oneId(ctx: CommandContext, usage: string): string | undefined {
+  if (ctx.args.length > 1) throw new DomainError('invalid_input', `Give one request id, like \`/approval ${usage}\`.`);
+  return ctx.args[0];
+}
+
+async function visibleRequest(ctx: CommandContext, usage: string) {
+  const id = await resolveRequestId(ctx.deps, ctx.teamId, oneId(ctx, usage));
+  const loaded = await loadRequest(ctx.deps, ctx.teamId, id);
+  await requireCanSee(ctx.deps, ctx.teamId, ctx.userId, loaded.submission);
+  return loaded;
+}
+
+export function requesterSubcommands(): Subcommand[] {
+  return [
+    {
+      name: 'new',
+      usage: 'new [workflow]',
+      summary: 'Open the request form (bare `/approval` does too); name a workflow to skip the picker.',
+      run: (ctx) => openRequestForm(ctx.deps, ctx.teamId, ctx.args.join(' ') || undefined),
+    },
+    {
+      name: 'list',
+      usage: 'list',
+      summary: 'Your 20 most recent requests and where they stand.',
+      async run(ctx) {
+        if (ctx.args.length > 0) throw new DomainError('invalid_input', '`/approval list` takes no arguments; it lists your own requests.');
+        const rows = await ctx.deps.services.submissions.listByRequester(ctx.teamId, ctx.userId, 20);
+        return { reply: requestListMessage(rows.map((r) => ({ id: r.id, title: r.title, workflowKey: r.workflowKey, status: r.status, createdAt: r.createdAt }))) };
+      },
+    },
+    {
+      name: 'status',
+      usage: 'status <id>',
+      summary: 'Where one request stands: stages, who approved, who is pending, when it is due.',
+      async run(ctx) {
+        const { submission, definition } = await visibleRequest(ctx, 'status 3f2a9c1b');
+        return { reply: statusMessage({ submission, definition, now: ctx.deps.clock(), viewerId: ctx.userId }) };
+      },
+    },
+    {
+      name: 'history',
+      usage: 'history <id>',
+      summary: 'The audit trail of one request (for its requester, its reviewers and admins).',
+      async run(ctx) {
+        const { submission } = await visibleRequest(ctx, 'history 3f2a9c1b');
+        const rows = await ctx.deps.services.audit.submissionTrail(submission.id);
+        return { reply: historyMessage({ submission, rows: rows.filter((r) => r.teamId === ctx.teamId) }) };
+      },
+    },
+    {
+      name: 'withdraw',
+      usage: 'withdraw <id>',
+      summary: 'Withdraw one of your active requests (asks you to confirm).',
+      async run(ctx) {
+        const id = await resolveRequestId(ctx.deps, ctx.teamId, oneId(ctx, 'withdraw 3f2a9c1b'));
+        const submission = await ctx.deps.services.submissions.get(ctx.teamId, id);
+        return { open: withdrawConfirmation(submission.requesterId, ctx.userId, submission) };
+      },
+    },
+  ];
+}
+
+/** The withdraw confirmation, or the refusal the service would give, said up front. */
+export function withdrawConfirmation(requesterId: string, userId: string, submission: { id: string; title: string; status: SubmissionStatus }) {
+  if (requesterId !== userId) throw new DomainError('not_requester', 'Only the person who made the request can withdraw it.');
+  if (!isActive(submission.status)) throw new DomainError('not_active', `This request is already ${STATUS_LABEL[submission.status].toLowerCase()}, so there is nothing to withdraw.`);
+  return withdrawModal({ submissionId: submission.id, title: submission.title, status: STATUS_LABEL[submission.status] });
+}

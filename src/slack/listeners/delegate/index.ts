@@ -1,0 +1,1 @@
+export { delegateSubcommand, runDelegateCommand } from './delegate-command.ts';

@@ -1,0 +1,72 @@
+import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS } from '../../../../blocks/ids.ts';
+import { decisionModalMetadataSchema, decodeMetadata } from '../../../../blocks/metadata.ts';
+import { infoModal } from '../../../../blocks/request-modal.ts';
+import { escapeMrkdwn } from '../../../../blocks/text.ts';
+import { isDomainError } from '../../../domain/index.ts';
+import { slackMeta, type SlackDeps } from '../../context.ts';
+import { blockIdsOf, decisionModalErrors, tellUser, userMessageFor } from '../../errors.ts';
+import { withinBudget } from '../ack-budget.ts';
+import { decideFromCard, refreshAfterDecision } from '../actions/decide.ts';
+import { parseViewSubmission, submissionDigest, textValue } from './view-payload.ts';
+
+type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+
+const DONE: Record<string, string> = {
+  reject: 'You rejected the request. The requester has been told why.',
+  request_changes: 'You sent the request back for changes. The requester can revise and resubmit it.',
+  delegate: 'You handed this decision on. They will get a card of their own.',
+  comment: 'Your comment was added.',
+};
+
+/**
+ * The reason (or person) modal behind Reject, Request changes, Delegate and Comment. The decision is made
+ * before the ack so a missing reason or a bad delegate shows inline; other refusals replace the modal with
+ * the reason. The card the modal came from is redrawn afterwards either way.
+ */
+export function decisionSubmitted(deps: SlackDeps) {
+  return async ({ ack, body, client, logger }: ViewArgs): Promise<void> => {
+    const submission = parseViewSubmission(body);
+    const metadata = decodeMetadata(decisionModalMetadataSchema, submission?.view.private_metadata);
+    if (!submission || !metadata) {
+      await ack({ response_action: 'update', view: infoModal('Not recorded', 'This form arrived incomplete, so nothing was recorded. Please use the buttons on the latest card.') });
+      return;
+    }
+    const { teamId, view, user } = submission;
+    const values = view.state.values;
+    const reason = textValue(values, BLOCK_IDS.reason, ACTION_IDS.reason);
+    const delegateTo = values[BLOCK_IDS.delegateTo]?.[ACTION_IDS.delegateTo]?.selected_user ?? undefined;
+    const meta = slackMeta(teamId, { surface: 'decision_modal', actionId: metadata.kind });
+    const work = decideFromCard(deps, {
+      teamId, actorId: user.id, submissionId: metadata.s, stageInstanceId: metadata.i, workflowVersion: metadata.v, kind: metadata.kind,
+      reason, ...(metadata.kind === 'delegate' ? { delegateTo: delegateTo ?? '' } : {}),
+      // A retry of this submission repeats the key; a corrected resubmission (new values) gets a new one.
+      idempotencyKey: `slack-view:${teamId}:${view.id}:${submissionDigest(values)}`,
+    }, meta, logger);
+
+    try {
+      const raced = await withinBudget(work);
+      if (raced.done) await ack({ response_action: 'update', view: infoModal('Recorded', `:white_check_mark: ${DONE[metadata.kind] ?? 'Done.'}`) });
+      else {
+        await ack({ response_action: 'update', view: infoModal('Recording…', 'This is taking longer than usual; your card will show the outcome.') });
+        await raced.later.catch((error: unknown) => tellUser(client, { userId: user.id }, error, logger));
+      }
+    } catch (error) {
+      const inline = isDomainError(error) ? decisionModalErrors(error, BLOCK_IDS.reason, BLOCK_IDS.delegateTo) : null;
+      const present = new Set(blockIdsOf(view.blocks));
+      if (inline && Object.keys(inline).every((id) => present.has(id))) {
+        await ack({ response_action: 'errors', errors: inline });
+        return;
+      }
+      await ack({ response_action: 'update', view: infoModal('Not recorded', `:no_entry: ${escapeMrkdwn(userMessageFor(error, logger))}`) });
+    }
+    await refreshAfterDecision(deps, client, logger, {
+      teamId, submissionId: metadata.s, stageInstanceId: metadata.i, reviewerId: user.id,
+      card: metadata.c && metadata.t ? { channelId: metadata.c, ts: metadata.t } : null,
+    });
+  };
+}
+
+export function registerDecisionView(app: App, deps: SlackDeps): void {
+  app.view(CALLBACK_IDS.decisionModal, decisionSubmitted(deps));
+}

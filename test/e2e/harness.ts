@@ -1,0 +1,168 @@
+/**
+ * Shared steps for the requester/reviewer end-to-end tests: a team with a published two-stage workflow
+ * (manager, then 2 of the finance role), people known to the fake Slack, and the moves a person makes.
+ */
+import { WebClient } from '@slack/web-api';
+import { expect } from 'vitest';
+import { outcomeNotice, reviewerCard } from '../../blocks/cards.ts';
+import { ACTION_IDS, CALLBACK_IDS, fieldActionId, fieldBlockId } from '../../blocks/ids.ts';
+import { encodeCardAction, encodeRequestAction } from '../../blocks/values.ts';
+import type { SubmissionState } from '../../src/domain/index.ts';
+import { purchaseOrderWorkflow } from '../fixtures/workflows.ts';
+import { slackOrigin, uniqueTeamId, uniqueUserId } from '../support/db.ts';
+import type { RecordedCall } from '../support/fake-slack.ts';
+import type { StartedApp } from '../support/start-app.ts';
+
+export interface Team {
+  readonly teamId: string;
+  readonly admin: string;
+  readonly requester: string;
+  readonly manager: string;
+  readonly finance: readonly [string, string, string];
+  readonly cfo: string;
+  readonly outsider: string;
+}
+
+/** Admins must be known when the app starts (APPROVAL_ADMINS); one per test file is enough. */
+export const fileAdmin = uniqueUserId('ADM');
+
+export async function setupTeam(started: StartedApp): Promise<Team> {
+  const teamId = uniqueTeamId();
+  const team: Team = {
+    teamId,
+    admin: fileAdmin,
+    requester: uniqueUserId('REQ'),
+    manager: uniqueUserId('MGR'),
+    finance: [uniqueUserId('FIN'), uniqueUserId('FIN'), uniqueUserId('FIN')],
+    cfo: uniqueUserId('CFO'),
+    outsider: uniqueUserId('OUT'),
+  };
+  for (const id of [team.admin, team.requester, team.manager, ...team.finance, team.cfo, team.outsider]) {
+    started.slack.addUser({ id, name: id.toLowerCase(), tz: 'Europe/Berlin' });
+  }
+  const { services } = started.app;
+  const meta = slackOrigin(teamId);
+  await services.workflows.publish(teamId, team.admin, purchaseOrderWorkflow({ cfo: team.cfo }), meta);
+  await services.directory.setRole(teamId, team.admin, { name: 'finance', members: [...team.finance] }, meta);
+  await services.directory.setManager(teamId, team.admin, team.requester, team.manager, meta);
+  return team;
+}
+
+/** Resolves once `check` passes (listeners do their slow work after the ack). */
+export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 5000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() - started > timeoutMs) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+}
+
+export interface OpenedView {
+  readonly id: string;
+  readonly hash: string;
+  readonly callbackId: string;
+  readonly privateMetadata: string;
+  readonly blocks: Record<string, unknown>[];
+}
+
+function asView(call: RecordedCall): OpenedView {
+  const view = call.response?.view as { id: string; hash: string; callback_id: string; private_metadata: string; blocks: Record<string, unknown>[] };
+  return { id: view.id, hash: view.hash, callbackId: view.callback_id, privateMetadata: view.private_metadata, blocks: view.blocks };
+}
+
+/** The next successful views.open/update after `since` calls, as the app saw it. */
+export async function nextView(started: StartedApp, since: number, method: 'views.open' | 'views.update' = 'views.open'): Promise<OpenedView> {
+  const call = await started.slack.waitFor((c) => c.method === method && started.slack.calls.indexOf(c) >= since && c.response?.ok === true);
+  return asView(call);
+}
+
+export const mark = (started: StartedApp): number => started.slack.calls.length;
+
+export interface RequestAnswers {
+  readonly title: string;
+  readonly vendor?: string;
+  readonly amount?: string;
+  readonly notes?: string;
+}
+
+/** What the request form sends back for these answers. */
+export function formValues(answers: RequestAnswers): Record<string, Record<string, Record<string, unknown>>> {
+  const text = (value: string | undefined) => ({ type: 'plain_text_input', value: value ?? null });
+  return {
+    title: { [ACTION_IDS.title]: text(answers.title) },
+    [fieldBlockId('vendor')]: { [fieldActionId('vendor')]: text(answers.vendor) },
+    [fieldBlockId('amount')]: { [fieldActionId('amount')]: text(answers.amount) },
+    [fieldBlockId('notes')]: { [fieldActionId('notes')]: text(answers.notes) },
+  };
+}
+
+/** `/approval new purchase-order`, then the form submitted; returns the HTTP answer to the submission. */
+export async function submitThroughSlack(started: StartedApp, team: Team, answers: RequestAnswers, userId = team.requester) {
+  const since = mark(started);
+  const command = await started.requests.command({ teamId: team.teamId, userId, text: 'new purchase-order' });
+  expect(command.status).toBe(200);
+  const view = await nextView(started, since);
+  expect(view.callbackId).toBe(CALLBACK_IDS.requestModal);
+  return started.requests.submitView({
+    teamId: team.teamId, userId,
+    view: { id: view.id, callbackId: view.callbackId, privateMetadata: view.privateMetadata, blocks: view.blocks },
+    values: formValues(answers),
+  });
+}
+
+/** The newest submission of the requester, through the services. */
+export async function latestRequest(started: StartedApp, team: Team, requester = team.requester): Promise<SubmissionState> {
+  const [row] = await started.app.services.submissions.listByRequester(team.teamId, requester, 1);
+  if (!row) throw new Error('no request yet');
+  return started.app.services.submissions.get(team.teamId, row.id);
+}
+
+export async function submitted(started: StartedApp, team: Team, answers: RequestAnswers): Promise<SubmissionState> {
+  const response = await submitThroughSlack(started, team, answers);
+  expect(response.status).toBe(200);
+  expect(response.json?.response_action).toBe('update');
+  return latestRequest(started, team);
+}
+
+export interface PostedCard {
+  readonly channelId: string;
+  readonly ts: string;
+  readonly value: string;
+  readonly stageInstanceId: string;
+}
+
+/**
+ * Posts a reviewer card the way the delivery worker does (that worker is tested on its own), so clicks have a
+ * real message to come from and to update.
+ */
+export async function postReviewerCard(started: StartedApp, team: Team, submissionId: string, reviewerId: string, stageId?: string): Promise<PostedCard> {
+  const submission = await started.app.services.submissions.get(team.teamId, submissionId);
+  const stage = stageId ? submission.stages.findLast((s) => s.stageId === stageId) : submission.stages.findLast((s) => s.status === 'open');
+  if (!stage) throw new Error('no such stage');
+  const { definition } = await started.app.services.workflows.getVersion(team.teamId, submission.workflowKey, submission.workflowVersion);
+  const card = reviewerCard({ submission, definition, now: new Date(), stageInstanceId: stage.id, reviewerId });
+  const client = new WebClient('xoxb-worker', { slackApiUrl: started.slack.url });
+  const posted = await client.chat.postMessage({ channel: reviewerId, text: card.text, blocks: card.blocks });
+  return { channelId: posted.channel ?? '', ts: posted.ts ?? '', value: encodeCardAction(submission.id, stage.id, submission.workflowVersion), stageInstanceId: stage.id };
+}
+
+export async function postOutcomeNotice(started: StartedApp, team: Team, submissionId: string): Promise<{ channelId: string; ts: string; value: string }> {
+  const submission = await started.app.services.submissions.get(team.teamId, submissionId);
+  const { definition } = await started.app.services.workflows.getVersion(team.teamId, submission.workflowKey, submission.workflowVersion);
+  const notice = outcomeNotice({ submission, definition, now: new Date() });
+  const client = new WebClient('xoxb-worker', { slackApiUrl: started.slack.url });
+  const posted = await client.chat.postMessage({ channel: submission.requesterId, text: notice.text, blocks: notice.blocks });
+  return { channelId: posted.channel ?? '', ts: posted.ts ?? '', value: encodeRequestAction(submission.id) };
+}
+
+/** Calls made after `since` to `method` (optionally only those for one card or one user). */
+export function callsSince(started: StartedApp, since: number, method: string, filter: (args: Record<string, unknown>) => boolean = () => true): RecordedCall[] {
+  return started.slack.calls.slice(since).filter((c) => c.method === method && c.response !== undefined && filter(c.args));
+}
+
+/** The text of a message's blocks, for assertions on what a person sees. */
+export const blocksText = (args: Record<string, unknown>): string => JSON.stringify(args.blocks ?? '');

@@ -1,0 +1,101 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { slackOrigin } from '../support/db.ts';
+import { auditTypes, blockText, cardRows, createHarness, oneStageWorkflow, postsTo, updatesOf, waitUntil, type Harness } from './jobs-harness.ts';
+
+let h: Harness;
+afterEach(async () => {
+  await h?.stop();
+});
+
+const approve = (submissionId: string, actorId: string) =>
+  h.services.decisions.decide({ teamId: h.teamId, submissionId, actorId, kind: 'approve', idempotencyKey: `approve-${submissionId}-${actorId}` }, slackOrigin(h.teamId));
+
+describe('cards delivered from the outbox', () => {
+  it('DMs each reviewer a card and the requester a tracking card, updates them in place, and ends with an outcome notice', async () => {
+    h = await createHarness();
+    const [requester, alice, bob] = h.users('REQ', 'ALICE', 'BOB') as [string, string, string];
+    await h.publish(oneStageWorkflow('access', [alice, bob], { rule: { kind: 'all' }, reminderEveryHours: 12 }));
+    const id = await h.submit('access', requester);
+
+    await waitUntil(() => postsTo(h.fake, alice).length === 1 && postsTo(h.fake, bob).length === 1 && postsTo(h.fake, requester).length === 1, 10_000, 'three cards');
+    const aliceCard = postsTo(h.fake, alice)[0];
+    expect(blockText(aliceCard)).toContain('card.approve');
+    // SLA and reminders are scheduled in Postgres and in Redis.
+    const timers = await waitUntil(async () => {
+      const rows = await h.sql<{ job_id: string; name: string; done_at: Date | null }>('select job_id, name, done_at from scheduled_timer where team_id = ? order by fire_at', [h.teamId]);
+      return rows.length === 4 && rows;
+    }, 5000, 'timers recorded');
+    expect(timers.map((t) => t.name)).toEqual(['reminder', 'reminder', 'reminder', 'sla']);
+    const slaJobId = timers.find((t) => t.name === 'sla')?.job_id ?? '';
+    expect(slaJobId).toMatch(/^sla-[0-9a-f-]{36}$/);
+    await waitUntil(() => h.runtime?.queues.queue('timers').getJob(slaJobId), 5000, 'SLA job in Redis');
+
+    await approve(id, alice);
+    const aliceTs = String(aliceCard?.response?.ts);
+    const aliceChannel = String(aliceCard?.response?.channel);
+    await waitUntil(() => updatesOf(h.fake, aliceChannel, aliceTs).length >= 1, 10_000, 'alice card update');
+    expect(blockText(updatesOf(h.fake, aliceChannel, aliceTs).at(-1))).not.toContain('card.approve');
+
+    // App Home is republished for the people involved, a burst of events coalesced into few publishes.
+    await waitUntil(() => [requester, alice, bob].every((u) => h.fake.callsTo('views.publish').some((c) => c.args.user_id === u && c.response?.ok === true)), 10_000, 'home refreshed');
+
+    await approve(id, bob);
+    await waitUntil(() => postsTo(h.fake, requester).length === 2, 10_000, 'outcome notice');
+    expect(postsTo(h.fake, requester)[1]?.args.text).toMatch(/approved/i);
+    // No second card to anyone: everything after the first post was an update.
+    expect(postsTo(h.fake, alice)).toHaveLength(1);
+    expect(postsTo(h.fake, bob)).toHaveLength(1);
+    const rows = await cardRows(h, id);
+    expect(rows.map((r) => r.kind).sort()).toEqual(['outcome', 'requester', 'reviewer', 'reviewer']);
+    expect(rows.every((r) => r.ts !== null)).toBe(true);
+    // The stage completed: its timers are cancelled in Postgres and gone from Redis.
+    await waitUntil(async () => (await h.sql<{ n: string }>("select count(*) as n from scheduled_timer where team_id = ? and done_at is null", [h.teamId]))[0]?.n === '0', 5000, 'timers cancelled');
+    expect(await h.runtime?.queues.queue('timers').getJob(slaJobId)).toBeFalsy();
+  });
+
+  it('delivers every message exactly once when Slack answers 429 and 500', async () => {
+    h = await createHarness();
+    const [requester, alice, bob] = h.users('REQ', 'ALICE', 'BOB') as [string, string, string];
+    await h.publish(oneStageWorkflow('access', [alice, bob]));
+    h.fake.rateLimitNext('chat.postMessage', 1);
+    h.fake.serverErrorNext('chat.postMessage', 500);
+    h.fake.serverErrorNext('chat.postMessage', 503);
+    const started = Date.now();
+    await h.submit('access', requester);
+
+    await waitUntil(() => postsTo(h.fake, alice).length === 1 && postsTo(h.fake, bob).length === 1 && postsTo(h.fake, requester).length === 1, 15_000, 'cards after faults');
+    const answers = h.fake.callsTo('chat.postMessage').map((c) => c.status);
+    expect(answers.filter((s) => s === 429)).toHaveLength(1);
+    expect(answers.filter((s) => s !== undefined && s >= 500)).toHaveLength(2);
+    // Retry-After: 1 was honoured before the rate-limited message went out again (calls already in flight may finish).
+    const limited = h.fake.callsTo('chat.postMessage').find((c) => c.status === 429);
+    const resent = h.fake.callsTo('chat.postMessage').find((c) => c.status === 200 && c.args.channel === limited?.args.channel && c.args.text === limited?.args.text);
+    expect((resent?.at ?? 0) - (limited?.at ?? 0)).toBeGreaterThanOrEqual(900);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    // Give stray duplicates a moment to show up; there must be none.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(postsTo(h.fake, alice)).toHaveLength(1);
+    expect(postsTo(h.fake, bob)).toHaveLength(1);
+    expect(postsTo(h.fake, requester)).toHaveLength(1);
+  });
+
+  it('records a permanent Slack error for admins and in the audit trail, and the approval goes on', async () => {
+    h = await createHarness();
+    const [requester, alice, gone] = h.users('REQ', 'ALICE', 'GONE') as [string, string, string];
+    h.fake.addUser({ id: gone, name: 'gone', deleted: true });
+    await h.publish(oneStageWorkflow('access', [alice, gone]));
+    const id = await h.submit('access', requester);
+
+    await waitUntil(async () => (await h.services.delivery.notificationFailures(h.teamId, h.admin)).length > 0, 10_000, 'failure recorded');
+    const [failure] = await h.services.delivery.notificationFailures(h.teamId, h.admin);
+    expect(failure).toMatchObject({ kind: 'reviewer', recipientId: gone, submissionId: id, error: 'is_archived' });
+    expect(await auditTypes(h, id)).toContain('notification.failed');
+    // Tried once: a permanent error is not retried.
+    expect(h.fake.callsTo('chat.postMessage').filter((c) => c.args.channel === gone)).toHaveLength(1);
+
+    const outcome = await approve(id, alice);
+    expect(outcome.submissionStatus).toBe('approved');
+    await waitUntil(() => postsTo(h.fake, requester).length === 2, 10_000, 'outcome notice');
+    await expect(h.services.delivery.notificationFailures(h.teamId, alice)).rejects.toThrow(/admins/);
+  });
+});

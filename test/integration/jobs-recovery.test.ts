@@ -1,0 +1,139 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { startOutboxRelay } from '../../src/jobs/outbox-relay.ts';
+import { createQueues, DEFAULT_TUNING } from '../../src/jobs/queues.ts';
+import { testDatabaseUrl } from '../support/db.ts';
+import { cardRows, createHarness, oneStageWorkflow, postsTo, sleep, waitUntil, type Harness } from './jobs-harness.ts';
+
+let h: Harness;
+let child: ChildProcess | null = null;
+let proxy: Server | null = null;
+afterEach(async () => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+  child = null;
+  if (proxy) {
+    proxy.closeAllConnections();
+    await new Promise((r) => proxy?.close(r));
+    proxy = null;
+  }
+  await h?.stop();
+});
+
+const pendingTimerCount = async (): Promise<number> =>
+  Number((await h.sql<{ n: string }>('select count(*) as n from scheduled_timer where team_id = ? and done_at is null', [h.teamId]))[0]?.n);
+
+describe('nothing is lost when Redis or a worker dies', () => {
+  it('restores timers after Redis lost its data: they fire late, not never', async () => {
+    h = await createHarness();
+    const [requester, alice] = h.users('REQ', 'ALICE') as [string, string];
+    await h.publish(oneStageWorkflow('access', [alice], { slaHours: 0.0006, onTimeout: 'auto_approve' })); // SLA ≈ 2.2 s
+    const id = await h.submit('access', requester);
+    await waitUntil(async () => (await pendingTimerCount()) === 1 && postsTo(h.fake, alice).length === 1, 10_000, 'SLA timer scheduled');
+    const state = await h.services.submissions.get(h.teamId, id);
+    const dueAt = Date.parse(state.stages[0]?.dueAt ?? '');
+
+    expect(await h.wipeRedis()).toBeGreaterThan(0);
+    expect(await h.runtime?.queues.queue('timers').getJob(`sla-${state.stages[0]?.id}`)).toBeFalsy();
+    await sleep(Math.max(0, dueAt - Date.now()) + 800);
+    // The deadline passed with the timer gone from Redis: nothing happened yet.
+    expect((await h.services.submissions.get(h.teamId, id)).status).toBe('in_review');
+
+    const report = await h.runtime?.reconcileNow();
+    expect(report?.restoredTimers).toBe(1);
+    await waitUntil(async () => (await h.services.submissions.get(h.teamId, id)).status === 'approved', 10_000, 'late SLA fired');
+    expect(await pendingTimerCount()).toBe(0);
+    await waitUntil(() => postsTo(h.fake, requester).length === 2, 10_000, 'outcome notice');
+  });
+
+  it('re-enqueues relayed events whose jobs Redis lost before a worker ran them', async () => {
+    h = await createHarness({ runtime: false });
+    const [requester, alice] = h.users('REQ', 'ALICE') as [string, string];
+    await h.publish(oneStageWorkflow('access', [alice]));
+    const queues = createQueues(inject('redisUrl'), h.prefix, DEFAULT_TUNING);
+    const relay = startOutboxRelay({ orm: h.orm, queues, teams: [h.teamId], pollMs: 100 });
+    const id = await h.submit('access', requester);
+    await waitUntil(async () => (await h.sql('select 1 from outbox where submission_id = ? and relayed_at is null', [id])).length === 0, 5000, 'relayed');
+    await relay.stop();
+    await queues.close();
+    await h.wipeRedis();
+    await sleep(1100);
+
+    const runtime = await h.startRuntime();
+    const report = await runtime.reconcileNow();
+    expect(report.requeuedEvents + report.scheduledStages).toBeGreaterThan(0);
+    await waitUntil(() => postsTo(h.fake, alice).length === 1 && postsTo(h.fake, requester).length === 1, 10_000, 'cards after recovery');
+    await waitUntil(async () => (await pendingTimerCount()) === 1, 5000, 'SLA timer scheduled');
+    await waitUntil(async () => (await h.sql('select 1 from outbox where submission_id = ? and processed_at is null', [id])).length === 0, 5000, 'processed');
+  });
+
+  it('retries a job whose worker was killed mid-job, and the reviewer ends up with one card', async () => {
+    h = await createHarness({ runtime: false });
+    const [requester, alice, bob] = h.users('REQ', 'ALICE', 'BOB') as [string, string, string];
+    await h.publish(oneStageWorkflow('access', [alice, bob]));
+
+    // A proxy in front of fake Slack holds alice's card post forever: the job is in flight when the worker dies.
+    let releaseHeld: (() => void) | null = null;
+    const held = new Promise<void>((resolve) => { releaseHeld = resolve; });
+    let holding = false;
+    proxy = createServer((req, res) => {
+      void (async () => {
+        const body = await readBody(req);
+        if (!holding && req.url?.endsWith('/chat.postMessage') && new URLSearchParams(body).get('channel') === alice) {
+          holding = true;
+          releaseHeld?.();
+          return; // never answered
+        }
+        const answer = await fetch(`${h.fake.url}${req.url?.split('/api/')[1] ?? ''}`, {
+          method: 'POST', body, headers: { 'content-type': String(req.headers['content-type'] ?? ''), authorization: String(req.headers.authorization ?? '') },
+        });
+        res.writeHead(answer.status, Object.fromEntries(answer.headers.entries()));
+        res.end(await answer.text());
+      })();
+    });
+    await new Promise<void>((resolve) => proxy?.listen(0, '127.0.0.1', resolve));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/api/`;
+
+    child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings', fileURLToPath(new URL('./jobs-child-worker.ts', import.meta.url))], {
+      env: { ...process.env, DATABASE_URL: testDatabaseUrl(), REDIS_URL: inject('redisUrl'), SLACK_API_URL: proxyUrl, QUEUE_PREFIX: h.prefix, TEAM_ID: h.teamId },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      child?.stdout?.on('data', (chunk: Buffer) => { if (chunk.toString().includes('worker ready')) resolve(); });
+      child?.once('exit', (code) => reject(new Error(`child worker exited early (${code})`)));
+    });
+
+    const id = await h.submit('access', requester);
+    await held;
+    const [claim] = await h.sql<{ claimed_by: string | null; ts: string | null }>("select claimed_by, ts from slack_message where team_id = ? and kind = 'reviewer' and recipient_id = ?", [h.teamId, alice]);
+    expect(claim?.ts).toBeNull();
+    expect(claim?.claimed_by).toMatch(/^card-/);
+    const exited = new Promise((resolve) => child?.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+
+    // Another worker (here, in the test process) takes the stalled job over once the dead worker's lock expires.
+    const runtime = await h.startRuntime({ claimTtlMs: 600_000 });
+    await waitUntil(() => postsTo(h.fake, alice).length === 1, 15_000, 'alice card after the retry');
+    await waitUntil(() => postsTo(h.fake, bob).length === 1 && postsTo(h.fake, requester).length === 1, 10_000, 'other cards');
+    await sleep(500);
+    expect(postsTo(h.fake, alice)).toHaveLength(1);
+    expect(postsTo(h.fake, bob)).toHaveLength(1);
+    const job = await runtime.queues.queue('slack').getJob(String(claim?.claimed_by));
+    expect(job?.attemptsStarted).toBeGreaterThanOrEqual(2);
+    expect(await job?.getState()).toBe('completed');
+    const rows = await cardRows(h, id);
+    expect(rows.filter((r) => r.recipient_id === alice)).toEqual([expect.objectContaining({ kind: 'reviewer', ts: expect.any(String) })]);
+  });
+});
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
