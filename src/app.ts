@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { Env } from './config/env.ts';
+import { ConfigError, type Env } from './config/env.ts';
 import { createOrm, type Orm } from './db/orm.ts';
 import { healthRoute } from './http/health.ts';
 import { createHttpServer, type RouteHandler } from './http/server.ts';
@@ -34,7 +34,7 @@ export async function startApp(env: Env, plugins: readonly Plugin[] = []): Promi
   const pending = await orm.migrator.getPending();
   if (pending.length > 0) {
     await orm.close();
-    throw new Error(`The database is missing migrations (${pending.map((m) => m.name).join(', ')}). Run \`npm run migrate\` first.`);
+    throw new ConfigError(`The database is missing migrations (${pending.map((m) => m.name).join(', ')}). Run \`npm run migrate\` first.`);
   }
   const deps = defaultDeps(orm, env.APPROVAL_ADMINS);
   const services = createServices(deps);

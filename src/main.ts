@@ -1,13 +1,15 @@
 import { ConfigError, loadEnv } from './config/env.ts';
 import { startApp, type Plugin } from './app.ts';
 import { apiPlugin, checkpointPlugin } from './http/api/index.ts';
+import { workerPlugin } from './jobs/runtime.ts';
 import { slackPlugin } from './slack/plugin.ts';
 
 /** The plug-ins this process runs: the Slack app, the REST API, checkpoint signing and, unless disabled, the worker. */
-const plugins: Plugin[] = [slackPlugin, apiPlugin(), checkpointPlugin()];
+const basePlugins: Plugin[] = [slackPlugin, apiPlugin(), checkpointPlugin()];
 
 try {
   const env = loadEnv();
+  const plugins = env.RUN_WORKER ? [...basePlugins, workerPlugin()] : basePlugins;
   const app = await startApp(env, plugins);
   console.log(`Approvals listening on :${app.port}`);
   const shutdown = (signal: string) => {
