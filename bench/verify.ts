@@ -1,8 +1,8 @@
 import { createHash, hash, randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { createOrm, migrateToLatest } from '../src/db/orm.ts';
-import { readChainPages } from '../src/db/proof-store.ts';
-import { AUDIT_SCHEMA_VERSION, GENESIS_HASH, createChainVerifier, encodeBody, type AuditEventBody, type AuditRow } from '../src/domain/index.ts';
+import { readLinkPages } from '../src/db/proof-store.ts';
+import { AUDIT_SCHEMA_VERSION, GENESIS_HASH, createChainVerifier, encodeBody, type AuditEventBody, type AuditRow, type ChainLink } from '../src/domain/index.ts';
 import { createCheckpointService } from '../src/services/checkpoint-service.ts';
 import { defaultDeps } from '../src/services/deps.ts';
 
@@ -102,9 +102,9 @@ async function main(): Promise<void> {
     const dbRate = ROWS / report.seconds;
 
     // 3. The verifier alone, over rows already read into memory.
-    const rows: AuditRow[] = [];
+    const rows: ChainLink[] = [];
     started = performance.now();
-    for await (const page of readChainPages(orm, chainId)) for (const row of page) rows.push(row);
+    for await (const page of readLinkPages(orm, chainId)) for (const row of page) rows.push(row);
     const readSeconds = (performance.now() - started) / 1000;
     started = performance.now();
     const verifier = createChainVerifier();

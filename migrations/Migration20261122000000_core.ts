@@ -241,9 +241,11 @@ end $$;
 create trigger audit_event_no_update before update or delete on audit_event for each row execute function audit_event_reject_change();
 create trigger audit_event_no_truncate before truncate on audit_event for each statement execute function audit_event_reject_change();
 
--- Appends events to a chain. The caller sends each event's canonical body (see encodeBody) with its columns;
--- this assigns sequence numbers, the time and the hashes under the chain head's row lock, which is held to
--- commit: concurrent appends queue here, so the chain stays linear and gapless. Call it last in a transaction.
+-- Appends events to a chain. The caller sends each event's columns (snake_case keys); this assigns sequence
+-- numbers, the time and the hashes under the chain head's row lock, which is held to commit: concurrent
+-- appends queue here, so the chain stays linear and gapless. Call it last in a transaction.
+-- The hashed body is the jsonb text of the typed row (see docs/audit-format.md); verification computes the
+-- same expression from the stored columns (AUDIT_BODY_SQL in src/db/audit-store.ts).
 create or replace function audit_append(p_chain text, p_events jsonb) returns table (seq bigint, occurred_at timestamptz, hash text)
 language plpgsql as $$
 declare
@@ -251,21 +253,30 @@ declare
   v_hash text;
   v_time timestamptz;
   v_iso text;
+  v_body text;
   e jsonb;
+  r audit_event;
 begin
-  insert into audit_chain_head (chain_id, seq, hash) values (p_chain, 0, repeat('0', 64)) on conflict (chain_id) do nothing;
+  insert into audit_chain_head as h (chain_id, seq, hash) values (p_chain, 0, repeat('0', 64)) on conflict (chain_id) do nothing;
   select h.seq, h.hash into v_seq, v_hash from audit_chain_head h where h.chain_id = p_chain for update;
   v_time := date_trunc('milliseconds', clock_timestamp());
   v_iso := to_char(v_time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"');
   for e in select value from jsonb_array_elements(p_events) loop
     v_seq := v_seq + 1;
-    insert into audit_event (chain_id, seq, event_id, occurred_at, type, team_id, submission_id, workflow_key, workflow_version,
-      stage_instance_id, stage_id, actor_id, capacity, reason, details, origin, correlation_id, trace_id, schema_version, prev_hash, hash)
-    values (p_chain, v_seq, (e->>'eventId')::uuid, v_time, e->>'type', e->>'teamId', (e->>'submissionId')::uuid, e->>'workflowKey',
-      (e->>'workflowVersion')::int, (e->>'stageInstanceId')::uuid, e->>'stageId', e->>'actorId', nullif(e->'capacity', 'null'::jsonb),
-      e->>'reason', e->'details', e->'origin', e->>'correlationId', e->>'traceId', (e->>'schemaVersion')::int, v_hash,
-      encode(sha256(convert_to(v_hash || E'\\n' || p_chain || E'\\n' || v_seq::text || E'\\n' || v_iso || E'\\n' || (e->>'body'), 'UTF8')), 'hex'))
-    returning audit_event.hash into v_hash;
+    -- Typed values first (uuid, int, jsonb), so the body hashed here is the body verification reads back.
+    r := jsonb_populate_record(null::audit_event, e);
+    r.chain_id := p_chain;
+    r.seq := v_seq;
+    r.occurred_at := v_time;
+    r.prev_hash := v_hash;
+    v_body := pg_catalog.jsonb_build_object(
+      'actorId', r.actor_id, 'capacity', r.capacity, 'correlationId', r.correlation_id, 'details', r.details,
+      'eventId', r.event_id, 'origin', r.origin, 'reason', r.reason, 'schemaVersion', r.schema_version,
+      'stageId', r.stage_id, 'stageInstanceId', r.stage_instance_id, 'submissionId', r.submission_id, 'teamId', r.team_id,
+      'traceId', r.trace_id, 'type', r.type, 'workflowKey', r.workflow_key, 'workflowVersion', r.workflow_version)::text;
+    r.hash := encode(sha256(convert_to(v_hash || E'\\n' || p_chain || E'\\n' || v_seq::text || E'\\n' || v_iso || E'\\n' || v_body, 'UTF8')), 'hex');
+    insert into audit_event select (r).*;
+    v_hash := r.hash;
     seq := v_seq; occurred_at := v_time; hash := v_hash;
     return next;
   end loop;

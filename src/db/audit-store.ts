@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { encodeBody, type AuditEventBody, type AuditRow, type AuditOrigin } from '../domain/index.ts';
+import type { AuditEventBody, AuditRow, AuditOrigin } from '../domain/index.ts';
 import type { AuditEventType, Capacity } from '../domain/index.ts';
 
 export interface AppendedEvent {
@@ -14,7 +14,24 @@ export interface AppendedEvent {
  */
 export async function appendAuditEvents(em: EntityManager, chainId: string, events: readonly AuditEventBody[]): Promise<AppendedEvent[]> {
   if (events.length === 0) return [];
-  const payload = events.map((event) => ({ ...event, body: encodeBody(event) }));
+  const payload = events.map((event) => ({
+    event_id: event.eventId,
+    type: event.type,
+    team_id: event.teamId,
+    submission_id: event.submissionId,
+    workflow_key: event.workflowKey,
+    workflow_version: event.workflowVersion,
+    stage_instance_id: event.stageInstanceId,
+    stage_id: event.stageId,
+    actor_id: event.actorId,
+    capacity: event.capacity,
+    reason: event.reason,
+    details: event.details,
+    origin: event.origin,
+    correlation_id: event.correlationId,
+    trace_id: event.traceId,
+    schema_version: event.schemaVersion,
+  }));
   const rows = await em.execute<{ seq: string; occurred_at: Date; hash: string }[]>(
     'select seq, occurred_at, hash from audit_append(?, ?::jsonb)',
     [chainId, JSON.stringify(payload)],
@@ -45,6 +62,23 @@ export interface AuditRowRecord {
   prev_hash: string;
   hash: string;
 }
+
+/**
+ * The canonical body of a stored row, computed by the database from its columns: the same expression
+ * audit_append hashes (migrations/Migration20261122000000_core.ts) and encodeBody writes in TypeScript.
+ * Qualified with pg_catalog so that no function of the same name elsewhere on the search path is used.
+ */
+export const AUDIT_BODY_SQL = `pg_catalog.jsonb_build_object(
+  'actorId', actor_id, 'capacity', capacity, 'correlationId', correlation_id, 'details', details,
+  'eventId', event_id, 'origin', origin, 'reason', reason, 'schemaVersion', schema_version,
+  'stageId', stage_id, 'stageInstanceId', stage_instance_id, 'submissionId', submission_id, 'teamId', team_id,
+  'traceId', trace_id, 'type', type, 'workflowKey', workflow_key, 'workflowVersion', workflow_version)::text`;
+
+/** The time exactly as audit_append wrote it into the hash: ISO 8601 UTC with milliseconds. */
+export const AUDIT_TIME_SQL = `to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** Columns for reading chain links (rowMode 'array'): seq, time, prev hash, hash, body, event id, type. */
+export const AUDIT_LINK_COLUMNS = `seq, ${AUDIT_TIME_SQL}, prev_hash, hash, ${AUDIT_BODY_SQL}, event_id, type`;
 
 export const AUDIT_COLUMNS = 'chain_id, seq, event_id, occurred_at, type, team_id, submission_id, workflow_key, workflow_version, stage_instance_id, stage_id, actor_id, capacity, reason, details, origin, correlation_id, trace_id, schema_version, prev_hash, hash';
 

@@ -1,12 +1,11 @@
 import type { EntityManager, PostgreSqlConnection } from '@mikro-orm/postgresql';
 import type { PoolClient } from 'pg';
-import type { AuditEventType, AuditOrigin, AuditRow, Capacity } from '../domain/index.ts';
+import type { AuditEventType, AuditOrigin, AuditRow, Capacity, ChainLink } from '../domain/index.ts';
+import { AUDIT_LINK_COLUMNS, AUDIT_TIME_SQL } from './audit-store.ts';
 import type { SignedCheckpoint } from '../domain/checkpoint.ts';
 import type { Orm } from './orm.ts';
 
-/** The time as audit_append wrote it into the hash: ISO 8601 UTC with milliseconds. */
-const ISO_TIME = `to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-const ROW_COLUMNS = `chain_id, seq, event_id, ${ISO_TIME}, type, team_id, submission_id, workflow_key, workflow_version, stage_instance_id, stage_id, actor_id, capacity, reason, details, origin, correlation_id, trace_id, schema_version, prev_hash, hash`;
+const ROW_COLUMNS = `chain_id, seq, event_id, ${AUDIT_TIME_SQL}, type, team_id, submission_id, workflow_key, workflow_version, stage_instance_id, stage_id, actor_id, capacity, reason, details, origin, correlation_id, trace_id, schema_version, prev_hash, hash`;
 
 type RowTuple = [
   string, string, string, string, string, string, string | null, string | null, number | null, string | null, string | null,
@@ -64,27 +63,27 @@ async function withClient<T>(orm: Orm, work: (client: PoolClient) => Promise<T>)
 }
 
 /**
- * Reads one chain in sequence order as pages of rows (keyset pagination, constant memory), on a raw `pg`
- * connection with array rows: verifying and exporting millions of rows spends its time hashing, not
- * building objects. The next page is requested before the current one is handed out, so the database
- * works while the caller hashes.
+ * Reads one chain in sequence order as pages (keyset pagination, constant memory), on a raw `pg` connection
+ * with array rows: verifying and exporting millions of rows spends its time hashing, not building objects.
+ * The next page is requested before the current one is handed out, so the database works while the caller
+ * hashes.
  */
-export async function* readChainPages(orm: Orm, chainId: string, filter: AuditFilter = {}, pageSize = 10_000): AsyncGenerator<AuditRow[]> {
+async function* chainPages<Row>(orm: Orm, chainId: string, filter: AuditFilter, pageSize: number, columns: string, convert: (tuple: unknown[]) => Row): AsyncGenerator<Row[]> {
   const pool = await (orm.em.getConnection() as PostgreSqlConnection).getNativeClient();
   const client = await pool.connect();
   try {
     const fetchPage = (after: number) => {
       const where = whereOf(chainId, { ...filter, afterSeq: after });
-      return client.query<RowTuple>({ text: `select ${ROW_COLUMNS} from audit_event where ${where.sql} order by seq limit ${pageSize}`, values: where.values, rowMode: 'array' });
+      return client.query<unknown[]>({ text: `select ${columns} from audit_event where ${where.sql} order by seq limit ${pageSize}`, values: where.values, rowMode: 'array' });
     };
     let pending = fetchPage(filter.afterSeq ?? 0);
     for (;;) {
-      const result = await pending;
-      const rows = result.rows;
+      const { rows } = await pending;
       const last = rows[rows.length - 1];
-      if (rows.length === pageSize && last) pending = fetchPage(Number(last[1]));
-      const page = new Array<AuditRow>(rows.length);
-      for (let i = 0; i < rows.length; i++) page[i] = fromTuple(rows[i] as RowTuple);
+      // Both column lists put seq at index 1 (rows) or 0 (links); the converted row carries it either way.
+      const page = rows.map(convert);
+      const lastSeq = last ? (page[page.length - 1] as { seq: number }).seq : 0;
+      if (rows.length === pageSize) pending = fetchPage(lastSeq);
       yield page;
       if (rows.length < pageSize) return;
     }
@@ -92,6 +91,16 @@ export async function* readChainPages(orm: Orm, chainId: string, filter: AuditFi
     client.release();
   }
 }
+
+/** Whole rows of one chain, in pages, for exports and the audit API. */
+export const readChainPages = (orm: Orm, chainId: string, filter: AuditFilter = {}, pageSize = 10_000): AsyncGenerator<AuditRow[]> =>
+  chainPages(orm, chainId, filter, pageSize, ROW_COLUMNS, (tuple) => fromTuple(tuple as RowTuple));
+
+/** What verification needs of each row, the body computed by the database from the stored columns. */
+export const readLinkPages = (orm: Orm, chainId: string, afterSeq = 0, pageSize = 10_000): AsyncGenerator<ChainLink[]> =>
+  chainPages(orm, chainId, { afterSeq }, pageSize, AUDIT_LINK_COLUMNS, (t): ChainLink => ({
+    chainId, seq: Number(t[0]), occurredAt: t[1] as string, prevHash: t[2] as string, hash: t[3] as string, body: t[4] as string, eventId: t[5] as string, type: t[6] as string,
+  }));
 
 /**
  * One page of a filtered chain read plus the chain's last sequence number, both from one statement (one

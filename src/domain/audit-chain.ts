@@ -1,5 +1,5 @@
-import { createHash, hash as oneShotHash } from 'node:crypto';
-import { canonicalJson } from './canonical-json.ts';
+import { hash } from 'node:crypto';
+import { jsonbText } from './jsonb-text.ts';
 import type { AuditEventType } from './events.ts';
 import type { Capacity } from './submission.ts';
 
@@ -43,9 +43,13 @@ export interface AuditRow extends AuditEventBody {
   readonly hash: string;
 }
 
-/** The canonical encoding of the writer-supplied fields. Documented byte for byte in docs/audit-format.md. */
+/**
+ * The canonical encoding of the writer-supplied fields: the jsonb text (see jsonb-text.ts) of one object with
+ * these sixteen members, absent values as null. The database computes the same bytes from the stored columns
+ * (AUDIT_BODY_SQL in src/db/audit-store.ts); docs/audit-format.md documents them byte for byte.
+ */
 export function encodeBody(body: AuditEventBody): string {
-  return canonicalJson({
+  return jsonbText({
     actorId: body.actorId,
     capacity: body.capacity,
     correlationId: body.correlationId,
@@ -71,11 +75,25 @@ export function chainPreimage(prevHash: string, chainId: string, seq: number, oc
 }
 
 export function computeHash(prevHash: string, chainId: string, seq: number, occurredAt: string, encodedBody: string): string {
-  return createHash('sha256').update(chainPreimage(prevHash, chainId, seq, occurredAt, encodedBody), 'utf8').digest('hex');
+  return hash('sha256', chainPreimage(prevHash, chainId, seq, occurredAt, encodedBody), 'hex');
 }
 
-export const rowHash = (row: AuditRow, seq: number = row.seq, prevHash: string = row.prevHash): string =>
-  computeHash(prevHash, row.chainId, seq, row.occurredAt, encodeBody(row));
+/** What verification needs of a row: its place, its time, its links and the canonical body of its fields. */
+export interface ChainLink {
+  readonly chainId: string;
+  readonly seq: number;
+  readonly occurredAt: string;
+  readonly prevHash: string;
+  readonly hash: string;
+  readonly body: string;
+  readonly eventId?: string;
+  readonly type?: string;
+}
+
+/** A row's link, with the body encoded here rather than by the database. */
+export const linkOf = (row: AuditRow): ChainLink => ({
+  chainId: row.chainId, seq: row.seq, occurredAt: row.occurredAt, prevHash: row.prevHash, hash: row.hash, body: encodeBody(row), eventId: row.eventId, type: row.type,
+});
 
 export type ChainProblemKind = 'edited' | 'removed' | 'inserted' | 'reordered' | 'unlinked' | 'bad_start';
 
@@ -96,155 +114,62 @@ export interface VerifyResult {
 /** How far to look for a row's original position when its hash fits another sequence number. */
 const DISPLACEMENT_WINDOW = 64;
 
-export function classifyMismatch(row: AuditRow): ChainProblem {
+const hashAt = (link: ChainLink, seq: number): string => computeHash(link.prevHash, link.chainId, seq, link.occurredAt, link.body);
+
+/** Says what happened to a row whose content does not match its hash. */
+export function classifyMismatch(link: ChainLink): ChainProblem {
   for (let offset = 1; offset <= DISPLACEMENT_WINDOW; offset++) {
-    if (row.seq - offset >= 1 && rowHash(row, row.seq - offset) === row.hash) {
+    if (link.seq - offset >= 1 && hashAt(link, link.seq - offset) === link.hash) {
       return {
         kind: 'inserted',
-        seq: row.seq - offset,
-        message: `row ${row.seq} was written as row ${row.seq - offset}: ${offset} row(s) not part of the original chain were inserted at ${row.seq - offset}`,
+        seq: link.seq - offset,
+        message: `row ${link.seq} was written as row ${link.seq - offset}: ${offset} row(s) not part of the original chain were inserted at ${link.seq - offset}`,
       };
     }
-    if (rowHash(row, row.seq + offset) === row.hash) {
-      return { kind: 'reordered', seq: row.seq, message: `row ${row.seq} was written as row ${row.seq + offset}: rows were reordered` };
+    if (hashAt(link, link.seq + offset) === link.hash) {
+      return { kind: 'reordered', seq: link.seq, message: `row ${link.seq} was written as row ${link.seq + offset}: rows were reordered` };
     }
   }
-  return { kind: 'edited', seq: row.seq, message: `row ${row.seq} (event ${row.eventId}, ${row.type}) does not match its hash: it was edited` };
+  const what = link.eventId ? ` (event ${link.eventId}, ${link.type ?? 'unknown type'})` : '';
+  return { kind: 'edited', seq: link.seq, message: `row ${link.seq}${what} does not match its hash: it was edited` };
 }
 
-/**
- * Checks a chain read in ascending sequence order. Stops at the first problem and says exactly what it is.
- * `from` lets a caller resume after a trusted point (a verified checkpoint).
- */
-export async function verifyChain(rows: AsyncIterable<AuditRow> | Iterable<AuditRow>, from: { seq: number; hash: string } = { seq: 0, hash: GENESIS_HASH }): Promise<VerifyResult> {
-  let expectedSeq = from.seq + 1;
-  let prevHash = from.hash;
-  let checked = 0;
-  for await (const row of rows) {
-    if (row.seq > expectedSeq) {
-      return { ok: false, checked, head: { seq: expectedSeq - 1, hash: prevHash }, problem: { kind: 'removed', seq: expectedSeq, message: `row(s) ${expectedSeq}..${row.seq - 1} are missing: removed` } };
-    }
-    if (row.seq < expectedSeq) {
-      return { ok: false, checked, head: { seq: expectedSeq - 1, hash: prevHash }, problem: { kind: 'inserted', seq: row.seq, message: `sequence number ${row.seq} appears twice: a row was inserted` } };
-    }
-    const selfHash = computeHash(row.prevHash, row.chainId, row.seq, row.occurredAt, encodeBody(row));
-    if (selfHash !== row.hash) {
-      return { ok: false, checked, head: { seq: expectedSeq - 1, hash: prevHash }, problem: classifyMismatch(row) };
-    }
-    if (row.prevHash !== prevHash) {
-      const problem: ChainProblem = row.seq === 1
-        ? { kind: 'bad_start', seq: 1, message: 'row 1 does not start from the genesis hash' }
-        : { kind: 'unlinked', seq: row.seq - 1, message: `row ${row.seq} does not follow row ${row.seq - 1}: row ${row.seq - 1} was replaced (edited or inserted with a recomputed hash)` };
-      return { ok: false, checked, head: { seq: expectedSeq - 1, hash: prevHash }, problem };
-    }
-    prevHash = row.hash;
-    expectedSeq++;
-    checked++;
-  }
-  return { ok: true, checked, head: checked === 0 && from.seq === 0 ? null : { seq: expectedSeq - 1, hash: prevHash }, problem: null };
-}
-
-// ---- Fast path for verifying long chains (audit:verify, the checkpoint verifier, bench:verify). ----
-// Same bytes as encodeBody/canonicalJson (a unit test holds them equal), built by string concatenation
-// without the intermediate object, key sort of the fixed top level, or arrays of parts.
-
-// A string JSON.stringify would copy unchanged between quotes: no quote, backslash, control character or
-// surrogate (lone surrogates are escaped; pairs are not, but the rare string with one takes the slow path).
-// eslint-disable-next-line no-control-regex -- control characters are exactly what must be found here
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-const quote = (text: string): string => (NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`);
-
-function sortedKeys(record: Record<string, unknown>): string[] {
-  const keys = Object.keys(record);
-  for (let i = 1; i < keys.length; i++) {
-    if ((keys[i - 1] as string) > (keys[i] as string)) return keys.sort();
-  }
-  return keys;
-}
-
-function canonicalFast(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  switch (typeof value) {
-    case 'string':
-      return quote(value);
-    case 'number':
-      if (!Number.isFinite(value)) throw new Error('canonical JSON has no representation for non-finite numbers');
-      return String(value); // the same digits as JSON.stringify for every finite number
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'object': {
-      if (Array.isArray(value)) {
-        let out = '[';
-        for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalFast(value[i]);
-        return `${out}]`;
-      }
-      const record = value as Record<string, unknown>;
-      let out = '{';
-      for (const key of sortedKeys(record)) {
-        const item = record[key];
-        if (item === undefined) continue;
-        out += `${out.length === 1 ? '' : ','}${quote(key)}:${canonicalFast(item)}`;
-      }
-      return `${out}}`;
-    }
-    default:
-      throw new Error(`canonical JSON cannot encode a ${typeof value}`);
-  }
-}
-
-/** The body's keys in canonical (sorted) order, so the top level needs no sort. */
-const BODY_KEYS = [
-  'actorId', 'capacity', 'correlationId', 'details', 'eventId', 'origin', 'reason', 'schemaVersion', 'stageId',
-  'stageInstanceId', 'submissionId', 'teamId', 'traceId', 'type', 'workflowKey', 'workflowVersion',
-] as const satisfies readonly (keyof AuditEventBody)[];
-
-/** encodeBody without the intermediate object. */
-export function encodeBodyFast(body: AuditEventBody): string {
-  let out = '{';
-  for (const key of BODY_KEYS) {
-    const value = body[key];
-    if (value === undefined) continue;
-    out += `${out.length === 1 ? '' : ','}"${key}":${canonicalFast(value)}`;
-  }
-  return `${out}}`;
-}
-
-/** A chain checked row by row without awaiting per row; reports the first problem as verifyChain would. */
+/** Checks a chain one row at a time, in ascending sequence order, and keeps the first problem. */
 export interface ChainVerifier {
-  /** Checks the next row (ascending sequence order); returns the first problem, then keeps returning it. */
-  push(row: AuditRow): ChainProblem | null;
+  /** Checks the next row; returns the first problem found so far (and keeps returning it), or null. */
+  push(link: ChainLink): ChainProblem | null;
   readonly checked: number;
   readonly head: { seq: number; hash: string } | null;
   readonly problem: ChainProblem | null;
 }
 
+/** `from` lets a caller resume after a trusted point (a verified checkpoint). */
 export function createChainVerifier(from: { seq: number; hash: string } = { seq: 0, hash: GENESIS_HASH }): ChainVerifier {
   let expectedSeq = from.seq + 1;
   let prevHash = from.hash;
   let checked = 0;
   let problem: ChainProblem | null = null;
 
-  function diagnose(row: AuditRow): ChainProblem {
-    if (row.seq > expectedSeq) return { kind: 'removed', seq: expectedSeq, message: `row(s) ${expectedSeq}..${row.seq - 1} are missing: removed` };
-    if (row.seq < expectedSeq) return { kind: 'inserted', seq: row.seq, message: `sequence number ${row.seq} appears twice: a row was inserted` };
-    if (rowHash(row) !== row.hash) return classifyMismatch(row);
-    return row.seq === 1
+  function diagnose(link: ChainLink): ChainProblem {
+    if (link.seq > expectedSeq) return { kind: 'removed', seq: expectedSeq, message: `row(s) ${expectedSeq}..${link.seq - 1} are missing: removed` };
+    if (link.seq < expectedSeq) return { kind: 'inserted', seq: link.seq, message: `sequence number ${link.seq} appears twice: a row was inserted` };
+    if (hashAt(link, link.seq) !== link.hash) return classifyMismatch(link);
+    return link.seq === 1
       ? { kind: 'bad_start', seq: 1, message: 'row 1 does not start from the genesis hash' }
-      : { kind: 'unlinked', seq: row.seq - 1, message: `row ${row.seq} does not follow row ${row.seq - 1}: row ${row.seq - 1} was replaced (edited or inserted with a recomputed hash)` };
+      : { kind: 'unlinked', seq: link.seq - 1, message: `row ${link.seq} does not follow row ${link.seq - 1}: row ${link.seq - 1} was replaced (edited or inserted with a recomputed hash)` };
   }
 
   return {
-    push(row) {
+    push(link) {
       if (problem) return problem;
-      const ok = row.seq === expectedSeq
-        && row.prevHash === prevHash
-        // One-shot hashing skips the Hash object per row; the bytes are the same as computeHash's.
-        && oneShotHash('sha256', `${prevHash}\n${row.chainId}\n${row.seq}\n${row.occurredAt}\n${encodeBodyFast(row)}`, 'hex') === row.hash;
+      const ok = link.seq === expectedSeq
+        && link.prevHash === prevHash
+        && hash('sha256', `${prevHash}\n${link.chainId}\n${link.seq}\n${link.occurredAt}\n${link.body}`, 'hex') === link.hash;
       if (!ok) {
-        problem = diagnose(row);
+        problem = diagnose(link);
         return problem;
       }
-      prevHash = row.hash;
+      prevHash = link.hash;
       expectedSeq++;
       checked++;
       return null;
@@ -253,4 +178,11 @@ export function createChainVerifier(from: { seq: number; hash: string } = { seq:
     get head() { return checked === 0 && from.seq === 0 ? null : { seq: expectedSeq - 1, hash: prevHash }; },
     get problem() { return problem; },
   };
+}
+
+/** Verifies a whole chain read in ascending sequence order; stops at the first problem and says what it is. */
+export async function verifyChain(links: AsyncIterable<ChainLink> | Iterable<ChainLink>, from?: { seq: number; hash: string }): Promise<VerifyResult> {
+  const verifier = createChainVerifier(from);
+  for await (const link of links) if (verifier.push(link)) break;
+  return { ok: verifier.problem === null, checked: verifier.checked, head: verifier.head, problem: verifier.problem };
 }

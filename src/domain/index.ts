@@ -7,5 +7,5 @@ export * from './events.ts';
 export * from './apply.ts';
 export * from './routing.ts';
 export * from './rules.ts';
-export * from './canonical-json.ts';
+export * from './jsonb-text.ts';
 export * from './audit-chain.ts';

@@ -1,4 +1,4 @@
-import { verifyChain, type VerifyResult } from '../domain/index.ts';
+import { linkOf, verifyChain, type AuditRow, type ChainLink, type VerifyResult } from '../domain/index.ts';
 import { listChains, readChain, readSubmissionEvents } from '../db/audit-store.ts';
 import type { ServiceDeps } from './deps.ts';
 
@@ -7,10 +7,18 @@ export interface ChainReport extends VerifyResult {
   readonly seconds: number;
 }
 
+async function* links(rows: AsyncIterable<AuditRow>): AsyncGenerator<ChainLink> {
+  for await (const row of rows) yield linkOf(row);
+}
+
 export function createAuditService(deps: ServiceDeps) {
+  /**
+   * Verifies a chain with the body encoded here in TypeScript from the stored columns, independently of the
+   * database's own encoding (which the fast checkpoint verifier uses).
+   */
   async function verify(chainId: string): Promise<ChainReport> {
     const started = performance.now();
-    const result = await verifyChain(readChain(deps.orm.em.fork(), chainId));
+    const result = await verifyChain(links(readChain(deps.orm.em.fork(), chainId)));
     return { ...result, chainId, seconds: (performance.now() - started) / 1000 };
   }
 

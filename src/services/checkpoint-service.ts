@@ -2,7 +2,7 @@ import { randomUUID, type KeyObject } from 'node:crypto';
 import { createChainVerifier, type ChainProblemKind } from '../domain/index.ts';
 import { checkpointText, signCheckpoint, verifyCheckpoint, type SignedCheckpoint } from '../domain/checkpoint.ts';
 import {
-  chainHeads, insertCheckpoint, latestCheckpoint, listCheckpoints, listProofChains, lockChainHead, readChainPages,
+  chainHeads, insertCheckpoint, latestCheckpoint, listCheckpoints, listProofChains, lockChainHead, readLinkPages,
   type StoredCheckpoint,
 } from '../db/proof-store.ts';
 import type { RequestMeta, ServiceDeps } from './deps.ts';
@@ -109,7 +109,7 @@ export function createCheckpointService(deps: ServiceDeps) {
     const verifier = createChainVerifier();
     let next = 0;
     let previousSeq = 0;
-    for await (const page of readChainPages(deps.orm, chainId)) {
+    for await (const page of readLinkPages(deps.orm, chainId)) {
       for (const row of page) {
         const problem = verifier.push(row);
         if (problem) return report(problem, verifier.checked, verifier.head);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { encodeBodyFast, type AuditRow } from '../domain/index.ts';
+import { encodeBody, type AuditRow } from '../domain/index.ts';
 import type { SignedCheckpoint } from '../domain/checkpoint.ts';
 import { chainHeads, latestCheckpoint, readChainPages, type AuditFilter } from '../db/proof-store.ts';
 import { createCheckpointService, type Signer } from './checkpoint-service.ts';
@@ -39,7 +39,7 @@ function csvEvent(row: AuditRow): string {
   return [
     'event', row.chainId, row.seq, row.occurredAt, row.type, row.eventId, row.teamId, row.submissionId, row.workflowKey, row.workflowVersion,
     row.stageInstanceId, row.stageId, row.actorId, json(row.capacity), row.reason, json(row.details), json(row.origin), row.correlationId,
-    row.traceId, row.schemaVersion, row.prevHash, row.hash, encodeBodyFast(row), null,
+    row.traceId, row.schemaVersion, row.prevHash, row.hash, encodeBody(row), null,
   ].map(csvField).join(',');
 }
 

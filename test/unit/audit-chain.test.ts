@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { GENESIS_HASH, canonicalJson, computeHash, encodeBody, verifyChain, type AuditRow } from '../../src/domain/index.ts';
+import { GENESIS_HASH, computeHash, encodeBody, jsonbText, linkOf, numberText, verifyChain, type AuditRow } from '../../src/domain/index.ts';
 
 function chain(length: number): AuditRow[] {
   const rows: AuditRow[] = [];
@@ -20,8 +20,12 @@ function chain(length: number): AuditRow[] {
 }
 
 describe('canonical encoding', () => {
-  it('sorts keys, drops undefined, and writes no whitespace', () => {
-    expect(canonicalJson({ b: 1, a: [true, null, 'x"y'], c: undefined, d: { z: 1.5, y: -0 } })).toBe('{"a":[true,null,"x\\"y"],"b":1,"d":{"y":0,"z":1.5}}');
+  it('writes jsonb text: keys by byte length then bytes, ", " and ": " separators, undefined dropped', () => {
+    expect(jsonbText({ bb: 1, a: [true, null, 'x"y\n'], c: undefined, d: { zz: 1.5, y: -0 }, é: {} })).toBe('{"a": [true, null, "x\\"y\\n"], "d": {"y": 0, "zz": 1.5}, "bb": 1, "é": {}}');
+  });
+
+  it('writes numbers in plain decimal notation, as PostgreSQL numeric does', () => {
+    expect([1e21, 1.5e-7, -2.5e22, 123.456, 0.1 + 0.2].map(numberText)).toEqual(['1000000000000000000000', '0.00000015', '-25000000000000000000000', '123.456', '0.30000000000000004']);
   });
 
   it('hashes exactly the documented preimage', () => {
@@ -34,12 +38,12 @@ describe('canonical encoding', () => {
 describe('verifyChain', () => {
   it('accepts an intact chain and reports its head', async () => {
     const rows = chain(5);
-    expect(await verifyChain(rows)).toEqual({ ok: true, checked: 5, head: { seq: 5, hash: rows[4]?.hash }, problem: null });
+    expect(await verifyChain(rows.map(linkOf))).toEqual({ ok: true, checked: 5, head: { seq: 5, hash: rows[4]?.hash }, problem: null });
   });
 
   it('resumes from a trusted point', async () => {
     const rows = chain(5);
-    const result = await verifyChain(rows.slice(2), { seq: 2, hash: rows[1]?.hash as string });
+    const result = await verifyChain(rows.slice(2).map(linkOf), { seq: 2, hash: rows[1]?.hash as string });
     expect(result).toMatchObject({ ok: true, checked: 3 });
   });
 
@@ -47,7 +51,7 @@ describe('verifyChain', () => {
     const rows = chain(5);
     const forged = { ...(rows[2] as AuditRow), reason: 'forged' };
     const rehashed = { ...forged, hash: computeHash(forged.prevHash, 'T1', 3, forged.occurredAt, encodeBody(forged)) };
-    const result = await verifyChain([rows[0], rows[1], rehashed, rows[3], rows[4]] as AuditRow[]);
+    const result = await verifyChain(([rows[0], rows[1], rehashed, rows[3], rows[4]] as AuditRow[]).map(linkOf));
     expect(result.problem).toMatchObject({ kind: 'unlinked', seq: 3 });
   });
 });

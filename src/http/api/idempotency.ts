@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../../domain/index.ts';
+import { jsonbText } from '../../domain/index.ts';
 import type { Orm } from '../../db/orm.ts';
 import { ApiError, errorBody, toApiError } from './errors.ts';
 import type { HandlerResult } from './route.ts';
@@ -13,7 +13,7 @@ export async function idempotent<T>(
   orm: Orm, scope: { teamId: string; tokenId: string; key: string }, body: unknown, run: () => Promise<HandlerResult<T>>,
 ): Promise<HandlerResult<T>> {
   if (!/^[\x21-\x7e]{8,200}$/.test(scope.key)) throw new ApiError(400, 'invalid_input', 'The Idempotency-Key header must be 8 to 200 visible ASCII characters.');
-  const requestHash = createHash('sha256').update(canonicalJson(body)).digest('hex');
+  const requestHash = createHash('sha256').update(jsonbText(body)).digest('hex');
   const em = orm.em.fork();
   const claimed = await em.execute<{ key: string }[]>(
     'insert into api_idempotency (team_id, token_id, key, request_hash) values (?, ?, ?, ?) on conflict do nothing returning key',
