@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
-import { ConfigError, type Env } from './config/env.ts';
-import { createOrm, type Orm } from './db/orm.ts';
+import type { Env } from './config/env.ts';
+import { assertMigrated, createOrm, type Orm } from './db/orm.ts';
 import { healthRoute } from './http/health.ts';
 import { createHttpServer, type RouteHandler } from './http/server.ts';
 import { createServices, defaultDeps, type ServiceDeps, type Services } from './services/index.ts';
@@ -31,11 +31,7 @@ export interface Plugin {
 /** Starts the app on an already migrated database. Migrations are a separate step (`npm run migrate`). */
 export async function startApp(env: Env, plugins: readonly Plugin[] = []): Promise<RunningApp> {
   const orm = await createOrm({ databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE });
-  const pending = await orm.migrator.getPending();
-  if (pending.length > 0) {
-    await orm.close();
-    throw new ConfigError(`The database is missing migrations (${pending.map((m) => m.name).join(', ')}). Run \`npm run migrate\` first.`);
-  }
+  await assertMigrated(orm);
   const deps = defaultDeps(orm, env.APPROVAL_ADMINS);
   const services = createServices(deps);
   const routes: RouteHandler[] = [healthRoute(orm)];

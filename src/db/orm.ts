@@ -2,6 +2,7 @@ import { MikroORM, defineConfig } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { ALL_ENTITIES } from './entities/index.ts';
 import { MIGRATIONS } from '../../migrations/index.ts';
+import { ConfigError } from '../config/env.ts';
 
 export type Orm = MikroORM;
 
@@ -31,4 +32,12 @@ export function createOrm(options: OrmOptions): Promise<Orm> {
 export async function migrateToLatest(orm: Orm): Promise<string[]> {
   const applied = await orm.migrator.up();
   return applied.map((m) => m.name);
+}
+
+/** Refuses to run on a database that lacks migrations; closes the ORM and says which command fixes it. */
+export async function assertMigrated(orm: Orm): Promise<void> {
+  const pending = await orm.migrator.getPending();
+  if (pending.length === 0) return;
+  await orm.close();
+  throw new ConfigError(`The database is missing migrations (${pending.map((m) => m.name).join(', ')}). Run \`npm run migrate\` first.`);
 }

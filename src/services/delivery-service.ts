@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ensureWebhookSecret } from '../db/delivery-repository.ts';
+import { ensureWebhookSecret, type WebhookAttempt } from '../db/delivery-repository.ts';
 import { requireAdmin } from './admins.ts';
 import type { ServiceDeps } from './deps.ts';
 
@@ -14,19 +14,8 @@ export interface NotificationFailureView {
   readonly at: Date;
 }
 
-export interface WebhookAttemptView {
-  readonly deliveryId: string;
-  readonly submissionId: string | null;
-  readonly workflowKey: string;
-  readonly event: string;
-  readonly url: string;
-  readonly attempt: number;
-  readonly statusCode: number | null;
-  readonly error: string | null;
-  readonly durationMs: number;
-  readonly succeeded: boolean;
-  readonly at: Date;
-}
+/** A webhook delivery attempt as admins see it. */
+export type WebhookAttemptView = Omit<WebhookAttempt, 'teamId'> & { readonly at: Date };
 
 /** What admins see of delivery: Slack messages that could not be delivered, webhook attempts, webhook secrets. */
 export function createDeliveryService(deps: ServiceDeps) {
