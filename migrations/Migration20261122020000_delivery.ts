@@ -24,7 +24,7 @@ export class Migration20261122020000_delivery extends Migration {
 create table slack_message (
   team_id text not null,
   key text not null,
-  kind text not null check (kind in ('reviewer','requester','outcome','delegate','reminder','delegation_notice')),
+  kind text not null check (kind in ('reviewer','requester','outcome','delegate','reminder','delegation_notice','checkpoint')),
   submission_id uuid,
   stage_instance_id uuid,
   delegation_id uuid,

@@ -12,7 +12,7 @@ const teamFilter = (column: string, teams: TeamScope): { sql: string; params: un
 
 // ---- Slack messages -------------------------------------------------------------------------------------
 
-export type MessageKind = 'reviewer' | 'requester' | 'outcome' | 'delegate' | 'reminder' | 'delegation_notice';
+export type MessageKind = 'reviewer' | 'requester' | 'outcome' | 'delegate' | 'reminder' | 'delegation_notice' | 'checkpoint';
 
 export interface MessageRef {
   readonly teamId: string;

@@ -4,7 +4,7 @@ import {
 } from '../db/delivery-repository.ts';
 import type { WorkerContext } from './context.ts';
 import { delegationPhase, loadCardInput } from './render.ts';
-import { jobIds, type JobData } from './registry.ts';
+import { JOB_SCHEMAS, jobIds, type JobData } from './registry.ts';
 import { cancelTimersOf, scheduleDelegationTimers, scheduleStageTimers } from './timers.ts';
 import { newWebhookSecret } from './webhooks.ts';
 
@@ -170,6 +170,11 @@ export async function handleOutboxJob(ctx: WorkerContext, data: JobData<'events'
     case 'delegation.revoked':
       await onDelegationRevoked(ctx, String(data.payload.delegationId ?? ''), cause);
       break;
+    case 'checkpoint.post': {
+      const post = JOB_SCHEMAS.slack.checkpoint.parse({ ...data.payload, teamId: data.teamId });
+      await ctx.queues.add('slack', 'checkpoint', post, { jobId: jobIds.checkpoint(post.chainId, post.seq) });
+      break;
+    }
     default:
       await onSubmissionEvent(ctx, data, cause);
   }

@@ -37,6 +37,8 @@ export const JOB_SCHEMAS = {
     reminder: z.object({ teamId: team, submissionId: uuid, stageInstanceId: uuid, recipientId: user, n: z.number().int().positive() }),
     'delegation-notice': z.object({ teamId: team, delegationId: uuid, phase: z.enum(['started', 'ended', 'revoked']) }),
     home: z.object({ teamId: team, userId: user }),
+    /** A signed audit checkpoint posted to the witness channel (AUDIT_CHANNEL_ID). */
+    checkpoint: z.object({ teamId: team, chainId: z.string().min(1), seq: z.number().int().positive(), channelId: z.string().min(1), text: z.string().min(1) }),
   },
   /** Delayed jobs; each is also a scheduled_timer row so the reconciler can restore it. */
   timers: {
@@ -85,6 +87,7 @@ export const jobIds = {
   reminderNotice: (stageInstanceId: string, n: number, recipientId: string) => id('remind', stageInstanceId, n, recipientId),
   delegationNotice: (delegationId: string, phase: string) => id('delegation-notice', delegationId, phase),
   home: (cause: string, userId: string) => id('home', cause, userId),
+  checkpoint: (chainId: string, seq: number) => id('checkpoint', chainId, seq),
   webhook: (deliveryId: string) => id('webhook', deliveryId),
 };
 
@@ -94,4 +97,5 @@ export const messageKeys = {
     [kind, submissionId, stageInstanceId ?? '-', recipientId, delegationId ?? '-'].join('/'),
   reminder: (stageInstanceId: string, n: number, recipientId: string) => ['reminder', stageInstanceId, n, recipientId].join('/'),
   delegationNotice: (delegationId: string, phase: string) => ['delegation_notice', delegationId, phase].join('/'),
+  checkpoint: (chainId: string, seq: number) => ['checkpoint', chainId, seq].join('/'),
 };

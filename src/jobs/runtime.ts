@@ -16,7 +16,7 @@ import { createQueues, DEFAULT_TUNING, workerConnection, type Queues, type Tunin
 import { reconcile, type ReconcileReport } from './reconciler.ts';
 import { messageKeys, parseJob, type QueueName } from './registry.ts';
 import { createSlackClient, SlackDeliveryError } from './slack-client.ts';
-import { handleCardJob, handleDelegationNoticeJob, handleHomeJob, handleReminderJob } from './slack-jobs.ts';
+import { handleCardJob, handleCheckpointJob, handleDelegationNoticeJob, handleHomeJob, handleReminderJob } from './slack-jobs.ts';
 import { handleDelegationEnd, handleDelegationStart, handleReminderTimer, handleSlaTimer, type Defer } from './timer-jobs.ts';
 import { handleWebhookJob } from './webhooks.ts';
 
@@ -91,6 +91,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
           case 'reminder': return await handleReminderJob(ctx, parsed.data, claimant);
           case 'delegation-notice': return await handleDelegationNoticeJob(ctx, parsed.data, claimant);
           case 'home': return await handleHomeJob(ctx, parsed.data);
+          case 'checkpoint': return await handleCheckpointJob(ctx, parsed.data, claimant);
         }
       } catch (error) {
         if (error instanceof SlackDeliveryError && error.failure.kind === 'rate_limited') {

@@ -1,4 +1,5 @@
 import { delegationNotice, reminderNotice } from '../../blocks/cards.ts';
+import { checkpointWitness } from '../../blocks/checkpoint.ts';
 import { pendingReviewers } from '../domain/index.ts';
 import { findDelegation, findMessage } from '../db/delivery-repository.ts';
 import { deliverMessage } from './card-delivery.ts';
@@ -63,4 +64,13 @@ export async function handleHomeJob(ctx: WorkerContext, job: JobData<'slack', 'h
   if (!ctx.renderHome) return;
   const view = await ctx.renderHome(ctx.services, job.teamId, job.userId, ctx.deps.clock());
   await callSlack(() => ctx.slack.views.publish({ user_id: job.userId, view }));
+}
+
+/** Posts a signed checkpoint to the witness channel once, however often the job runs. */
+export async function handleCheckpointJob(ctx: WorkerContext, job: JobData<'slack', 'checkpoint'>, claimant: string): Promise<void> {
+  const ref = {
+    teamId: job.teamId, key: messageKeys.checkpoint(job.chainId, job.seq), kind: 'checkpoint' as const,
+    submissionId: null, stageInstanceId: null, delegationId: null, recipientId: job.channelId,
+  };
+  await deliverMessage(ctx, ref, checkpointWitness({ chainId: job.chainId, seq: job.seq, text: job.text }), { mode: 'ensure', claimant });
 }
