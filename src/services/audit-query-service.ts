@@ -1,6 +1,5 @@
-import { openStages, pendingReviewers, type AuditRow, type SubmissionState } from '../domain/index.ts';
+import type { AuditRow } from '../domain/index.ts';
 import { readAuditPage, type AuditFilter } from '../db/proof-store.ts';
-import { loadSubmission } from '../db/submission-repository.ts';
 import type { RequestMeta, ServiceDeps } from './deps.ts';
 import { inTransaction } from './unit-of-work.ts';
 
@@ -78,26 +77,6 @@ export function createAuditQueryService(deps: ServiceDeps) {
   }
 
   /** Requests waiting for this person's say: open stages where they are asked, hold a grant, or were escalated to. */
-  async function queueFor(teamId: string, userId: string): Promise<{ submission: SubmissionState; stageInstanceIds: string[] }[]> {
-    const em = deps.orm.em.fork();
-    const rows = await em.execute<{ submission_id: string }[]>(
-      `select distinct s.id as submission_id, s.created_at from submission s
-         join stage_instance si on si.submission_id = s.id and si.status = 'open'
-        where s.team_id = ? and s.status in ('submitted', 'in_review')
-          and (si.pool @> to_jsonb(?::text) or exists (select 1 from stage_grant g where g.stage_instance_id = si.id and g.user_id = ?))
-        order by s.created_at, s.id limit 200`,
-      [teamId, userId, userId],
-    );
-    const queue: { submission: SubmissionState; stageInstanceIds: string[] }[] = [];
-    for (const row of rows) {
-      const loaded = await loadSubmission(em, row.submission_id);
-      if (!loaded) continue;
-      const stages = openStages(loaded.state).filter((s) => pendingReviewers(s).includes(userId)).map((s) => s.id);
-      if (stages.length > 0) queue.push({ submission: loaded.state, stageInstanceIds: stages });
-    }
-    return queue;
-  }
-
-  return { page, recordRead, recordAuthFailure, queueFor };
+  return { page, recordRead, recordAuthFailure };
 }
 export type AuditQueryService = ReturnType<typeof createAuditQueryService>;

@@ -83,6 +83,13 @@ describe('submissions and decisions', () => {
     expect(queue.status).toBe(200);
     expect(queue.body.items.map((i: { submission: { id: string } }) => i.submission.id)).toContain(id);
     expect((await call('GET', '/api/v1/queue', tokens.requester as string)).body.items).toEqual([]);
+    // While the manager is away, their delegate's queue shows what the manager is asked.
+    const now = Date.now();
+    await app.services.directory.createDelegation({ teamId, fromUserId: manager, toUserId: finance[0] as string, startsAt: new Date(now - 60_000), endsAt: new Date(now + 3_600_000) }, slackOrigin(teamId));
+    const delegateQueue = await call('GET', '/api/v1/queue', tokens.finance0 as string);
+    expect(delegateQueue.body.items).toEqual([expect.objectContaining({ submission: expect.objectContaining({ id }), stageInstanceIds: [managerStage] })]);
+    await app.services.directory.revokeDelegations(teamId, manager, manager, slackOrigin(teamId));
+    expect((await call('GET', '/api/v1/queue', tokens.finance0 as string)).body.items).toEqual([]);
 
     const self = await call('POST', `/api/v1/submissions/${id}/actions`, tokens.requester as string, { kind: 'approve' });
     expect(self.status).toBe(422);

@@ -153,8 +153,15 @@ export function buildRoutes({ orm, services, publicKey }: RouteDeps): ApiRoute[]
       method: 'GET', path: '/api/v1/queue', summary: 'Requests waiting for the token owner\'s decision.',
       scopes: ['submissions:read'], response: queueView, errors: [401, 403],
       handle: async ({ auth }) => {
-        const items = await services.auditQuery.queueFor(auth.teamId, auth.userId);
-        return { body: { items: items.map((i) => ({ submission: toSubmissionView(i.submission), stageInstanceIds: i.stageInstanceIds })) } };
+        // The same read model as the Home tab's "Waiting for you": own stages, grants and out-of-office delegations.
+        const pending = await services.home.pendingFor(auth.teamId, auth.userId);
+        const bySubmission = new Map<string, string[]>();
+        for (const item of pending) bySubmission.set(item.submissionId, [...(bySubmission.get(item.submissionId) ?? []), item.stageInstanceId]);
+        const items = [];
+        for (const [submissionId, stageInstanceIds] of bySubmission) {
+          items.push({ submission: toSubmissionView(await services.submissions.get(auth.teamId, submissionId)), stageInstanceIds });
+        }
+        return { body: { items } };
       },
     }),
   ];
