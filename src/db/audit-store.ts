@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { AuditEventBody, AuditRow, AuditOrigin } from '../domain/index.ts';
+import { compareKeys, type AuditEventBody, type AuditRow, type AuditOrigin } from '../domain/index.ts';
 import type { AuditEventType, Capacity } from '../domain/index.ts';
 
 export interface AppendedEvent {
@@ -63,16 +63,26 @@ export interface AuditRowRecord {
   hash: string;
 }
 
+/** The body's members and the columns they come from; `json` columns are already jsonb. */
+const BODY_MEMBERS: readonly (readonly [key: string, column: string, json?: true])[] = [
+  ['actorId', 'actor_id'], ['capacity', 'capacity', true], ['correlationId', 'correlation_id'], ['details', 'details', true],
+  ['eventId', 'event_id'], ['origin', 'origin', true], ['reason', 'reason'], ['schemaVersion', 'schema_version'],
+  ['stageId', 'stage_id'], ['stageInstanceId', 'stage_instance_id'], ['submissionId', 'submission_id'], ['teamId', 'team_id'],
+  ['traceId', 'trace_id'], ['type', 'type'], ['workflowKey', 'workflow_key'], ['workflowVersion', 'workflow_version'],
+];
+
 /**
- * The canonical body of a stored row, computed by the database from its columns: the same expression
- * audit_append hashes (migrations/Migration20261122000000_core.ts) and encodeBody writes in TypeScript.
- * Qualified with pg_catalog so that no function of the same name elsewhere on the search path is used.
+ * The canonical body of a stored row, computed by the database from its columns: the bytes audit_append
+ * hashed (there with jsonb_build_object, see migrations/Migration20261122000000_core.ts) and encodeBody
+ * writes in TypeScript. Written out member by member in jsonb's key order, which is several times cheaper
+ * than building a jsonb value per row; every verification in the tests holds the two forms equal.
+ * to_json is qualified with pg_catalog so that no function of that name elsewhere on the search path runs.
  */
-export const AUDIT_BODY_SQL = `pg_catalog.jsonb_build_object(
-  'actorId', actor_id, 'capacity', capacity, 'correlationId', correlation_id, 'details', details,
-  'eventId', event_id, 'origin', origin, 'reason', reason, 'schemaVersion', schema_version,
-  'stageId', stage_id, 'stageInstanceId', stage_instance_id, 'submissionId', submission_id, 'teamId', team_id,
-  'traceId', trace_id, 'type', type, 'workflowKey', workflow_key, 'workflowVersion', workflow_version)::text`;
+export const AUDIT_BODY_SQL = [...BODY_MEMBERS]
+  .sort(([a], [b]) => compareKeys(a, b))
+  .map(([key, column, json], i) => `'${i === 0 ? '{' : ', '}"${key}": ' || coalesce(${json ? `${column}::text` : `pg_catalog.to_json(${column})::text`}, 'null')`)
+  .join(' || ')
+  .concat(` || '}'`);
 
 /** The time exactly as audit_append wrote it into the hash: ISO 8601 UTC with milliseconds. */
 export const AUDIT_TIME_SQL = `to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
