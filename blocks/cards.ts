@@ -1,4 +1,4 @@
-import type { Button, ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
+import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
 import {
   activeApprovals, decidedPeople, isActive, pendingReviewers,
   type Decision, type StageInstance, type SubmissionState, type WorkflowDefinition,
@@ -153,6 +153,22 @@ const requestLine = (state: SubmissionState, definition: WorkflowDefinition): st
 // ---- the cards ------------------------------------------------------------------------------------------
 
 /** Whether `reviewerId` can still act on this stage from their card. */
+/** The five decision buttons of a reviewer card (also on the Home tab): the click handlers read their value. */
+export function decisionButtons(blockId: string, submissionId: string, stageInstanceId: string, workflowVersion: number): ActionsBlock {
+  const value = encodeCardAction(submissionId, stageInstanceId, workflowVersion);
+  return {
+    type: 'actions',
+    block_id: blockId,
+    elements: [
+      button('Approve', ACTION_IDS.approve, value, 'primary'),
+      button('Reject', ACTION_IDS.reject, value, 'danger'),
+      button('Request changes', ACTION_IDS.requestChanges, value),
+      button('Delegate', ACTION_IDS.delegate, value),
+      button('Comment', ACTION_IDS.comment, value),
+    ],
+  };
+}
+
 export function reviewerCanAct(state: SubmissionState, stage: StageInstance, reviewerId: string): boolean {
   return isActive(state.status) && stage.status === 'open' && !decidedPeople(stage).has(reviewerId) && pendingReviewers(stage).includes(reviewerId);
 }
@@ -174,18 +190,7 @@ export function reviewerCard(input: CardInput & { stageInstanceId: string; revie
 
   if (canAct) {
     blocks.push(context(dueText(stage, now)));
-    const value = encodeCardAction(state.id, stage.id, state.workflowVersion);
-    blocks.push({
-      type: 'actions',
-      block_id: BLOCK_IDS.cardActions,
-      elements: [
-        button('Approve', ACTION_IDS.approve, value, 'primary'),
-        button('Reject', ACTION_IDS.reject, value, 'danger'),
-        button('Request changes', ACTION_IDS.requestChanges, value),
-        button('Delegate', ACTION_IDS.delegate, value),
-        button('Comment', ACTION_IDS.comment, value),
-      ],
-    });
+    blocks.push(decisionButtons(BLOCK_IDS.cardActions, state.id, stage.id, state.workflowVersion));
   } else {
     const lines = [ownDecisionText(stage, reviewerId), stage.status === 'open' && isActive(state.status) ? null : stageOutcomeText(state, stage)]
       .filter((line): line is string => Boolean(line));

@@ -1,11 +1,9 @@
-import type { ActionsBlock, HomeView, KnownBlock } from '@slack/types';
+import type { HomeView, KnownBlock } from '@slack/types';
 import type { Capacity, SubmissionStatus } from '../src/domain/index.ts';
-import { button, context, header, section } from './cards.ts';
+import { button, context, decisionButtons, header, section } from './cards.ts';
 import { humanDuration, mention, shortId, slackDate, STATUS_EMOJI, STATUS_LABEL } from './format.ts';
-import { ACTION_IDS } from './ids.ts';
 import { LIMITS } from './limits.ts';
 import { escapeMrkdwn, plain } from './text.ts';
-import { encodeCardAction } from './values.ts';
 import { HOME_IDS } from './admin/ids.ts';
 import { adminBlocks, type AdminRole, type AdminWorkflow } from './admin/menu.ts';
 
@@ -72,19 +70,7 @@ function pendingBlocks(item: HomePendingItem, now: Date): KnownBlock[] {
     `${escapeMrkdwn(item.workflowName)} · from ${mention(item.requesterId)}${capacityNote(item.capacity)}`,
     `Stage ${item.stepNumber} of ${item.stepCount}: *${escapeMrkdwn(item.stageName)}* · ${item.approvals} of ${item.required} approvals · ${due}`,
   ];
-  const value = encodeCardAction(item.submissionId, item.stageInstanceId, item.workflowVersion);
-  const actions: ActionsBlock = {
-    type: 'actions',
-    block_id: HOME_IDS.pendingActions(item.stageInstanceId),
-    elements: [
-      button('Approve', ACTION_IDS.approve, value, 'primary'),
-      button('Reject', ACTION_IDS.reject, value, 'danger'),
-      button('Request changes', ACTION_IDS.requestChanges, value),
-      button('Delegate', ACTION_IDS.delegate, value),
-      button('Comment', ACTION_IDS.comment, value),
-    ],
-  };
-  return [section(lines.join('\n')), actions];
+  return [section(lines.join('\n')), decisionButtons(HOME_IDS.pendingActions(item.stageInstanceId), item.submissionId, item.stageInstanceId, item.workflowVersion)];
 }
 
 function requestLine(request: HomeRequest): string {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DECISION_KINDS } from '../src/domain/index.ts';
 import { LIMITS } from './limits.ts';
+import { decodeValue } from './values.ts';
 
 /**
  * What a modal remembers between opening and submission (private_metadata, at most 3000 characters).
@@ -38,12 +39,5 @@ export function encodeMetadata<T>(schema: z.ZodType<T>, value: T): string {
   return text;
 }
 
-export function decodeMetadata<T>(schema: z.ZodType<T>, raw: string | undefined): T | null {
-  if (!raw) return null;
-  try {
-    const parsed = schema.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
-}
+/** Parses private_metadata; null when it is not JSON or not the expected shape. */
+export const decodeMetadata = <T>(schema: z.ZodType<T>, raw: string | undefined): T | null => decodeValue(schema, raw);

@@ -19,7 +19,7 @@ export const requestActionValueSchema = z.object({ s: z.uuid() });
 export type RequestActionValue = z.infer<typeof requestActionValueSchema>;
 export const encodeRequestAction = (submissionId: string): string => JSON.stringify({ s: submissionId } satisfies RequestActionValue);
 
-/** Parses a button value; null when it is not JSON or not the expected shape. */
+/** Parses a button value (or any JSON text we wrote); null when it is not JSON or not the expected shape. */
 export function decodeValue<T>(schema: z.ZodType<T>, raw: string | undefined): T | null {
   if (!raw) return null;
   try {

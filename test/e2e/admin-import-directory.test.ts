@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_ACTIONS, ADMIN_BLOCKS, ADMIN_CALLBACKS, INPUT_ACTION } from '../../blocks/admin/ids.ts';
 import { NO_GROUP } from '../../blocks/admin/directory-modals.ts';
 import { blockActionsPayload } from '../support/slack-requests.ts';
-import type { RecordedCall } from '../support/fake-slack.ts';
 import { uniqueUserId } from '../support/db.ts';
 import { startTestApp, type StartedApp } from '../support/start-app.ts';
-import { fileAdmin, mark, setupTeam, type Team } from './harness.ts';
+import { choice, modalDriver, person, text, users } from './modal-driver.ts';
+import { fileAdmin, mark, setupTeam } from './harness.ts';
 
 let started: StartedApp;
 beforeAll(async () => {
@@ -15,35 +15,7 @@ afterAll(async () => {
   await started.stop();
 });
 
-interface SeenView {
-  readonly id: string;
-  readonly hash: string;
-  readonly callbackId: string;
-  readonly privateMetadata: string;
-  readonly blocks: Record<string, unknown>[];
-  readonly text: string;
-}
-
-async function viewCall(method: 'views.open' | 'views.push' | 'views.update', since: number): Promise<SeenView> {
-  const call: RecordedCall = await started.slack.waitFor((c) => c.method === method && c.response?.ok === true && started.slack.calls.indexOf(c) >= since);
-  const view = call.response?.view as { id: string; hash: string; callback_id: string; private_metadata: string; blocks: Record<string, unknown>[] };
-  return { id: view.id, hash: view.hash, callbackId: view.callback_id, privateMetadata: view.private_metadata, blocks: view.blocks, text: JSON.stringify(view.blocks) };
-}
-
-async function click(team: Team, userId: string, view: SeenView | null, actionId: string, value: string, method: 'views.open' | 'views.push' | 'views.update'): Promise<SeenView> {
-  const since = mark(started);
-  await started.requests.action({ teamId: team.teamId, userId, actionId, value, ...(view ? { view: { id: view.id, hash: view.hash, callbackId: view.callbackId, privateMetadata: view.privateMetadata } } : {}) });
-  return viewCall(method, since);
-}
-
-type Values = Record<string, Record<string, Record<string, unknown>>>;
-const text = (value: string) => ({ [INPUT_ACTION]: { type: 'plain_text_input', value } });
-const person = (id: string | null) => ({ [INPUT_ACTION]: { type: 'users_select', selected_user: id } });
-const users = (...ids: string[]) => ({ [INPUT_ACTION]: { type: 'multi_users_select', selected_users: ids } });
-const choice = (value: string) => ({ [INPUT_ACTION]: { type: 'static_select', selected_option: { value } } });
-
-const submit = (team: Team, userId: string, view: SeenView, values: Values) =>
-  started.requests.submitView({ teamId: team.teamId, userId, view: { id: view.id, callbackId: view.callbackId, privateMetadata: view.privateMetadata, blocks: view.blocks }, values });
+const { viewCall, click, submit } = modalDriver(() => started);
 
 const leaveYaml = (approver: string) => `
 key: leave

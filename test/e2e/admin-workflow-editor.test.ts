@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeDraft } from '../../blocks/admin/draft.ts';
-import { ADMIN_ACTIONS, ADMIN_BLOCKS, ADMIN_CALLBACKS, DYNAMIC_APPROVER, INPUT_ACTION } from '../../blocks/admin/ids.ts';
-import type { RecordedCall } from '../support/fake-slack.ts';
+import { ADMIN_ACTIONS, ADMIN_BLOCKS, ADMIN_CALLBACKS, DYNAMIC_APPROVER } from '../../blocks/admin/ids.ts';
 import { startTestApp, type StartedApp } from '../support/start-app.ts';
+import { type SeenView, type Values, checks, choice, choices, modalDriver, number, person, text, users } from './modal-driver.ts';
 import { fileAdmin, mark, setupTeam, type Team } from './harness.ts';
 
 let started: StartedApp;
@@ -13,45 +13,7 @@ afterAll(async () => {
   await started.stop();
 });
 
-interface SeenView {
-  readonly id: string;
-  readonly hash: string;
-  readonly callbackId: string;
-  readonly privateMetadata: string;
-  readonly blocks: Record<string, unknown>[];
-  readonly text: string;
-}
-
-/** The next successful call to a views method after `since`, as Slack stored it. */
-async function viewCall(method: 'views.open' | 'views.push' | 'views.update', since: number): Promise<SeenView> {
-  const call: RecordedCall = await started.slack.waitFor((c) => c.method === method && c.response?.ok === true && started.slack.calls.indexOf(c) >= since);
-  const view = call.response?.view as { id: string; hash: string; callback_id: string; private_metadata: string; blocks: Record<string, unknown>[] };
-  return { id: view.id, hash: view.hash, callbackId: view.callback_id, privateMetadata: view.private_metadata, blocks: view.blocks, text: JSON.stringify(view.blocks) };
-}
-
-/** A click on a button inside a modal the app showed. */
-async function click(team: Team, userId: string, view: SeenView | null, actionId: string, value: string, method: 'views.open' | 'views.push' | 'views.update'): Promise<SeenView> {
-  const since = mark(started);
-  const response = await started.requests.action({
-    teamId: team.teamId, userId, actionId, value,
-    ...(view ? { view: { id: view.id, hash: view.hash, callbackId: view.callbackId, privateMetadata: view.privateMetadata } } : {}),
-  });
-  expect(response.status).toBe(200);
-  return viewCall(method, since);
-}
-
-type Values = Record<string, Record<string, Record<string, unknown>>>;
-const text = (value: string) => ({ [INPUT_ACTION]: { type: 'plain_text_input', value } });
-const number = (value: string) => ({ [INPUT_ACTION]: { type: 'number_input', value } });
-const choice = (value: string) => ({ [INPUT_ACTION]: { type: 'static_select', selected_option: { value } } });
-const choices = (...values: string[]) => ({ [INPUT_ACTION]: { type: 'multi_static_select', selected_options: values.map((value) => ({ value })) } });
-const checks = (...values: string[]) => ({ [INPUT_ACTION]: { type: 'checkboxes', selected_options: values.map((value) => ({ value })) } });
-const users = (...ids: string[]) => ({ [INPUT_ACTION]: { type: 'multi_users_select', selected_users: ids } });
-const person = (id: string) => ({ [INPUT_ACTION]: { type: 'users_select', selected_user: id } });
-
-function submit(team: Team, userId: string, view: SeenView, values: Values) {
-  return started.requests.submitView({ teamId: team.teamId, userId, view: { id: view.id, callbackId: view.callbackId, privateMetadata: view.privateMetadata, blocks: view.blocks, hash: view.hash }, values });
-}
+const { viewCall, click, submit } = modalDriver(() => started);
 
 /**
  * Slack closes a pushed modal when its submission is acknowledged without a response_action. The fake Slack
