@@ -5,6 +5,7 @@
  * and can be told to fail, rate-limit (429 + Retry-After) or 5xx the next call to a method.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { attachSocketMode } from './fake-socket-mode.ts';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { LIMITS } from '../../blocks/limits.ts';
@@ -306,6 +307,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
   const stackDepth = (rootId: string): number => [...views.values()].filter((v) => v.rootId === rootId).length;
 
   const handlers: Record<string, (args: Obj) => SlackBody> = {
+    'apps.connections.open': () => ok({ url: socketMode.url() }),
+
     'auth.test': () =>
       ok({ url: 'https://fake-workspace.slack.com/', team: 'Fake Workspace', user: 'approvals', team_id: teamId, user_id: botUserId, bot_id: botId, is_enterprise_install: false }),
 
@@ -479,8 +482,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
     const handler = handlers[method];
     if (!handler) return { status: 200, headers, body: fail('unknown_method') };
     if (token === undefined) return { status: 200, headers, body: fail('not_authed') };
-    const tokenOk = options.tokens ? options.tokens.includes(token) : token.startsWith('xox');
-    if (!tokenOk) return { status: 200, headers, body: fail('invalid_auth') };
+    // apps.connections.open takes only an app-level token (xapp-), every other method a bot or user token.
+    const appLevel = token.startsWith('xapp-');
+    if (method === 'apps.connections.open' && !appLevel) return { status: 200, headers, body: fail('not_allowed_token_type') };
+    const tokenOk = appLevel ? method === 'apps.connections.open' : options.tokens ? options.tokens.includes(token) : token.startsWith('xox');
+    if (!tokenOk) return { status: 200, headers, body: fail(appLevel ? 'not_allowed_token_type' : 'invalid_auth') };
     const injected = queue[0]?.kind === 'error' ? queue.shift() : undefined;
     if (injected?.kind === 'error') return { status: 200, headers, body: injected.body };
     const needed = REQUIRED_SCOPE[method];
@@ -519,6 +525,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
       res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err));
     });
   });
+  const socketMode = attachSocketMode(server, () => port, appId);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
@@ -611,7 +618,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
       }
     },
 
+    /** Socket Mode: the app's connection, envelopes to deliver to it and its acks. */
+    socketMode: { connected: socketMode.connected, deliver: socketMode.deliver },
+
     close(): Promise<void> {
+      socketMode.close();
       return new Promise((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections(); // the WebClient keeps connections alive

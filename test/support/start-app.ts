@@ -45,11 +45,10 @@ export async function startTestApp(options: StartOptions = {}): Promise<StartedA
     SLACK_API_URL: slack.url,
     APPROVAL_ADMINS: (options.admins ?? []).join(','),
     LOG_LEVEL: 'error',
-    PORT: '3000',
+    PORT: '0',
     ...options.env,
   });
-  // Port 0 lets the OS pick a free port (the schema's minimum of 1 is for production configuration).
-  const env: Env = { ...parsed, PORT: 0 };
+  const env: Env = parsed;
   const plugins = options.plugins ?? [createSlackPlugin({ directory: { ttlMs: 0 } })];
   const app = await startApp(env, plugins);
   const baseUrl = `http://127.0.0.1:${app.port}`;
