@@ -1,5 +1,5 @@
 import type { HomeView, KnownBlock } from '@slack/types';
-import type { Capacity, SubmissionStatus } from '../src/domain/index.ts';
+import type { Capacity, DelegationLine, OwnRequest, PendingItem } from '../src/domain/index.ts';
 import { button, context, decisionButtons, header, section } from './cards.ts';
 import { humanDuration, mention, shortId, slackDate, STATUS_EMOJI, STATUS_LABEL } from './format.ts';
 import { LIMITS } from './limits.ts';
@@ -10,43 +10,12 @@ import { adminBlocks, type AdminRole, type AdminWorkflow } from './admin/menu.ts
 /** What the Home tab shows; the home service's read model has this shape. */
 export interface HomeContent {
   readonly userId: string;
-  readonly pending: readonly HomePendingItem[];
+  readonly pending: readonly PendingItem[];
   readonly morePending: number;
-  readonly requests: readonly HomeRequest[];
-  readonly delegations: readonly HomeDelegation[];
+  readonly requests: readonly OwnRequest[];
+  readonly delegations: readonly DelegationLine[];
   readonly admin: { readonly workflows: readonly AdminWorkflow[]; readonly roles: readonly AdminRole[] } | null;
 }
-export interface HomePendingItem {
-  readonly submissionId: string;
-  readonly stageInstanceId: string;
-  readonly workflowVersion: number;
-  readonly workflowName: string;
-  readonly title: string;
-  readonly requesterId: string;
-  readonly stageName: string;
-  readonly stepNumber: number;
-  readonly stepCount: number;
-  readonly approvals: number;
-  readonly required: number;
-  readonly dueAt: string;
-  readonly capacity: Capacity;
-}
-export interface HomeRequest {
-  readonly id: string;
-  readonly title: string;
-  readonly workflowKey: string;
-  readonly status: SubmissionStatus;
-  readonly createdAt: string;
-  readonly openStageNames: readonly string[];
-}
-export interface HomeDelegation {
-  readonly direction: 'out' | 'in';
-  readonly otherUserId: string;
-  readonly startsAt: string;
-  readonly endsAt: string;
-  readonly workflowKey: string | null;
-}
-
 /** How many of each list the Home tab shows, so the whole view stays within Slack's 100 blocks. */
 export const HOME_SHOWN = { pending: 20, requests: 10, delegations: 5 } as const;
 
@@ -62,7 +31,7 @@ function capacityNote(capacity: Capacity): string {
   }
 }
 
-function pendingBlocks(item: HomePendingItem, now: Date): KnownBlock[] {
+function pendingBlocks(item: PendingItem, now: Date): KnownBlock[] {
   const late = now.getTime() - Date.parse(item.dueAt);
   const due = late > 0 ? `:warning: overdue by ${humanDuration(late)}` : `due ${slackDate(item.dueAt)}`;
   const lines = [
@@ -73,12 +42,12 @@ function pendingBlocks(item: HomePendingItem, now: Date): KnownBlock[] {
   return [section(lines.join('\n')), decisionButtons(HOME_IDS.pendingActions(item.stageInstanceId), item.submissionId, item.stageInstanceId, item.workflowVersion)];
 }
 
-function requestLine(request: HomeRequest): string {
+function requestLine(request: OwnRequest): string {
   const where = request.openStageNames.length ? ` · at ${request.openStageNames.map((n) => `*${escapeMrkdwn(n)}*`).join(', ')}` : '';
   return `${STATUS_EMOJI[request.status]} *${escapeMrkdwn(request.title)}* · ${STATUS_LABEL[request.status]}${where} · \`${shortId(request.id)}\` · ${slackDate(request.createdAt, '{date_short}')}`;
 }
 
-function delegationLine(d: HomeDelegation, now: Date): string {
+function delegationLine(d: DelegationLine, now: Date): string {
   const scope = d.workflowKey ? `for \`${escapeMrkdwn(d.workflowKey)}\`` : 'for all workflows';
   const started = Date.parse(d.startsAt) <= now.getTime();
   const when = started ? `until ${slackDate(d.endsAt)}` : `from ${slackDate(d.startsAt)} until ${slackDate(d.endsAt)}`;

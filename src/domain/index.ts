@@ -9,3 +9,4 @@ export * from './routing.ts';
 export * from './rules.ts';
 export * from './jsonb-text.ts';
 export * from './audit-chain.ts';
+export * from './read-models.ts';

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   approvalCount, capacityOf, isActive, pendingReviewers,
-  type Capacity, type SubmissionState, type SubmissionStatus, type WorkflowDefinition,
+  type DelegationLine, type OwnRequest, type PendingItem, type SubmissionState, type WorkflowDefinition,
 } from '../domain/index.ts';
 import { loadDirectory } from '../db/directory-repository.ts';
 import { Decision, Delegation, StageGrant, StageInstance, Submission, WorkflowVersion } from '../db/entities/index.ts';
@@ -10,44 +10,6 @@ import { isAdmin } from './admins.ts';
 import type { ServiceDeps } from './deps.ts';
 import { rolesOf } from './submission-service.ts';
 import type { WorkflowSummary } from './workflow-service.ts';
-
-/** One decision waiting for the Home tab's reader, with what a reviewer card's buttons need. */
-export interface PendingItem {
-  readonly submissionId: string;
-  readonly stageInstanceId: string;
-  readonly workflowVersion: number;
-  readonly workflowName: string;
-  readonly title: string;
-  readonly requesterId: string;
-  readonly stageName: string;
-  /** 1-based position of the stage's step among the request's planned steps, and how many there are. */
-  readonly stepNumber: number;
-  readonly stepCount: number;
-  readonly approvals: number;
-  readonly required: number;
-  readonly dueAt: string;
-  /** Why the reader may decide (named, role, manager, delegate of someone, escalation). */
-  readonly capacity: Capacity;
-}
-
-export interface OwnRequest {
-  readonly id: string;
-  readonly title: string;
-  readonly workflowKey: string;
-  readonly status: SubmissionStatus;
-  readonly createdAt: string;
-  readonly openStageNames: readonly string[];
-}
-
-export interface DelegationLine {
-  readonly id: string;
-  /** `out`: the reader handed their say to `otherUserId`; `in`: `otherUserId` handed theirs to the reader. */
-  readonly direction: 'out' | 'in';
-  readonly otherUserId: string;
-  readonly startsAt: string;
-  readonly endsAt: string;
-  readonly workflowKey: string | null;
-}
 
 export interface RoleSummary {
   readonly name: string;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { KnownBlock } from '@slack/types';
 import { HOME_IDS, ADMIN_ACTIONS } from '../../blocks/admin/ids.ts';
-import { homeView, HOME_SHOWN, type HomeContent, type HomePendingItem } from '../../blocks/home.ts';
+import { homeView, HOME_SHOWN, type HomeContent } from '../../blocks/home.ts';
+import type { PendingItem } from '../../src/domain/index.ts';
 import { ACTION_IDS } from '../../blocks/ids.ts';
 import { LIMITS } from '../../blocks/limits.ts';
 import { cardActionValueSchema, decodeValue } from '../../blocks/values.ts';
@@ -12,7 +13,7 @@ import { nasty, user } from './blocks-fixtures.ts';
 const now = new Date('2026-11-21T09:00:00.000Z');
 const uuid = (i: number): string => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
 
-function pending(i: number, overrides: Partial<HomePendingItem> = {}): HomePendingItem {
+function pending(i: number, overrides: Partial<PendingItem> = {}): PendingItem {
   return {
     submissionId: uuid(i), stageInstanceId: uuid(10_000 + i), workflowVersion: 3, workflowName: nasty(WORKFLOW_LIMITS.nameLength),
     title: nasty(MAX_TITLE_LENGTH), requesterId: user(i), stageName: nasty(WORKFLOW_LIMITS.stageNameLength), stepNumber: 20, stepCount: 20,
@@ -32,7 +33,7 @@ function longestContent(): HomeContent {
       openStageNames: Array.from({ length: 20 }, () => nasty(WORKFLOW_LIMITS.stageNameLength)),
     })),
     delegations: Array.from({ length: 8 }, (_, i) => ({
-      direction: i % 2 === 0 ? 'out' as const : 'in' as const, otherUserId: user(7000 + i), startsAt: '2026-11-25T00:00:00.000Z', endsAt: '2026-12-25T00:00:00.000Z', workflowKey: 'k'.repeat(40),
+      id: uuid(40_000 + i), direction: i % 2 === 0 ? 'out' as const : 'in' as const, otherUserId: user(7000 + i), startsAt: '2026-11-25T00:00:00.000Z', endsAt: '2026-12-25T00:00:00.000Z', workflowKey: 'k'.repeat(40),
     })),
     admin: {
       workflows: Array.from({ length: 100 }, (_, i) => ({ key: `w${i}${'k'.repeat(37)}`, name: nasty(WORKFLOW_LIMITS.nameLength), version: 999, active: i % 3 !== 0 })),
