@@ -68,9 +68,22 @@ export function managerModal(subject: string | null, manager: string | null): Mo
   ], { submit: 'Save', close: 'Cancel' });
 }
 
-export function adminsModal(): ModalView {
-  return modal('Admins', ADMIN_CALLBACKS.admins, [
+export interface AdminLine {
+  readonly userId: string;
+  /** Admins from the APPROVAL_ADMINS setting cannot be removed in Slack. */
+  readonly fromConfig: boolean;
+}
+
+/** Who the admins are (each granted one with a Remove button), and a picker to make someone an admin. */
+export function adminsModal(admins: readonly AdminLine[]): ModalView {
+  const shown = admins.slice(0, LIMITS.VIEW_BLOCKS - 4);
+  const blocks: KnownBlock[] = [
     section('Admins edit workflows, roles and managers. The first admins come from the `APPROVAL_ADMINS` setting.'),
-    input(ADMIN_BLOCKS.adminUser, 'Make admin', usersSelect(null)),
-  ], { submit: 'Grant admin', close: 'Cancel' });
+    ...shown.map((admin) => (admin.fromConfig
+      ? section(`<@${admin.userId}> · _from the APPROVAL_ADMINS setting_`)
+      : { ...section(`<@${admin.userId}>`), accessory: button('Remove', ADMIN_ACTIONS.revokeAdmin, admin.userId, 'danger') })),
+  ];
+  if (admins.length > shown.length) blocks.push(context(`…and ${admins.length - shown.length} more admins.`));
+  blocks.push(input(ADMIN_BLOCKS.adminUser, 'Make admin', usersSelect(null)));
+  return modal('Admins', ADMIN_CALLBACKS.admins, blocks, { submit: 'Grant admin', close: 'Cancel' });
 }

@@ -17,6 +17,7 @@ export const ADMIN_ACTIONS = {
   newRole: 'admin.role_new',
   managers: 'admin.managers',
   admins: 'admin.admins',
+  revokeAdmin: 'admin.admin_revoke',
   // inside the workflow editor
   addField: 'admin.field_add',
   fieldMenu: 'admin.field_menu',

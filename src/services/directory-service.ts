@@ -95,7 +95,18 @@ export function createDirectoryService(deps: ServiceDeps) {
     });
   }
 
+  /** Admins of a workspace: those from configuration (APPROVAL_ADMINS) first, then those granted in Slack. */
+  async function listAdmins(teamId: string): Promise<{ userId: string; fromConfig: boolean; grantedBy: string | null }[]> {
+    const granted = await deps.orm.em.fork().find(AppAdmin, { teamId }, { orderBy: { grantedAt: 'asc' } });
+    return [
+      ...deps.bootstrapAdmins.map((userId) => ({ userId, fromConfig: true, grantedBy: null })),
+      ...granted.filter((a) => !deps.bootstrapAdmins.includes(a.userId)).map((a) => ({ userId: a.userId, fromConfig: false, grantedBy: a.grantedBy })),
+    ];
+  }
+
   async function revokeAdmin(teamId: string, actorId: string, user: string, meta: RequestMeta): Promise<void> {
+    if (user === actorId) throw new DomainError('invalid_input', 'You cannot remove your own admin role; ask another admin.');
+    if (deps.bootstrapAdmins.includes(user)) throw new DomainError('invalid_input', 'That person is an admin through the APPROVAL_ADMINS setting; change it there.');
     await inTransaction(deps, teamId, meta, async (em, uow) => {
       await requireAdmin(deps, em, teamId, actorId);
       const removed = await em.nativeDelete(AppAdmin, { teamId, userId: user });
@@ -146,6 +157,6 @@ export function createDirectoryService(deps: ServiceDeps) {
     return deps.orm.em.fork().find(Delegation, { teamId, $or: [{ fromUserId: user }, { toUserId: user }], revokedAt: null, endsAt: { $gt: deps.clock() } }, { orderBy: { startsAt: 'asc' } });
   }
 
-  return { setRole, syncRoleMembers, listRoles, setManager, managerOf, grantAdmin, revokeAdmin, isAdmin: checkAdmin, createDelegation, revokeDelegations, delegationsOf };
+  return { setRole, syncRoleMembers, listRoles, setManager, managerOf, grantAdmin, listAdmins, revokeAdmin, isAdmin: checkAdmin, createDelegation, revokeDelegations, delegationsOf };
 }
 export type DirectoryService = ReturnType<typeof createDirectoryService>;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_ACTIONS, ADMIN_BLOCKS, ADMIN_CALLBACKS, INPUT_ACTION } from '../../blocks/admin/ids.ts';
 import { NO_GROUP } from '../../blocks/admin/directory-modals.ts';
 import { blockActionsPayload } from '../support/slack-requests.ts';
-import { uniqueUserId } from '../support/db.ts';
+import { slackOrigin, uniqueUserId } from '../support/db.ts';
 import { startTestApp, type StartedApp } from '../support/start-app.ts';
 import { choice, modalDriver, person, text, users } from './modal-driver.ts';
 import { fileAdmin, mark, setupTeam } from './harness.ts';
@@ -141,5 +141,23 @@ describe('roles, managers and admins', () => {
     expect(await started.app.services.directory.isAdmin(team.teamId, team.manager)).toBe(true);
     const menu = await click(team, team.manager, null, ADMIN_ACTIONS.roles, 'roles', 'views.open');
     expect(menu.callbackId).toBe(ADMIN_CALLBACKS.roles);
+  });
+
+  it('lists the admins and removes a granted one, but not oneself nor one from the setting', async () => {
+    const team = await setupTeam(started);
+    await started.app.services.directory.grantAdmin(team.teamId, team.admin, team.manager, slackOrigin(team.teamId));
+    const list = await click(team, team.admin, null, ADMIN_ACTIONS.admins, 'admins', 'views.open');
+    expect(list.text).toContain(`<@${team.manager}>`);
+    expect(list.text).toContain('from the APPROVAL_ADMINS setting');
+
+    const fromSetting = await click(team, team.manager, list, ADMIN_ACTIONS.revokeAdmin, team.admin, 'views.push');
+    expect(fromSetting.text).toContain('APPROVAL_ADMINS setting; change it there');
+    expect(await started.app.services.directory.isAdmin(team.teamId, team.admin)).toBe(true);
+
+    const updated = await click(team, team.admin, list, ADMIN_ACTIONS.revokeAdmin, team.manager, 'views.update');
+    expect(updated.text).not.toContain(`<@${team.manager}>`);
+    expect(await started.app.services.directory.isAdmin(team.teamId, team.manager)).toBe(false);
+    const trail = await started.app.services.audit.verify(team.teamId);
+    expect(trail.ok).toBe(true);
   });
 });

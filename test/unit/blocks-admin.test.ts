@@ -163,7 +163,12 @@ describe('roles, managers, admins and the admin menu', () => {
     const a = managerModal(user(1), user(2));
     const b = managerModal(user(3), null);
     expectValid(a);
-    expectValid(adminsModal());
+    expectValid(adminsModal([]));
+    // The most admins a workspace could have still fits one modal, each granted one with its Remove button.
+    const many = adminsModal(Array.from({ length: 500 }, (_, i) => ({ userId: user(i), fromConfig: i < 3 })));
+    expectValid(many);
+    expect(text(many.blocks)).toContain('more admins');
+    expect(many.blocks.filter((x) => 'accessory' in x && x.accessory !== undefined)).toHaveLength(LIMITS.VIEW_BLOCKS - 4 - 3);
     expect(a.blocks.some((x) => x.block_id === ADMIN_BLOCKS.managerOf(user(1)))).toBe(true);
     expect(b.blocks.some((x) => x.block_id === ADMIN_BLOCKS.managerOf(user(3)))).toBe(true);
   });

@@ -49,7 +49,14 @@ export const managerSubjectPicked = (deps: SlackDeps) => adminClick(deps, async 
 });
 
 export const openAdmins = (deps: SlackDeps) => adminClick(deps, async (action, { client }) => {
-  await showAdminView(client, action, adminsModal());
+  await showAdminView(client, action, adminsModal(await deps.services.directory.listAdmins(action.teamId)));
+});
+
+/** "Remove" next to an admin: revokes the role, then redraws the list in place. */
+export const revokeAdminClick = (deps: SlackDeps) => adminClick(deps, async (action, { client }) => {
+  if (!action.view || !action.value) return;
+  await deps.services.directory.revokeAdmin(action.teamId, action.userId, action.value, slackMeta(action.teamId, { surface: 'admin:admins' }));
+  await client.views.update({ view_id: action.view.id, view: adminsModal(await deps.services.directory.listAdmins(action.teamId)) });
 });
 
 /** Domain refusals go under `blockId`; anything else is logged and apologised for there too. */

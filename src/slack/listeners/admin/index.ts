@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
 import { ADMIN_ACTIONS, ADMIN_CALLBACKS } from '../../../../blocks/admin/ids.ts';
 import type { SlackDeps } from '../../context.ts';
-import { openAdmins, openManagers, openRole, openRoles, managerSubjectPicked, submitAdmin, submitManager, submitRole } from './directory.ts';
+import { openAdmins, revokeAdminClick, openManagers, openRole, openRoles, managerSubjectPicked, submitAdmin, submitManager, submitRole } from './directory.ts';
 import { openImport, openPreview, submitImport, submitPreview } from './preview-and-import.ts';
 import { addField, addStage, exportDraft, itemMenu, openEditWorkflow, openNewWorkflow, publishWorkflow, saveItem } from './workflow-editor.ts';
 
@@ -24,6 +24,7 @@ export function registerAdmin(app: App, deps: SlackDeps): void {
   app.action(ADMIN_ACTIONS.managers, openManagers(deps));
   app.action(ADMIN_ACTIONS.managerSubject, managerSubjectPicked(deps));
   app.action(ADMIN_ACTIONS.admins, openAdmins(deps));
+  app.action(ADMIN_ACTIONS.revokeAdmin, revokeAdminClick(deps));
 
   app.view(ADMIN_CALLBACKS.workflow, publishWorkflow(deps));
   app.view(ADMIN_CALLBACKS.field, saveItem(deps, 'field'));
