@@ -1,21 +1,14 @@
 import type { HomeView, KnownBlock } from '@slack/types';
-import type { Capacity, DelegationLine, OwnRequest, PendingItem } from '../src/domain/index.ts';
+import type { Capacity, DelegationLine, HomeContent, OwnRequest, PendingItem } from '../src/domain/index.ts';
+
+export type { HomeContent };
 import { button, context, decisionButtons, header, section } from './cards.ts';
 import { humanDuration, mention, shortId, slackDate, STATUS_EMOJI, STATUS_LABEL } from './format.ts';
 import { LIMITS } from './limits.ts';
 import { escapeMrkdwn, plain } from './text.ts';
 import { HOME_IDS } from './admin/ids.ts';
-import { adminBlocks, type AdminRole, type AdminWorkflow } from './admin/menu.ts';
+import { adminBlocks } from './admin/menu.ts';
 
-/** What the Home tab shows; the home service's read model has this shape. */
-export interface HomeContent {
-  readonly userId: string;
-  readonly pending: readonly PendingItem[];
-  readonly morePending: number;
-  readonly requests: readonly OwnRequest[];
-  readonly delegations: readonly DelegationLine[];
-  readonly admin: { readonly workflows: readonly AdminWorkflow[]; readonly roles: readonly AdminRole[] } | null;
-}
 /** How many of each list the Home tab shows, so the whole view stays within Slack's 100 blocks. */
 export const HOME_SHOWN = { pending: 20, requests: 10, delegations: 5 } as const;
 

@@ -45,3 +45,17 @@ export interface DelegationLine {
   readonly workflowKey: string | null;
 }
 
+
+/** Everything the Home tab shows one person. Admin lists carry only what the tab renders. */
+export interface HomeContent {
+  readonly userId: string;
+  readonly pending: readonly PendingItem[];
+  /** Pending items beyond those listed (the Home tab has room for a bounded number). */
+  readonly morePending: number;
+  readonly requests: readonly OwnRequest[];
+  readonly delegations: readonly DelegationLine[];
+  readonly admin: {
+    readonly workflows: readonly { readonly key: string; readonly name: string; readonly version: number; readonly active: boolean }[];
+    readonly roles: readonly { readonly name: string; readonly slackUsergroupId: string | null; readonly members: readonly string[] }[];
+  } | null;
+}

@@ -38,6 +38,22 @@ export async function handleReminderTimer(ctx: WorkerContext, jobId: string, dat
   await finishTimer(em, jobId, 'fired');
 }
 
+type FoundDelegation = NonNullable<Awaited<ReturnType<typeof findDelegation>>>;
+
+/** Tells the delegate a delegation started or ended, and records it once (the timer row is finished in the same transaction). */
+async function announceDelegation(ctx: WorkerContext, jobId: string, delegation: FoundDelegation, phase: 'started' | 'ended', when: Record<string, string>): Promise<void> {
+  await ctx.queues.add('slack', 'delegation-notice', { teamId: delegation.teamId, delegationId: delegation.id, phase }, { jobId: jobIds.delegationNotice(delegation.id, phase) });
+  await inTransaction(ctx.deps, delegation.teamId, systemMeta('delegation-timer'), async (em, uow) => {
+    if (!(await finishTimer(em, jobId, 'fired'))) return;
+    uow.record({
+      type: phase === 'started' ? 'delegation.started' : 'delegation.ended',
+      workflowKey: delegation.workflowKey,
+      capacity: { kind: 'system', rule: `out-of-office delegation reached its ${phase === 'started' ? 'start' : 'end'}` },
+      details: { delegationId: delegation.id, from: delegation.fromUserId, to: delegation.toUserId, ...when },
+    });
+  });
+}
+
 /**
  * An out-of-office delegation starts: the delegate gets a card for each item waiting for the delegator and a
  * notice; the start is audited once. Cards are queued before the timer is marked done so a crash in between
@@ -58,14 +74,7 @@ export async function handleDelegationStart(ctx: WorkerContext, jobId: string, d
     if (!stage || !pendingReviewers(stage).includes(delegation.fromUserId)) continue;
     await queueCard(ctx, cause, { teamId: delegation.teamId, kind: 'delegate', mode: 'ensure', submissionId: item.submissionId, stageInstanceId: stage.id, recipientId: delegation.toUserId, delegationId: delegation.id });
   }
-  await ctx.queues.add('slack', 'delegation-notice', { teamId: delegation.teamId, delegationId: delegation.id, phase: 'started' }, { jobId: jobIds.delegationNotice(delegation.id, 'started') });
-  await inTransaction(ctx.deps, delegation.teamId, systemMeta('delegation-timer'), async (em, uow) => {
-    if (!(await finishTimer(em, jobId, 'fired'))) return;
-    uow.record({
-      type: 'delegation.started', workflowKey: delegation.workflowKey, capacity: { kind: 'system', rule: 'out-of-office delegation reached its start' },
-      details: { delegationId: delegation.id, from: delegation.fromUserId, to: delegation.toUserId, startsAt: delegation.startsAt.toISOString(), endsAt: delegation.endsAt.toISOString() },
-    });
-  });
+  await announceDelegation(ctx, jobId, delegation, 'started', { startsAt: delegation.startsAt.toISOString(), endsAt: delegation.endsAt.toISOString() });
 }
 
 /** The delegation's end: the grant already lapses in the domain; the delegate's cards and a notice say so. */
@@ -82,12 +91,5 @@ export async function handleDelegationEnd(ctx: WorkerContext, jobId: string, dat
     if (!row.submissionId) continue;
     await queueCard(ctx, cause, { teamId: delegation.teamId, kind: 'delegate', mode: 'refresh', submissionId: row.submissionId, stageInstanceId: row.stageInstanceId, recipientId: row.recipientId, delegationId: delegation.id });
   }
-  await ctx.queues.add('slack', 'delegation-notice', { teamId: delegation.teamId, delegationId: delegation.id, phase: 'ended' }, { jobId: jobIds.delegationNotice(delegation.id, 'ended') });
-  await inTransaction(ctx.deps, delegation.teamId, systemMeta('delegation-timer'), async (em, uow) => {
-    if (!(await finishTimer(em, jobId, 'fired'))) return;
-    uow.record({
-      type: 'delegation.ended', workflowKey: delegation.workflowKey, capacity: { kind: 'system', rule: 'out-of-office delegation reached its end' },
-      details: { delegationId: delegation.id, from: delegation.fromUserId, to: delegation.toUserId, endsAt: delegation.endsAt.toISOString() },
-    });
-  });
+  await announceDelegation(ctx, jobId, delegation, 'ended', { endsAt: delegation.endsAt.toISOString() });
 }

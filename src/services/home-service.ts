@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   approvalCount, capacityOf, isActive, pendingReviewers,
-  type DelegationLine, type OwnRequest, type PendingItem, type SubmissionState, type WorkflowDefinition,
+  type DelegationLine, type HomeContent, type OwnRequest, type PendingItem, type SubmissionState, type WorkflowDefinition,
 } from '../domain/index.ts';
 import { loadDirectory } from '../db/directory-repository.ts';
 import { Decision, Delegation, StageGrant, StageInstance, Submission, WorkflowVersion } from '../db/entities/index.ts';
@@ -16,16 +16,6 @@ export interface RoleSummary {
   readonly description: string;
   readonly slackUsergroupId: string | null;
   readonly members: readonly string[];
-}
-
-export interface HomeModel {
-  readonly userId: string;
-  readonly pending: readonly PendingItem[];
-  /** Pending items beyond those listed (the Home tab has room for a bounded number). */
-  readonly morePending: number;
-  readonly requests: readonly OwnRequest[];
-  readonly delegations: readonly DelegationLine[];
-  readonly admin: { readonly workflows: readonly WorkflowSummary[]; readonly roles: readonly RoleSummary[] } | null;
 }
 
 /** What the home read model needs from the other services (narrow, so tests can pass fakes). */
@@ -146,7 +136,7 @@ export function createHomeService(deps: ServiceDeps, sources: HomeSources) {
     }));
   }
 
-  async function homeFor(teamId: string, userId: string, now: Date = deps.clock()): Promise<HomeModel> {
+  async function homeFor(teamId: string, userId: string, now: Date = deps.clock()): Promise<HomeContent> {
     const em = deps.orm.em.fork();
     const [pending, requests, delegations, admin] = await Promise.all([
       pendingFor(em.fork(), teamId, userId, now),

@@ -2,6 +2,7 @@ import { randomUUID, type KeyObject } from 'node:crypto';
 import { keyIdOf, publicKeyPem, rawPublicKey } from '../../domain/checkpoint.ts';
 import type { Orm } from '../../db/orm.ts';
 import type { Services } from '../../services/index.ts';
+import type { AuditPage } from '../../services/audit-query-service.ts';
 import { ApiError } from './errors.ts';
 import { idempotent } from './idempotency.ts';
 import { defineRoute, type ApiRoute, type AuthContext } from './route.ts';
@@ -16,6 +17,9 @@ export interface RouteDeps {
   readonly services: Services;
   readonly publicKey: KeyObject | null;
 }
+
+/** A page of audit events as both the list and the change feed answer it. */
+const auditPageBody = (page: AuditPage) => ({ events: page.events.map(toAuditEventView), nextCursor: encodeCursor(page.nextSeq), hasMore: page.hasMore });
 
 function cursorOr400(value: string | undefined, name: string): number {
   const seq = decodeCursor(value);
@@ -109,7 +113,7 @@ export function buildRoutes({ orm, services, publicKey }: RouteDeps): ApiRoute[]
           ...(query.to ? { to: new Date(query.to) } : {}),
         });
         await recordRead(auth, { endpoint: 'audit', filters: { ...query, cursor: undefined }, afterSeq, returned: page.events.length });
-        return { body: { events: page.events.map(toAuditEventView), nextCursor: encodeCursor(page.nextSeq), hasMore: page.hasMore } };
+        return { body: auditPageBody(page) };
       },
     }),
     defineRoute({
@@ -119,7 +123,7 @@ export function buildRoutes({ orm, services, publicKey }: RouteDeps): ApiRoute[]
         const afterSeq = cursorOr400(query.since, 'since');
         const page = await services.auditQuery.page(auth.teamId, { afterSeq, limit: query.limit, ...(query.includeReads === 'true' ? {} : { excludeTypes: ['api.audit_read'] }) });
         await recordRead(auth, { endpoint: 'audit_changes', afterSeq, returned: page.events.length });
-        return { body: { events: page.events.map(toAuditEventView), nextCursor: encodeCursor(page.nextSeq), hasMore: page.hasMore } };
+        return { body: auditPageBody(page) };
       },
     }),
     defineRoute({
