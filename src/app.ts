@@ -1,8 +1,14 @@
 import type { Server } from 'node:http';
 import type { Env } from './config/env.ts';
 import { assertMigrated, createOrm, type Orm } from './db/orm.ts';
-import { healthRoute } from './http/health.ts';
+import { databaseChecks, healthRoutes, type ReadinessCheck } from './http/health.ts';
+import { metricsRoute } from './http/metrics.ts';
+import { queueDashboardRoute } from './http/queue-dashboard.ts';
+import { closeServer, listen } from './http/listen.ts';
 import { createHttpServer, type RouteHandler } from './http/server.ts';
+import { createQueues, DEFAULT_TUNING } from './jobs/queues.ts';
+import { configureLogging, loggerFor } from './observability/logger.ts';
+import { addScrapeSource, databaseSource, queueDepthSource } from './observability/scrape-sources.ts';
 import { createServices, defaultDeps, type ServiceDeps, type Services } from './services/index.ts';
 
 /** Something the app runs beside its HTTP server (Slack socket connection, worker, relay); stopped on shutdown. */
@@ -28,13 +34,29 @@ export interface Plugin {
   (context: { env: Env; orm: Orm; services: Services; deps: ServiceDeps }): Promise<{ routes?: RouteHandler[]; components?: Component[] }>;
 }
 
-/** Starts the app on an already migrated database. Migrations are a separate step (`npm run migrate`). */
+const log = loggerFor('app');
+
+/**
+ * Starts the app on an already migrated database. Migrations are a separate step (`npm run migrate`).
+ * Besides the plug-ins' routes it serves /healthz, /readyz, /metrics and the queue dashboard.
+ */
 export async function startApp(env: Env, plugins: readonly Plugin[] = []): Promise<RunningApp> {
+  configureLogging(env.LOG_LEVEL);
   const orm = await createOrm({ databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE });
   await assertMigrated(orm);
   const deps = defaultDeps(orm, env.APPROVAL_ADMINS);
   const services = createServices(deps);
-  const routes: RouteHandler[] = [healthRoute(orm)];
+  // The app's own view of the queues: the dashboard, queue depth on /metrics and the Redis readiness check.
+  const queues = createQueues(env.REDIS_URL, env.QUEUE_PREFIX, DEFAULT_TUNING);
+  const removeSources = [addScrapeSource('database', databaseSource(orm)), addScrapeSource('queues', queueDepthSource(queues))];
+  let stopping = false;
+  const checks = (): Record<string, ReadinessCheck> => ({
+    ...databaseChecks(orm),
+    redis: async () => {
+      await queues.connection.ping();
+    },
+  });
+  const routes: RouteHandler[] = [healthRoutes(checks, () => stopping), metricsRoute, queueDashboardRoute(queues, services)];
   const components: Component[] = [];
   for (const plugin of plugins) {
     const added = await plugin({ env, orm, services, deps });
@@ -42,15 +64,26 @@ export async function startApp(env: Env, plugins: readonly Plugin[] = []): Promi
     components.push(...(added.components ?? []));
   }
   const server = createHttpServer(routes);
-  await new Promise<void>((resolve) => server.listen(env.PORT, resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : env.PORT;
+  const port = await listen(server, env.PORT);
 
   return {
     orm, services, deps, server, port,
+    /**
+     * Stops taking requests (readiness turns 503 first), waits for the requests in flight to be answered,
+     * then stops each component in reverse order (each lets its running work finish), then the pools.
+     */
     async stop() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const component of [...components].reverse()) await component.stop();
+      stopping = true;
+      await closeServer(server);
+      for (const component of [...components].reverse()) {
+        try {
+          await component.stop();
+        } catch (error) {
+          log.error({ err: error, component: component.name }, 'component did not stop cleanly');
+        }
+      }
+      for (const remove of removeSources) remove();
+      await queues.close();
       await orm.close();
     },
   };

@@ -1,7 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { runInContext, traceIdFromHeaders } from '../observability/log-context.ts';
+import { loggerFor } from '../observability/logger.ts';
+import { httpRequestDuration } from '../observability/metrics.ts';
 
 /** A route handler answers the request and returns true, or returns false to let the next one try. */
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+const log = loggerFor('http');
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const payload = JSON.stringify(body);
@@ -9,23 +14,39 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(payload);
 }
 
+/** A small, fixed set of route labels: a label per URL would grow without bound. */
+function routeLabel(path: string): string {
+  if (path === '/slack/events' || path === '/healthz' || path === '/readyz' || path === '/metrics') return path;
+  if (path.startsWith('/admin/queues')) return '/admin/queues';
+  if (path.startsWith('/api/v1/')) return `/api/v1/${path.split('/')[3] ?? ''}`;
+  return 'other';
+}
+
 /**
- * One HTTP server for everything the app answers: Slack's requests, the REST API, health. Handlers are
- * tried in order; the first that claims a request answers it.
+ * One HTTP server for everything the app answers: Slack's requests, the REST API, health and metrics.
+ * Handlers are tried in order; the first that claims a request answers it. Each request runs in its own
+ * log context (a trace id taken from `traceparent`/`x-request-id` or made here, echoed as `x-request-id`).
  */
 export function createHttpServer(handlers: readonly RouteHandler[]): Server {
   return createServer((req, res) => {
-    void (async () => {
-      try {
-        for (const handler of handlers) {
-          if (await handler(req, res)) return;
+    const traceId = traceIdFromHeaders(req.headers);
+    const path = req.url?.split('?')[0] ?? '/';
+    const stop = httpRequestDuration.startTimer({ route: routeLabel(path) });
+    res.setHeader('x-request-id', traceId);
+    res.once('finish', () => stop({ status: `${Math.floor(res.statusCode / 100)}xx` }));
+    runInContext({ traceId, source: 'http' }, () => {
+      void (async () => {
+        try {
+          for (const handler of handlers) {
+            if (await handler(req, res)) return;
+          }
+          sendJson(res, 404, { error: { code: 'not_found', message: `Nothing at ${req.method} ${path}` } });
+        } catch (error) {
+          log.error({ err: error, method: req.method, path }, 'request failed');
+          if (!res.headersSent) sendJson(res, 500, { error: { code: 'internal', message: 'Something went wrong on our side.' } });
+          else res.end();
         }
-        sendJson(res, 404, { error: { code: 'not_found', message: `Nothing at ${req.method} ${req.url?.split('?')[0]}` } });
-      } catch (error) {
-        console.error('request failed', { url: req.url, error });
-        if (!res.headersSent) sendJson(res, 500, { error: { code: 'internal', message: 'Something went wrong on our side.' } });
-        else res.end();
-      }
-    })();
+      })();
+    });
   });
 }

@@ -1,6 +1,9 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
+import { loggerFor } from '../observability/logger.ts';
 import { QUEUE_NAMES, type JobData, type JobName, type QueueName } from './registry.ts';
+
+const log = loggerFor('queues');
 
 /** Knobs that production leaves at their defaults and tests shrink (short locks, fast retries). */
 export interface Tuning {
@@ -75,11 +78,11 @@ export const workerConnection = (redisUrl: string): Redis => new Redis(redisUrl,
 export function createQueues(redisUrl: string, prefix: string, tuning: Tuning): Queues {
   // Producers fail fast when Redis is away, so the relay keeps the row and retries instead of hanging.
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
-  connection.on('error', (error: Error) => console.error('redis (producer)', error.message));
+  connection.on('error', (error: Error) => log.error({ err: error.message }, 'redis (producer) connection error'));
   const queues = new Map<QueueName, Queue>();
   for (const name of QUEUE_NAMES) {
     const queue = new Queue(name, { connection, prefix, defaultJobOptions: defaultJobOptions(name, tuning) });
-    queue.on('error', (error: Error) => console.error(`queue ${name}`, error.message));
+    queue.on('error', (error: Error) => log.error({ queue: name, err: error.message }, 'queue error'));
     queues.set(name, queue);
   }
   const get = (name: QueueName): Queue => {

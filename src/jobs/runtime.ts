@@ -19,6 +19,10 @@ import { createSlackClient, SlackDeliveryError } from './slack-client.ts';
 import { handleCardJob, handleCheckpointJob, handleDelegationNoticeJob, handleHomeJob, handleReminderJob } from './slack-jobs.ts';
 import { handleDelegationEnd, handleDelegationStart, handleReminderTimer, handleSlaTimer, type Defer } from './timer-jobs.ts';
 import { handleWebhookJob } from './webhooks.ts';
+import { instrumentJob } from './job-instrumentation.ts';
+import { loggerFor } from '../observability/logger.ts';
+
+const log = loggerFor('worker');
 
 export interface WorkerRuntimeOptions {
   readonly orm: Orm;
@@ -144,17 +148,17 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   const connections: Redis[] = [];
   const workers = (Object.keys(processors) as QueueName[]).map((name) => {
     const connection = workerConnection(redisUrl);
-    connection.on('error', (error: Error) => console.error(`redis (worker ${name})`, error.message));
+    connection.on('error', (error: Error) => log.error({ queue: name, err: error.message }, 'redis (worker) connection error'));
     connections.push(connection);
-    const worker = new Worker(name, processors[name], {
+    const worker = new Worker(name, instrumentJob(name, processors[name]), {
       connection, prefix, concurrency: concurrency[name],
       lockDuration: tuning.lockDurationMs, stalledInterval: tuning.stalledIntervalMs, maxStalledCount: 3,
       // BullMQ honours queue.rateLimit (our answer to a 429) only on a queue that has a limiter.
       ...(name === 'slack' ? { limiter: { max: tuning.slackPerSecond, duration: 1000 } } : {}),
     });
-    worker.on('error', (error: Error) => console.error(`worker ${name}`, error.message));
+    worker.on('error', (error: Error) => log.error({ queue: name, err: error.message }, 'worker error'));
     worker.on('failed', (job, error) => {
-      if (job && (job.attemptsMade >= (job.opts.attempts ?? 1) || error instanceof UnrecoverableError)) console.error(`job ${name}/${job.name} ${job.id} failed for good:`, error.message);
+      if (job && (job.attemptsMade >= (job.opts.attempts ?? 1) || error instanceof UnrecoverableError)) log.error({ queue: name, job: job.name, jobId: job.id, err: error.message }, 'job failed for good');
     });
     return worker;
   });
@@ -175,8 +179,8 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
       });
     return reconciling;
   };
-  const firstReconcile = reconcileNow().catch((error: unknown) => console.error('reconcile failed', error));
-  const periodic = setInterval(() => void reconcileNow().catch((error: unknown) => console.error('reconcile failed', error)), tuning.reconcileEveryMs);
+  const firstReconcile = reconcileNow().catch((error: unknown) => log.error({ err: error }, 'reconcile failed'));
+  const periodic = setInterval(() => void reconcileNow().catch((error: unknown) => log.error({ err: error }, 'reconcile failed')), tuning.reconcileEveryMs);
   periodic.unref();
 
   return {

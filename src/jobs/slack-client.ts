@@ -1,4 +1,5 @@
 import { ErrorCode, WebClient, type WebAPICallResult } from '@slack/web-api';
+import { instrumentedSlackFetch } from '../observability/slack-fetch.ts';
 
 /**
  * The worker's Slack client. Retries are ours, not the WebClient's: it must not sleep inside a job for half an
@@ -10,6 +11,7 @@ export function createSlackClient(token: string, slackApiUrl?: string): WebClien
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
     timeout: 15_000,
+    fetch: instrumentedSlackFetch(),
   });
 }
 

@@ -7,6 +7,9 @@ import {
 } from '../db/proof-store.ts';
 import type { RequestMeta, ServiceDeps } from './deps.ts';
 import { inTransaction } from './unit-of-work.ts';
+import { loggerFor } from '../observability/logger.ts';
+
+const log = loggerFor('checkpoints');
 
 export interface Signer {
   readonly privateKey: KeyObject;
@@ -76,7 +79,7 @@ export function createCheckpointService(deps: ServiceDeps) {
         const outcome = await signChain(head.chainId, signer);
         if (outcome?.created) signed.push(outcome.checkpoint);
       } catch (error) {
-        console.error('checkpoint failed', { chainId: head.chainId, error });
+        log.error({ chainId: head.chainId, err: error }, 'checkpoint failed');
       }
     }
     return signed;

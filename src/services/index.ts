@@ -10,16 +10,18 @@ import { createHomeService } from './home-service.ts';
 import { createRoutingPreview } from './routing-preview.ts';
 import { createSubmissionService } from './submission-service.ts';
 import { createWorkflowService } from './workflow-service.ts';
+import { withDecisionMetrics } from '../observability/decision-metrics.ts';
 
 export * from './deps.ts';
 
 export function createServices(deps: ServiceDeps) {
   const workflows = createWorkflowService(deps);
   const directory = createDirectoryService(deps);
+  const decisions = createDecisionService(deps);
   return {
     workflows,
     submissions: createSubmissionService(deps),
-    decisions: createDecisionService(deps),
+    decisions: { ...decisions, decide: withDecisionMetrics(decisions.decide) },
     directory,
     audit: createAuditService(deps),
     checkpoints: createCheckpointService(deps),

@@ -1,5 +1,8 @@
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import type { Env } from '../config/env.ts';
+import { boltLogger } from '../observability/bolt-logger.ts';
+import { loggerFor } from '../observability/logger.ts';
+import { instrumentedSlackFetch } from '../observability/slack-fetch.ts';
 import type { RouteHandler } from '../http/server.ts';
 import { sendJson } from '../http/server.ts';
 
@@ -24,11 +27,13 @@ type SlackEnv = Pick<Env, 'SLACK_SIGNING_SECRET' | 'SLACK_BOT_TOKEN' | 'SLACK_AP
  * SLACK_API_URL points the Web API client elsewhere (GovSlack, a proxy, a local fake in tests).
  */
 export function createSlackApp(env: SlackEnv): SlackApp {
-  const clientOptions = env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {};
+  // Every Web API call goes through the instrumented fetch (calls, errors and 429s on /metrics).
+  const clientOptions = { ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}), fetch: instrumentedSlackFetch() };
   const logLevel = LOG_LEVELS[env.LOG_LEVEL];
+  const logger = boltLogger(loggerFor('slack'));
 
   if (env.SLACK_APP_TOKEN) {
-    const app = new App({ token: env.SLACK_BOT_TOKEN, appToken: env.SLACK_APP_TOKEN, socketMode: true, clientOptions, logLevel });
+    const app = new App({ token: env.SLACK_BOT_TOKEN, appToken: env.SLACK_APP_TOKEN, socketMode: true, clientOptions, logger, logLevel });
     return {
       app,
       route: null,
@@ -41,8 +46,8 @@ export function createSlackApp(env: SlackEnv): SlackApp {
     };
   }
 
-  const receiver = new HTTPReceiver({ signingSecret: env.SLACK_SIGNING_SECRET, endpoints: SLACK_EVENTS_PATH, logLevel });
-  const app = new App({ token: env.SLACK_BOT_TOKEN, receiver, clientOptions, logLevel });
+  const receiver = new HTTPReceiver({ signingSecret: env.SLACK_SIGNING_SECRET, endpoints: SLACK_EVENTS_PATH, logger, logLevel });
+  const app = new App({ token: env.SLACK_BOT_TOKEN, receiver, clientOptions, logger, logLevel });
   const route: RouteHandler = async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== SLACK_EVENTS_PATH) return false;

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { AuditOrigin, SubmissionState, WorkflowDefinition } from '../domain/index.ts';
 import { DomainError } from '../domain/index.ts';
+import { currentTraceId } from '../observability/log-context.ts';
 import type { Orm } from '../db/orm.ts';
 import { findSubmissionIdsByPrefix, normaliseShortId } from '../db/submission-queries.ts';
 import type { RequestMeta, Services } from '../services/index.ts';
@@ -14,10 +14,10 @@ export interface SlackDeps {
   readonly clock: () => Date;
 }
 
-/** Audit metadata for one Slack request: where it came from, and a fresh trace id. */
+/** Audit metadata for one Slack request: where it came from, and the trace id its log lines carry. */
 export function slackMeta(teamId: string, where: { channelId?: string | null; actionId?: string | null; surface?: string | null } = {}): RequestMeta {
   const origin: AuditOrigin = { kind: 'slack', teamId, channelId: where.channelId ?? null, actionId: where.actionId ?? null, surface: where.surface ?? null };
-  return { origin, traceId: randomUUID() };
+  return { origin, traceId: currentTraceId() };
 }
 
 export interface LoadedRequest {

@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { Plugin } from '../app.ts';
+import { trackInFlight } from '../observability/in-flight.ts';
+import { currentContext, runInContext } from '../observability/log-context.ts';
 import { createSlackApp } from './app.ts';
 import type { SlackDeps } from './context.ts';
 import { registerListeners } from './listeners/index.ts';
@@ -8,12 +11,32 @@ export interface SlackPluginOptions {
   readonly directory?: SlackDirectoryOptions;
 }
 
+/** How long shutdown waits for listeners that are still working after their ack. */
+const SHUTDOWN_GRACE_MS = 20_000;
+
+/** Slack's own id for what it sent (an event id, or the trigger of an interaction), to find it on both sides. */
+function slackCorrelationId(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const fields = body as { event_id?: unknown; trigger_id?: unknown };
+  const id = fields.event_id ?? fields.trigger_id;
+  return typeof id === 'string' ? id.slice(0, 100) : undefined;
+}
+
 /** The Slack app as a plug-in: builds the Bolt app, registers every listener, serves `/slack/events`. */
 export function createSlackPlugin(options: SlackPluginOptions = {}): Plugin {
   return async ({ env, orm, services, deps }) => {
     const slack = createSlackApp(env);
     const directory = createSlackDirectory(slack.app.client, options.directory);
     const slackDeps: SlackDeps = { services, directory, orm, clock: deps.clock };
+    // Listeners keep working after their ack; shutdown waits for them (see stop below).
+    const inFlight = trackInFlight();
+    slack.app.use(async ({ next, body }) => {
+      const slackId = slackCorrelationId(body);
+      const context = currentContext();
+      // Over HTTP the request already has a trace id; a Socket Mode envelope gets one here.
+      const traced = { traceId: context?.traceId ?? randomUUID(), source: 'slack', correlationId: slackId };
+      await inFlight.run(() => runInContext(traced, next));
+    });
     registerListeners(slack.app, slackDeps);
     slack.app.error(async (error) => {
       slack.app.logger.error('unhandled error in a Slack listener', error);
@@ -21,7 +44,14 @@ export function createSlackPlugin(options: SlackPluginOptions = {}): Plugin {
     await slack.start();
     return {
       routes: slack.route ? [slack.route] : [],
-      components: [{ name: 'slack', stop: () => slack.stop() }],
+      components: [{
+        name: 'slack',
+        stop: async () => {
+          const left = await inFlight.drained(SHUTDOWN_GRACE_MS);
+          if (left > 0) slack.app.logger.warn(`stopping with ${left} Slack listener(s) still running`);
+          await slack.stop();
+        },
+      }],
     };
   };
 }

@@ -11,6 +11,8 @@ export interface SlackResponse {
   readonly text: string;
   /** The parsed body when it is JSON (acks with a message or a response_action), else null. */
   readonly json: Record<string, unknown> | null;
+  /** Response headers (the app echoes its trace id as `x-request-id`). */
+  readonly headers: Headers;
 }
 
 export interface SendOptions {
@@ -182,7 +184,7 @@ export function slackRequester(baseUrl: string, signingSecret: string, path = '/
     } catch {
       // Not JSON: an empty ack, or a 401/400 without a body.
     }
-    return { status: res.status, text, json };
+    return { status: res.status, text, json, headers: res.headers };
   }
 
   const form = 'application/x-www-form-urlencoded';

@@ -11,6 +11,9 @@ import { openApiDocument } from './openapi.ts';
 import { apiMeta, clientIp, matchPath, parseOr400, readBody, type ApiRoute, type AuthContext } from './route.ts';
 import { buildRoutes } from './routes.ts';
 import { errorSchema } from './schemas.ts';
+import { loggerFor } from '../../observability/logger.ts';
+
+const log = loggerFor('api');
 
 /** Failed authentication with no token we know is recorded in this chain; with a known token, in its workspace's. */
 export const SYSTEM_CHAIN_ID = 'system';
@@ -38,7 +41,7 @@ export function createApiHandler(services: Services, routes: readonly ApiRoute[]
         origin: { kind: 'api', clientId: tokenId ?? 'anonymous', ip: clientIp(req) },
       });
     } catch (error) {
-      console.error('could not record a failed API authentication', error);
+      log.error({ err: error }, 'could not record a failed API authentication');
     }
   }
 
@@ -67,7 +70,7 @@ export function createApiHandler(services: Services, routes: readonly ApiRoute[]
     // Responses are checked against the documented schema too: a mismatch is our bug and must not leak out.
     const checked = (status >= 400 ? errorSchema : route.response).safeParse(result.body);
     if (!checked.success) {
-      console.error('API response does not match its schema', { path: route.path, issues: checked.error.issues.slice(0, 5) });
+      log.error({ path: route.path, issues: checked.error.issues.slice(0, 5) }, 'API response does not match its schema');
       throw new Error(`response of ${route.method} ${route.path} does not match its schema`);
     }
     sendJson(res, status, checked.data, result.headers ?? {});
@@ -119,7 +122,7 @@ export function apiPlugin(): Plugin {
 export function checkpointPlugin(options: { intervalMs?: number } = {}): Plugin {
   return async ({ env, services }) => {
     if (!env.AUDIT_SIGNING_KEY) {
-      console.warn('AUDIT_SIGNING_KEY is not set: audit checkpoints are not signed (npm run audit:keygen makes a key).');
+      log.warn('AUDIT_SIGNING_KEY is not set: audit checkpoints are not signed (npm run audit:keygen makes a key).');
       return {};
     }
     const signer = { privateKey: loadSigningKey(env.AUDIT_SIGNING_KEY), channelId: env.AUDIT_CHANNEL_ID ?? null };
@@ -127,7 +130,7 @@ export function checkpointPlugin(options: { intervalMs?: number } = {}): Plugin 
     let running: Promise<unknown> | null = null;
     const tick = () => {
       if (running) return; // a slow round is not overlapped by the next
-      running = services.checkpoints.signAll(signer).catch((error: unknown) => console.error('checkpoint round failed', error)).finally(() => { running = null; });
+      running = services.checkpoints.signAll(signer).catch((error: unknown) => log.error({ err: error }, 'checkpoint round failed')).finally(() => { running = null; });
     };
     const timer = setInterval(tick, intervalMs);
     timer.unref();

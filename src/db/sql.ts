@@ -1,0 +1,122 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import pg from 'pg';
+import type { Orm } from './orm.ts';
+
+/**
+ * One SQL statement with its values written in as escaped literals. Literal statements can travel several to a
+ * round trip (PostgreSQL's simple query protocol), which is what makes the hot decision path cheap.
+ */
+export interface Sql {
+  readonly text: string;
+}
+
+export type SqlValue = string | number | boolean | null | Date | Sql;
+export type SqlRow = Record<string, unknown>;
+
+const isSql = (value: unknown): value is Sql => typeof value === 'object' && value !== null && 'text' in value && !(value instanceof Date);
+
+/** A value as a SQL literal; strings go through pg's escaping, so no caller ever quotes by hand. */
+export function literal(value: SqlValue): string {
+  if (value === null) return 'null';
+  if (isSql(value)) return value.text;
+  if (value instanceof Date) return `${pg.escapeLiteral(value.toISOString())}::timestamptz`;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`not a finite number: ${value}`);
+    return String(value);
+  }
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  return pg.escapeLiteral(value);
+}
+
+/** `sql\`select * from t where id = ${id}\``: every interpolation becomes a literal (or is spliced in when it is Sql). */
+export function sql(strings: TemplateStringsArray, ...values: readonly SqlValue[]): Sql {
+  let text = strings[0] ?? '';
+  values.forEach((value, i) => {
+    text += literal(value) + (strings[i + 1] ?? '');
+  });
+  return { text };
+}
+
+/** A jsonb literal. */
+export const json = (value: unknown): Sql => ({ text: `${pg.escapeLiteral(JSON.stringify(value))}::jsonb` });
+
+/** `(a, b, c)` for `in` lists; callers skip the statement when the list is empty. */
+export const list = (values: readonly SqlValue[]): Sql => ({ text: `(${values.map(literal).join(', ')})` });
+
+/** Runs statements in order and returns each one's rows. */
+export interface SqlRunner {
+  run(statements: readonly Sql[]): Promise<SqlRow[][]>;
+}
+
+/** Statements inside a MikroORM unit of work (one round trip each, on its transaction's connection). */
+export function entityManagerRunner(em: EntityManager): SqlRunner {
+  return {
+    async run(statements) {
+      const results: SqlRow[][] = [];
+      for (const statement of statements) results.push(await em.execute<SqlRow[]>(statement.text));
+      return results;
+    },
+  };
+}
+
+const BEGIN = sql`begin`;
+const COMMIT = sql`commit`;
+
+/**
+ * A transaction on one pooled connection (the ORM's pool) whose statements are sent in batches: `begin` rides
+ * with the first read and `commit` with the last writes, so a read-decide-write transaction costs three round
+ * trips. Errors are converted the way the ORM converts them, so callers see the same exception types.
+ */
+export class BatchedTransaction {
+  private readonly client: pg.PoolClient;
+  private readonly orm: Orm;
+  private started = false;
+  private finished = false;
+
+  private constructor(orm: Orm, client: pg.PoolClient) {
+    this.orm = orm;
+    this.client = client;
+  }
+
+  static async open(orm: Orm): Promise<BatchedTransaction> {
+    const pool = (await orm.em.getConnection().getNativeClient()) as pg.Pool;
+    return new BatchedTransaction(orm, await pool.connect());
+  }
+
+  /** Runs statements inside the transaction (opening it with the first batch) and returns each one's rows. */
+  async run(statements: readonly Sql[]): Promise<SqlRow[][]> {
+    const lead = this.started ? [] : [BEGIN];
+    this.started = true;
+    const results = await this.send([...lead, ...statements]);
+    return results.slice(lead.length);
+  }
+
+  /** The last writes and `commit` in one round trip; returns the writes' rows. */
+  async commit(statements: readonly Sql[]): Promise<SqlRow[][]> {
+    const results = await this.run([...statements, COMMIT]);
+    this.finished = true;
+    return results.slice(0, statements.length);
+  }
+
+  /** Rolls back if anything was sent (an error mid-batch leaves the transaction aborted, not closed). */
+  async rollback(): Promise<void> {
+    if (!this.started || this.finished) return;
+    this.finished = true;
+    await this.client.query('rollback');
+  }
+
+  /** Returns the connection to the pool; a broken one is discarded. */
+  release(broken = false): void {
+    this.client.release(broken);
+  }
+
+  private async send(statements: readonly Sql[]): Promise<SqlRow[][]> {
+    if (statements.length === 0) return [];
+    try {
+      const answer: pg.QueryResult<SqlRow> | pg.QueryResult<SqlRow>[] = await this.client.query<SqlRow>(statements.map((s) => s.text).join(';\n'));
+      return (Array.isArray(answer) ? answer : [answer]).map((result) => result.rows);
+    } catch (error) {
+      throw this.orm.em.getPlatform().getExceptionConverter().convertException(error as Error);
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import express from 'express';
+import type { Queues } from '../jobs/queues.ts';
+import { QUEUE_NAMES } from '../jobs/registry.ts';
+import { loggerFor } from '../observability/logger.ts';
+import type { Services } from '../services/index.ts';
+import { sendJson, type RouteHandler } from './server.ts';
+
+export const QUEUE_DASHBOARD_PATH = '/admin/queues';
+const REALM = 'Basic realm="Approval queues", charset="UTF-8"';
+const log = loggerFor('queue-dashboard');
+
+/** The API token a browser (Basic: any user name, the token as password) or a script (Bearer) presents. */
+export function presentedToken(header: string | undefined): string | null {
+  if (!header) return null;
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (bearer?.[1]) return bearer[1];
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  if (!basic?.[1]) return null;
+  const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon >= 0 && colon < decoded.length - 1 ? decoded.slice(colon + 1) : null;
+}
+
+type Verdict = { readonly ok: true; readonly who: string } | { readonly ok: false; readonly status: 401 | 403; readonly message: string };
+
+/**
+ * The dashboard can retry, promote and delete jobs of every workspace on this deployment, so it takes an
+ * API token with the `queues:admin` scope whose owner is, right now, an approval admin of its workspace.
+ */
+export async function authorizeDashboard(services: Services, header: string | undefined): Promise<Verdict> {
+  const token = presentedToken(header);
+  if (!token) return { ok: false, status: 401, message: 'Sign in with an API token that has the queues:admin scope (any user name, the token as password).' };
+  const auth = await services.apiTokens.authenticate(`Bearer ${token}`);
+  if (!auth.ok) return { ok: false, status: 401, message: `That API token is ${auth.reason === 'revoked' ? 'revoked' : 'not valid'}.` };
+  if (!auth.token.scopes.includes('queues:admin')) return { ok: false, status: 403, message: 'This API token lacks the queues:admin scope.' };
+  if (!(await services.directory.isAdmin(auth.token.teamId, auth.token.ownerId))) {
+    return { ok: false, status: 403, message: 'The owner of this API token is no longer an approval admin.' };
+  }
+  return { ok: true, who: `${auth.token.teamId}/${auth.token.ownerId}` };
+}
+
+/** Bull Board (the BullMQ dashboard) at /admin/queues, behind authorizeDashboard. */
+export function queueDashboardRoute(queues: Queues, services: Services): RouteHandler {
+  const serverAdapter = new ExpressAdapter();
+  serverAdapter.setBasePath(QUEUE_DASHBOARD_PATH);
+  createBullBoard({
+    queues: QUEUE_NAMES.map((name) => new BullMQAdapter(queues.queue(name))),
+    serverAdapter,
+    options: { uiConfig: { boardTitle: 'Approval queues' } },
+  });
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(QUEUE_DASHBOARD_PATH, serverAdapter.getRouter() as express.Router);
+  const handle = app as unknown as (req: IncomingMessage, res: ServerResponse) => void;
+
+  return async (req, res) => {
+    const path = req.url?.split('?')[0] ?? '';
+    if (path !== QUEUE_DASHBOARD_PATH && !path.startsWith(`${QUEUE_DASHBOARD_PATH}/`)) return false;
+    const verdict = await authorizeDashboard(services, req.headers.authorization);
+    if (!verdict.ok) {
+      log.warn({ status: verdict.status, path }, 'queue dashboard refused');
+      sendJson(res, verdict.status, { error: { code: verdict.status === 401 ? 'unauthenticated' : 'forbidden', message: verdict.message } }, verdict.status === 401 ? { 'www-authenticate': REALM } : {});
+      return true;
+    }
+    if (req.method !== 'GET') log.info({ who: verdict.who, method: req.method, path }, 'queue dashboard action');
+    await new Promise<void>((resolve) => {
+      res.once('finish', resolve);
+      res.once('close', resolve);
+      handle(req, res);
+    });
+    return true;
+  };
+}

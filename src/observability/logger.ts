@@ -1,0 +1,50 @@
+import { pino, type Logger as PinoLogger, type Level } from 'pino';
+import { currentContext } from './log-context.ts';
+
+export type Logger = PinoLogger;
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/**
+ * Secrets never reach a log line, whatever a caller passes: tokens, signing material and authorization
+ * headers are censored by path wherever they appear one or two levels deep.
+ */
+const REDACT = [
+  'token', 'password', 'secret', 'authorization', 'signingSecret', 'privateKey',
+  '*.token', '*.password', '*.secret', '*.authorization', '*.signingSecret', '*.privateKey',
+  'headers.authorization', 'headers.cookie', 'headers["x-slack-signature"]', 'req.headers.authorization', 'req.headers.cookie',
+];
+
+function build(level: LogLevel | 'silent'): Logger {
+  return pino({
+    level,
+    base: { service: 'approvals', pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    redact: { paths: REDACT, censor: '[redacted]' },
+    // Every line carries the trace and correlation id of the request or job it belongs to.
+    mixin: () => {
+      const context = currentContext();
+      if (!context) return {};
+      return { traceId: context.traceId, ...(context.correlationId ? { correlationId: context.correlationId } : {}), ...(context.source ? { source: context.source } : {}) };
+    },
+  });
+}
+
+let root: Logger = build((process.env.LOG_LEVEL as LogLevel | undefined) ?? 'info');
+
+/** Sets the process-wide level once the environment is parsed (LOG_LEVEL). */
+export function configureLogging(level: LogLevel): void {
+  root.level = level;
+}
+
+/** A logger for one part of the process (`slack`, `worker`, `relay`, ...). */
+export function loggerFor(component: string): Logger {
+  return root.child({ component });
+}
+
+/** For tests that want a quiet process regardless of LOG_LEVEL. */
+export function silenceLogging(): void {
+  root = build('silent');
+}
+
+export const isLevelEnabled = (level: Level): boolean => root.isLevelEnabled(level);
