@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { compareKeys, type AuditEventBody, type AuditRow, type AuditOrigin } from '../domain/index.ts';
 import type { AuditEventType, Capacity } from '../domain/index.ts';
+import { json, sql, type Sql, type SqlRow } from './sql.ts';
 
 export interface AppendedEvent {
   readonly seq: number;
@@ -9,11 +10,10 @@ export interface AppendedEvent {
 }
 
 /**
- * Appends events to the team's chain through the database's audit_append function (one round trip). The
- * chain head stays locked until the transaction commits, so call this last.
+ * The statement that appends events to the team's chain through the database's audit_append function. The
+ * chain head stays locked until the transaction commits, so it goes last; `appendedFromRows` reads its answer.
  */
-export async function appendAuditEvents(em: EntityManager, chainId: string, events: readonly AuditEventBody[]): Promise<AppendedEvent[]> {
-  if (events.length === 0) return [];
+export function auditAppend(chainId: string, events: readonly AuditEventBody[]): Sql {
   const payload = events.map((event) => ({
     event_id: event.eventId,
     type: event.type,
@@ -32,11 +32,16 @@ export async function appendAuditEvents(em: EntityManager, chainId: string, even
     trace_id: event.traceId,
     schema_version: event.schemaVersion,
   }));
-  const rows = await em.execute<{ seq: string; occurred_at: Date; hash: string }[]>(
-    'select seq, occurred_at, hash from audit_append(?, ?::jsonb)',
-    [chainId, JSON.stringify(payload)],
-  );
-  return rows.map((row) => ({ seq: Number(row.seq), occurredAt: new Date(row.occurred_at), hash: row.hash }));
+  return sql`select seq, occurred_at, hash from audit_append(${chainId}, ${json(payload)})`;
+}
+
+export const appendedFromRows = (rows: readonly SqlRow[]): AppendedEvent[] =>
+  rows.map((row) => ({ seq: Number(row.seq), occurredAt: new Date(row.occurred_at as string), hash: row.hash as string }));
+
+/** Appends events to the team's chain (one round trip); call it last in the transaction. */
+export async function appendAuditEvents(em: EntityManager, chainId: string, events: readonly AuditEventBody[]): Promise<AppendedEvent[]> {
+  if (events.length === 0) return [];
+  return appendedFromRows(await em.execute<SqlRow[]>(auditAppend(chainId, events).text));
 }
 
 export interface AuditRowRecord {

@@ -57,7 +57,7 @@ describe('the app process', () => {
 
     const lines = app.output().split('\n').filter((line) => line.trim() !== '');
     const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-    const traceId = click.headers.get('x-request-id');
+    const traceId = click.headers?.get('x-request-id');
     expect(traceId).toBeTruthy();
     expect(entries).toContainEqual(expect.objectContaining({ level: 'info', msg: 'decision recorded', traceId, submissionId: request.id, kind: 'approve' }));
     expect(entries).toContainEqual(expect.objectContaining({ msg: 'stopped cleanly' }));

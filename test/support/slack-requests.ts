@@ -12,7 +12,7 @@ export interface SlackResponse {
   /** The parsed body when it is JSON (acks with a message or a response_action), else null. */
   readonly json: Record<string, unknown> | null;
   /** Response headers (the app echoes its trace id as `x-request-id`). */
-  readonly headers: Headers;
+  readonly headers?: Headers;
 }
 
 export interface SendOptions {
