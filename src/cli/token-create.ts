@@ -13,7 +13,7 @@ import { defaultDeps } from '../services/deps.ts';
  */
 const { values } = parseArgs({ options: { team: { type: 'string' }, owner: { type: 'string' }, scopes: { type: 'string' }, name: { type: 'string' } } });
 if (!values.team || !values.owner || !values.scopes || !values.name) {
-  console.error('usage: npm run token:create -- --team T123 --owner U123 --scopes submissions:write,submissions:read,audit:read,workflows:write --name "purchasing"');
+  console.error('usage: npm run token:create -- --team T123 --owner U123 --scopes submissions:write,submissions:read,audit:read,workflows:write,queues:admin --name "purchasing"');
   process.exit(2);
 }
 const env = loadDatabaseEnv();
