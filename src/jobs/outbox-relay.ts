@@ -3,6 +3,9 @@ import type { Orm } from '../db/orm.ts';
 import { lockRelayable, markRelayFailed, markRelayed, type OutboxRow, type TeamScope } from '../db/delivery-repository.ts';
 import type { Queues } from './queues.ts';
 import { jobIds } from './registry.ts';
+import { loggerFor } from '../observability/logger.ts';
+
+const log = loggerFor('outbox-relay');
 
 export interface RelayOptions {
   readonly orm: Orm;
@@ -81,7 +84,7 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
     }
     running = pass()
       .catch((error: unknown) => {
-        if (!stopped) console.error('outbox relay pass failed', error);
+        if (!stopped) log.error({ err: error }, 'outbox relay pass failed');
         return 0;
       })
       .finally(() => {
@@ -95,7 +98,7 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
     const client = new pg.Client({ connectionString: databaseUrl });
     client.on('notification', () => run());
     client.on('error', (error: Error) => {
-      console.error('outbox LISTEN connection lost; polling until it is back', error.message);
+      log.warn({ err: error.message }, 'outbox LISTEN connection lost; polling until it is back');
       client.end().catch(() => undefined);
       if (listener === client) listener = null;
       if (!stopped) reconnect = setTimeout(() => void listen(), 1000);
@@ -107,7 +110,7 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
       if (stopped) await client.end();
       else void run(); // rows committed while we were not listening
     } catch (error) {
-      console.error('outbox LISTEN failed; polling', (error as Error).message);
+      log.warn({ err: (error as Error).message }, 'outbox LISTEN failed; polling');
       await client.end().catch(() => undefined);
       if (!stopped) reconnect = setTimeout(() => void listen(), 1000);
     }
