@@ -6,21 +6,24 @@ import { entityManagerRunner, list, sql, type Sql, type SqlRow, type SqlRunner }
 export interface DirectoryQuery {
   readonly teamId: string;
   readonly roles: readonly string[];
-  /** People whose managers and incoming delegations may matter to this decision. */
-  readonly people: readonly string[];
+  /**
+   * People whose managers and incoming delegations may matter to this decision: a list, or a query of
+   * `user_id`s (any superset of them: answers are looked up per person).
+   */
+  readonly people: readonly string[] | Sql;
   readonly workflowKey: string;
   readonly at: Date;
 }
 
-/** The reads for `loadDirectory`, in the order `directoryFromRows` expects; a read with nothing to ask is left out. */
+/** The reads for a directory slice, and `build` to make the lookup from their rows; a read with nothing to ask is left out. */
 export function directoryReads(query: DirectoryQuery): { statements: Sql[]; build: (rows: readonly SqlRow[][]) => Directory } {
-  const people = [...new Set(query.people)];
+  const people = 'text' in query.people ? { text: `(${query.people.text})` } : query.people.length ? list([...new Set(query.people)]) : null;
   const statements: Sql[] = [];
   const slot = (statement: Sql | null): number => (statement ? statements.push(statement) - 1 : -1);
   const membersAt = slot(query.roles.length ? sql`select role_name, user_id from role_member where team_id = ${query.teamId} and role_name in ${list(query.roles)}` : null);
-  const managersAt = slot(people.length ? sql`select user_id, manager_id from user_manager where team_id = ${query.teamId} and user_id in ${list(people)}` : null);
-  const delegationsAt = slot(people.length
-    ? sql`select id, from_user_id, to_user_id from delegation where team_id = ${query.teamId} and to_user_id in ${list(people)} and revoked_at is null
+  const managersAt = slot(people ? sql`select user_id, manager_id from user_manager where team_id = ${query.teamId} and user_id in ${people}` : null);
+  const delegationsAt = slot(people
+    ? sql`select id, from_user_id, to_user_id from delegation where team_id = ${query.teamId} and to_user_id in ${people} and revoked_at is null
           and starts_at <= ${query.at} and ends_at > ${query.at} and (workflow_key is null or workflow_key = ${query.workflowKey})`
     : null);
   return {
@@ -51,4 +54,12 @@ export function loadDirectory(em: EntityManager, query: DirectoryQuery): Promise
 
 export async function isAdminRecorded(em: EntityManager, teamId: string, userId: string): Promise<boolean> {
   return (await em.count(AppAdmin, { teamId, userId })) > 0;
+}
+
+/** The team's roles that follow a Slack user group (and so may need syncing before a decision); rows of `name`. */
+export const boundRolesRead = (teamId: string): Sql => sql`select name from role where team_id = ${teamId} and slack_usergroup_id is not null`;
+
+export async function boundRoleNames(runner: SqlRunner, teamId: string): Promise<Set<string>> {
+  const [rows = []] = await runner.run([boundRolesRead(teamId)]);
+  return new Set(rows.map((r) => r.name as string));
 }

@@ -43,6 +43,9 @@ export const json = (value: unknown): Sql => ({ text: `${pg.escapeLiteral(JSON.s
 /** `(a, b, c)` for `in` lists; callers skip the statement when the list is empty. */
 export const list = (values: readonly SqlValue[]): Sql => ({ text: `(${values.map(literal).join(', ')})` });
 
+/** `(a, b), (c, d)` for multi-row `values`. */
+export const tuples = (rows: readonly (readonly SqlValue[])[]): Sql => ({ text: rows.map((row) => list(row).text).join(', ') });
+
 /** Runs statements in order and returns each one's rows. */
 export interface SqlRunner {
   run(statements: readonly Sql[]): Promise<SqlRow[][]>;
@@ -57,6 +60,27 @@ export function entityManagerRunner(em: EntityManager): SqlRunner {
       return results;
     },
   };
+}
+
+const nativePool = async (orm: Orm): Promise<pg.Pool> => (await orm.em.getConnection().getNativeClient()) as pg.Pool;
+
+/** Sends statements as one query text (one round trip); errors are converted the way the ORM converts them. */
+async function sendBatch(orm: Orm, target: pg.Pool | pg.PoolClient, statements: readonly Sql[]): Promise<SqlRow[][]> {
+  if (statements.length === 0) return [];
+  try {
+    const answer: pg.QueryResult<SqlRow> | pg.QueryResult<SqlRow>[] = await target.query<SqlRow>(statements.map((s) => s.text).join(';\n'));
+    return (Array.isArray(answer) ? answer : [answer]).map((result) => result.rows);
+  } catch (error) {
+    throw orm.em.getPlatform().getExceptionConverter().convertException(error as Error);
+  }
+}
+
+/**
+ * Reads outside any transaction, all statements in one round trip on a pooled connection. They run as one
+ * implicit transaction, each statement seeing what was committed when it started (as separate reads would).
+ */
+export function pooledRunner(orm: Orm): SqlRunner {
+  return { run: async (statements) => sendBatch(orm, await nativePool(orm), statements) };
 }
 
 const BEGIN = sql`begin`;
@@ -79,8 +103,7 @@ export class BatchedTransaction {
   }
 
   static async open(orm: Orm): Promise<BatchedTransaction> {
-    const pool = (await orm.em.getConnection().getNativeClient()) as pg.Pool;
-    return new BatchedTransaction(orm, await pool.connect());
+    return new BatchedTransaction(orm, await (await nativePool(orm)).connect());
   }
 
   /** Runs statements inside the transaction (opening it with the first batch) and returns each one's rows. */
@@ -110,13 +133,7 @@ export class BatchedTransaction {
     this.client.release(broken);
   }
 
-  private async send(statements: readonly Sql[]): Promise<SqlRow[][]> {
-    if (statements.length === 0) return [];
-    try {
-      const answer: pg.QueryResult<SqlRow> | pg.QueryResult<SqlRow>[] = await this.client.query<SqlRow>(statements.map((s) => s.text).join(';\n'));
-      return (Array.isArray(answer) ? answer : [answer]).map((result) => result.rows);
-    } catch (error) {
-      throw this.orm.em.getPlatform().getExceptionConverter().convertException(error as Error);
-    }
+  private send(statements: readonly Sql[]): Promise<SqlRow[][]> {
+    return sendBatch(this.orm, this.client, statements);
   }
 }

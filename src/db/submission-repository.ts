@@ -3,7 +3,7 @@ import type {
   ApprovalRule, Capacity, Decision as DecisionState, DecisionKind, FieldValues, Grant, PlannedStep, StageInstance as StageState, StageStatus,
   SubmissionState, SubmissionStatus,
 } from '../domain/index.ts';
-import { entityManagerRunner, json, list, sql, type Sql, type SqlRow, type SqlRunner } from './sql.ts';
+import { entityManagerRunner, json, sql, tuples, type Sql, type SqlRow, type SqlRunner, type SqlValue } from './sql.ts';
 
 const iso = (date: Date | null | undefined): string | null => (date ? date.toISOString() : null);
 const toDate = (value: string | null): Date | null => (value ? new Date(value) : null);
@@ -87,6 +87,20 @@ const text = (row: SqlRow, column: string): string => row[column] as string;
 const nullableText = (row: SqlRow, column: string): string | null => (row[column] as string | null) ?? null;
 const time = (row: SqlRow, column: string): Date => new Date(row[column] as string);
 const nullableTime = (row: SqlRow, column: string): Date | null => (row[column] == null ? null : new Date(row[column] as string));
+
+/**
+ * Everyone a submission names, as a query of `user_id`s: requester, `extra`, and every stage's pool and
+ * grantees. A superset of the people a decision looks up, so a directory slice can be read alongside the
+ * submission itself instead of after it.
+ */
+export const submissionPeopleQuery = (id: string, extra: readonly string[]): Sql => sql`select requester_id as user_id from submission where id = ${id}
+  union select jsonb_array_elements_text(pool) from stage_instance where submission_id = ${id}
+  union select user_id from stage_grant where stage_instance_id in (select id from stage_instance where submission_id = ${id})
+  ${extra.length ? sql`union select user_id from (values ${tuples(extra.map((u) => [u]))}) as extra (user_id)` : sql``}`;
+
+/** The workflow version a team's submission runs on (a fact that never changes); rows of `workflow_version_id`. */
+export const submissionVersionRead = (teamId: string, id: string): Sql =>
+  sql`select workflow_version_id from submission where id = ${id} and team_id = ${teamId}`;
 
 /** Builds the state from the rows of `submissionReads`; null when there is no such submission. */
 export function submissionFromRows([submissions = [], stages = [], decisions = [], grants = []]: readonly SqlRow[][]): LoadedSubmission | null {
@@ -203,14 +217,14 @@ export function submissionWrites(before: SubmissionState | null, after: Submissi
         current_step_index = ${after.currentStepIndex}, closed_at = ${closedAt}, updated_at = now() where id = ${after.id}`);
   }
 
-  const newStages: Sql[] = [];
-  const newDecisions: Sql[] = [];
-  const newGrants: Sql[] = [];
+  const newStages: SqlValue[][] = [];
+  const newDecisions: SqlValue[][] = [];
+  const newGrants: SqlValue[][] = [];
   for (const stage of after.stages) {
     const previous = before?.stages.find((s) => s.id === stage.id);
     if (!previous) {
-      newStages.push(list([stage.id, after.id, stage.stageId, stage.name, stage.step, stage.status, json(stage.rule), json(stage.pool), stage.required,
-        new Date(stage.openedAt), new Date(stage.dueAt), toDate(stage.closedAt), toDate(stage.escalatedAt)]));
+      newStages.push([stage.id, after.id, stage.stageId, stage.name, stage.step, stage.status, json(stage.rule), json(stage.pool), stage.required,
+        new Date(stage.openedAt), new Date(stage.dueAt), toDate(stage.closedAt), toDate(stage.escalatedAt)]);
     } else if (previous.status !== stage.status || previous.escalatedAt !== stage.escalatedAt) {
       statements.push(sql`update stage_instance set status = ${stage.status}, closed_at = ${toDate(stage.closedAt)}, escalated_at = ${toDate(stage.escalatedAt)}
         where id = ${stage.id}`);
@@ -218,27 +232,26 @@ export function submissionWrites(before: SubmissionState | null, after: Submissi
     for (const decision of stage.decisions) {
       const old = previous?.decisions.find((d) => d.id === decision.id);
       if (!old) {
-        newDecisions.push(list([decision.id, after.id, stage.id, decision.kind, decision.actorId, decision.principalId, json(decision.capacity),
-          decision.reason, decision.delegateTo, new Date(decision.at), toDate(decision.retractedAt)]));
+        newDecisions.push([decision.id, after.id, stage.id, decision.kind, decision.actorId, decision.principalId, json(decision.capacity),
+          decision.reason, decision.delegateTo, new Date(decision.at), toDate(decision.retractedAt)]);
       } else if (old.retractedAt !== decision.retractedAt) {
         statements.push(sql`update decision set retracted_at = ${toDate(decision.retractedAt)} where id = ${decision.id}`);
       }
     }
     for (const grant of stage.grants.slice(previous?.grants.length ?? 0)) {
-      newGrants.push(list([stage.id, grant.userId, grant.kind, grant.onBehalfOf, new Date(grant.at)]));
+      newGrants.push([stage.id, grant.userId, grant.kind, grant.onBehalfOf, new Date(grant.at)]);
     }
   }
-  const rows = (tuples: Sql[]): Sql => ({ text: tuples.map((t) => t.text).join(', ') });
   if (newStages.length) {
     statements.push(sql`insert into stage_instance (id, submission_id, stage_id, name, step, status, rule, pool, required, opened_at, due_at, closed_at, escalated_at)
-      values ${rows(newStages)}`);
+      values ${tuples(newStages)}`);
   }
   if (newDecisions.length) {
     statements.push(sql`insert into decision (id, submission_id, stage_instance_id, kind, actor_id, principal_id, capacity, reason, delegate_to, decided_at, retracted_at)
-      values ${rows(newDecisions)}`);
+      values ${tuples(newDecisions)}`);
   }
   if (newGrants.length) {
-    statements.push(sql`insert into stage_grant (stage_instance_id, user_id, kind, on_behalf_of, granted_at) values ${rows(newGrants)}`);
+    statements.push(sql`insert into stage_grant (stage_instance_id, user_id, kind, on_behalf_of, granted_at) values ${tuples(newGrants)}`);
   }
   return statements;
 }

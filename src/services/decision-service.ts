@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { DECISION_KINDS, DomainError, REFUSAL_CODES, decide, timeoutStage, type SubmissionState } from '../domain/index.ts';
-import { loadDirectory } from '../db/directory-repository.ts';
+import { DECISION_KINDS, DomainError, REFUSAL_CODES, decide, timeoutStage, type Directory, type SubmissionState } from '../domain/index.ts';
+import { directoryReads, loadDirectory, readDirectory } from '../db/directory-repository.ts';
 import { IdempotencyRecord } from '../db/entities/index.ts';
-import { loadSubmission } from '../db/submission-repository.ts';
+import { entityManagerRunner, json, sql, type BatchedTransaction } from '../db/sql.ts';
+import { loadSubmission, submissionFromRows, submissionPeopleQuery, submissionReads, type LoadedSubmission } from '../db/submission-repository.ts';
 import type { RequestMeta, ServiceDeps } from './deps.ts';
-import { commitEvents, loadDefinition, peopleOf, rolesOf, ruleContext } from './submission-service.ts';
-import { inTransaction } from './unit-of-work.ts';
+import { commitEvents, knownDefinition, loadDefinition, peopleOf, rememberWorkflowVersion, rolesOf, ruleContext } from './submission-service.ts';
+import { inBatchedTransaction, inTransaction } from './unit-of-work.ts';
 
 export const decisionInputSchema = z.object({
   teamId: z.string().min(1),
@@ -35,8 +36,38 @@ const outcomeSchema = z.discriminatedUnion('result', [
 export type DecisionOutcome = z.infer<typeof outcomeSchema> & { readonly replayed: boolean };
 export type AcceptedDecision = Extract<DecisionOutcome, { result: 'accepted' }>;
 
+export interface DecisionOptions {
+  /** Called after commit with the submission as this decision left it (not for a replayed key), so a caller can redraw without reading it again. */
+  readonly onCommitted?: (state: SubmissionState) => void;
+}
+
 /** The key already has an outcome: leave this transaction without writing and return that outcome. */
 class AlreadyDecided extends Error {}
+
+type DecisionCommand = z.output<typeof decisionInputSchema>;
+
+/**
+ * The first round trip of a decision: claim the idempotency key (first: a concurrent twin waits here until we
+ * commit, then finds our outcome and rolls back the row lock it took right after), lock and read the
+ * submission, and, when its workflow version is already known, its directory slice for everyone the
+ * submission names (a superset of whom a decision looks up). Throws AlreadyDecided for a claimed key.
+ */
+async function claimAndRead(tx: BatchedTransaction, cmd: DecisionCommand, at: Date): Promise<{ loaded: LoadedSubmission | null; directoryIfKnown: Directory | null }> {
+  const known = knownDefinition(cmd.submissionId);
+  const directory = known ? directoryReads({
+    teamId: cmd.teamId, roles: rolesOf(known.definition), people: submissionPeopleQuery(cmd.submissionId, [cmd.actorId]), workflowKey: known.definition.key, at,
+  }) : null;
+  const reads = submissionReads(cmd.submissionId, { lock: true });
+  const [claimed = [], ...rows] = await tx.run([
+    sql`insert into idempotency_record (team_id, key, submission_id, outcome) values (${cmd.teamId}, ${cmd.idempotencyKey}, ${cmd.submissionId}, '{}') on conflict do nothing returning key`,
+    ...reads,
+    ...(directory?.statements ?? []),
+  ]);
+  if (claimed.length === 0) throw new AlreadyDecided();
+  const loaded = submissionFromRows(rows.slice(0, reads.length));
+  const versionMatches = directory && known && loaded?.workflowVersionId === known.workflowVersionId;
+  return { loaded, directoryIfKnown: versionMatches ? directory.build(rows.slice(reads.length)) : null };
+}
 
 export function createDecisionService(deps: ServiceDeps) {
   async function storedOutcome(teamId: string, key: string): Promise<DecisionOutcome> {
@@ -45,10 +76,12 @@ export function createDecisionService(deps: ServiceDeps) {
   }
 
   /**
-   * The one door for every decision. Accepted decisions return their outcome; refusals are recorded in the
-   * audit trail and thrown as DomainError. Either way the outcome is bound to the idempotency key.
+   * The one door for every decision. Accepted decisions return their outcome; refusals are recorded in the audit trail and thrown as DomainError. Either
+   * way the outcome is bound to the idempotency key. Two or three round trips: claim the key and lock and read
+   * the submission (with its directory slice when its version is known); the directory slice otherwise; the
+   * rows, outcome, outbox and audit written with the commit.
    */
-  async function submitDecision(input: DecisionInput, meta: RequestMeta): Promise<AcceptedDecision & { replayed: boolean }> {
+  async function submitDecision(input: DecisionInput, meta: RequestMeta, options: DecisionOptions = {}): Promise<AcceptedDecision & { replayed: boolean }> {
     const parsed = decisionInputSchema.safeParse(input);
     if (!parsed.success) {
       const problems = Object.fromEntries(parsed.error.issues.map((i) => [i.path.join('.'), i.message]));
@@ -56,29 +89,25 @@ export function createDecisionService(deps: ServiceDeps) {
     }
     const cmd = parsed.data;
     let outcome: DecisionOutcome;
+    let decided: SubmissionState | undefined;
     try {
-      const { result } = await inTransaction(deps, cmd.teamId, meta, async (em, uow) => {
-        // Claiming the key first: a concurrent twin waits here until we commit, then finds our outcome.
-        const claimed = await em.execute<{ key: string }[]>(
-          `insert into idempotency_record (team_id, key, submission_id, outcome) values (?, ?, ?, '{}') on conflict do nothing returning key`,
-          [cmd.teamId, cmd.idempotencyKey, cmd.submissionId],
-        );
-        if (claimed.length === 0) throw new AlreadyDecided();
-
-        const loaded = await loadSubmission(em, cmd.submissionId, { lock: true });
+      const { result } = await inBatchedTransaction(deps, cmd.teamId, meta, async (tx, uow) => {
+        const at = deps.clock();
+        const { loaded, directoryIfKnown } = await claimAndRead(tx, cmd, at);
         let state: SubmissionState | null = loaded && loaded.state.teamId === cmd.teamId ? loaded.state : null;
         let stored: z.infer<typeof outcomeSchema>;
         if (!loaded || !state) {
           stored = { result: 'refused', code: 'not_found', message: 'That request does not exist.', fieldErrors: {} };
         } else {
-          const definition = await loadDefinition(em, loaded.workflowVersionId);
-          const directory = await loadDirectory(em, {
-            teamId: cmd.teamId, roles: rolesOf(definition), people: peopleOf(state, [cmd.actorId]), workflowKey: state.workflowKey, at: deps.clock(),
-          });
+          rememberWorkflowVersion(state.id, loaded.workflowVersionId);
+          const definition = await loadDefinition(tx, loaded.workflowVersionId);
+          const directory = directoryIfKnown
+            ?? await readDirectory(tx, { teamId: cmd.teamId, roles: rolesOf(definition), people: peopleOf(state, [cmd.actorId]), workflowKey: state.workflowKey, at });
           const ctx = ruleContext(deps, directory);
           try {
             const events = decide(state, definition, cmd, ctx);
-            state = await commitEvents(em, uow, state, events, loaded.workflowVersionId, ctx.now);
+            state = commitEvents(uow, state, events, loaded.workflowVersionId, ctx.now);
+            decided = state;
             stored = {
               result: 'accepted',
               submissionId: state.id,
@@ -102,7 +131,7 @@ export function createDecisionService(deps: ServiceDeps) {
             });
           }
         }
-        await em.execute('update idempotency_record set outcome = ?::jsonb where team_id = ? and key = ?', [JSON.stringify(stored), cmd.teamId, cmd.idempotencyKey]);
+        uow.write([sql`update idempotency_record set outcome = ${json(stored)} where team_id = ${cmd.teamId} and key = ${cmd.idempotencyKey}`]);
         return stored;
       });
       outcome = { ...result, replayed: false };
@@ -111,6 +140,7 @@ export function createDecisionService(deps: ServiceDeps) {
       outcome = await storedOutcome(cmd.teamId, cmd.idempotencyKey);
     }
     if (outcome.result === 'refused') throw new DomainError(outcome.code, outcome.message, outcome.fieldErrors);
+    if (decided) options.onCommitted?.(decided);
     return outcome;
   }
 
@@ -119,12 +149,12 @@ export function createDecisionService(deps: ServiceDeps) {
     const { result } = await inTransaction(deps, teamId, meta, async (em, uow) => {
       const loaded = await loadSubmission(em, submissionId, { lock: true });
       if (!loaded) return null;
-      const definition = await loadDefinition(em, loaded.workflowVersionId);
+      const definition = await loadDefinition(entityManagerRunner(em), loaded.workflowVersionId);
       const directory = await loadDirectory(em, { teamId, roles: rolesOf(definition), people: peopleOf(loaded.state), workflowKey: loaded.state.workflowKey, at: deps.clock() });
       const ctx = ruleContext(deps, directory);
       const events = timeoutStage(loaded.state, definition, stageInstanceId, ctx);
       if (events.length === 0) return null;
-      return commitEvents(em, uow, loaded.state, events, loaded.workflowVersionId, ctx.now);
+      return commitEvents(uow, loaded.state, events, loaded.workflowVersionId, ctx.now);
     });
     return result;
   }

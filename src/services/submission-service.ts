@@ -6,7 +6,8 @@ import {
 } from '../domain/index.ts';
 import { loadDirectory } from '../db/directory-repository.ts';
 import { IdempotencyRecord, Submission, Workflow, WorkflowVersion } from '../db/entities/index.ts';
-import { loadSubmission, saveSubmission } from '../db/submission-repository.ts';
+import { pooledRunner, sql, type SqlRunner } from '../db/sql.ts';
+import { loadSubmission, readSubmission, submissionWrites } from '../db/submission-repository.ts';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isAdmin } from './admins.ts';
 import type { RequestMeta, ServiceDeps } from './deps.ts';
@@ -42,26 +43,51 @@ export const peopleOf = (state: SubmissionState, extra: readonly string[] = []):
 const definitionCache = new Map<string, WorkflowDefinition>();
 const DEFINITION_CACHE_LIMIT = 500;
 
-export async function loadDefinition(em: EntityManager, workflowVersionId: string): Promise<WorkflowDefinition> {
+export async function loadDefinition(runner: SqlRunner, workflowVersionId: string): Promise<WorkflowDefinition> {
   const cached = definitionCache.get(workflowVersionId);
   if (cached) return cached;
-  const version = await em.findOneOrFail(WorkflowVersion, { id: workflowVersionId });
+  const [rows = []] = await runner.run([sql`select definition from workflow_version where id = ${workflowVersionId}`]);
+  const definition = rows[0]?.definition as WorkflowDefinition | undefined;
+  if (!definition) throw new Error(`workflow version ${workflowVersionId} is missing`);
   if (definitionCache.size >= DEFINITION_CACHE_LIMIT) definitionCache.delete(definitionCache.keys().next().value as string);
-  definitionCache.set(workflowVersionId, version.definition);
-  return version.definition;
+  definitionCache.set(workflowVersionId, definition);
+  return definition;
+}
+
+/**
+ * Which workflow version each recently seen submission runs on: a fact that never changes, keyed by a random
+ * id, so a decision can read the directory slice together with the submission when both are known.
+ */
+const versionOfSubmission = new Map<string, string>();
+const VERSION_OF_SUBMISSION_LIMIT = 20_000;
+
+export function rememberWorkflowVersion(submissionId: string, workflowVersionId: string): void {
+  if (versionOfSubmission.has(submissionId)) return;
+  if (versionOfSubmission.size >= VERSION_OF_SUBMISSION_LIMIT) versionOfSubmission.delete(versionOfSubmission.keys().next().value as string);
+  versionOfSubmission.set(submissionId, workflowVersionId);
+}
+
+/** The version and definition a submission runs on, when both are already in memory. */
+export function knownDefinition(submissionId: string): { workflowVersionId: string; definition: WorkflowDefinition } | null {
+  const workflowVersionId = versionOfSubmission.get(submissionId);
+  const definition = workflowVersionId ? definitionCache.get(workflowVersionId) : undefined;
+  return workflowVersionId && definition ? { workflowVersionId, definition } : null;
 }
 
 export function ruleContext(deps: ServiceDeps, directory: RuleContext['directory']): RuleContext {
   return { now: deps.clock(), directory, newId: deps.newId };
 }
 
-/** Applies decided facts: state rows, audit events and outbox messages, all in the caller's transaction. */
-export async function commitEvents(em: EntityManager, uow: UnitOfWork, before: SubmissionState | null, events: readonly SubmissionEvent[], workflowVersionId: string, at: Date): Promise<SubmissionState> {
+/** Applies decided facts: state rows, audit events and outbox messages, all written with the caller's transaction. */
+export function commitEvents(uow: UnitOfWork, before: SubmissionState | null, events: readonly SubmissionEvent[], workflowVersionId: string, at: Date): SubmissionState {
   const after = applyEvents(before, events, at.toISOString());
-  await saveSubmission(em, before, after, workflowVersionId);
+  uow.write(submissionWrites(before, after, workflowVersionId));
   recordSubmissionEvents(uow, after, events);
   return after;
 }
+
+export const isRequestId = (id: string): boolean => z.uuid().safeParse(id).success;
+export const requestNotFound = (id: string): DomainError => new DomainError('not_found', `There is no request "${id}".`);
 
 /** The key already created a request: leave this transaction without writing and return that request. */
 class AlreadySubmitted extends Error {}
@@ -100,7 +126,8 @@ export function createSubmissionService(deps: ServiceDeps) {
           entityKey: cmd.entityKey ?? null,
           predecessor,
         }, ruleContext(deps, directory));
-        const state = await commitEvents(em, uow, null, events, version.id, deps.clock());
+        const state = commitEvents(uow, null, events, version.id, deps.clock());
+        rememberWorkflowVersion(state.id, version.id);
         if (cmd.idempotencyKey) {
           await em.execute('update idempotency_record set submission_id = ?, outcome = ?::jsonb where team_id = ? and key = ?', [state.id, JSON.stringify({ result: 'submitted', submissionId: state.id }), cmd.teamId, cmd.idempotencyKey]);
         }
@@ -121,9 +148,9 @@ export function createSubmissionService(deps: ServiceDeps) {
   }
 
   async function get(teamId: string, id: string): Promise<SubmissionState> {
-    if (!z.uuid().safeParse(id).success) throw new DomainError('not_found', `There is no request "${id}".`);
-    const loaded = await loadSubmission(deps.orm.em.fork(), id);
-    if (!loaded || loaded.state.teamId !== teamId) throw new DomainError('not_found', `There is no request "${id}".`);
+    if (!isRequestId(id)) throw requestNotFound(id);
+    const loaded = await readSubmission(pooledRunner(deps.orm), id);
+    if (!loaded || loaded.state.teamId !== teamId) throw requestNotFound(id);
     return loaded.state;
   }
 
@@ -153,7 +180,7 @@ export function createSubmissionService(deps: ServiceDeps) {
       const ctx = ruleContext(deps, await loadDirectory(em, { teamId, roles: [], people: [], workflowKey: loaded.state.workflowKey, at: deps.clock() }));
       try {
         const events = await rule(loaded.state, ctx, em);
-        return { state: await commitEvents(em, uow, loaded.state, events, loaded.workflowVersionId, ctx.now), refusal: null };
+        return { state: commitEvents(uow, loaded.state, events, loaded.workflowVersionId, ctx.now), refusal: null };
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         uow.record({ type: 'decision.refused', submissionId: id, workflowKey: loaded.state.workflowKey, workflowVersion: loaded.state.workflowVersion, actorId, reason: error.message, details: { action, code: error.code } });

@@ -22,7 +22,12 @@ export interface WorkflowSummary {
 
 const teamId = z.string().regex(/^[TE][A-Z0-9]+$/, 'must be a Slack team id');
 
+/** Published versions never change, so one looked up by number is kept (per service, so per database). */
+const VERSION_CACHE_LIMIT = 500;
+
 export function createWorkflowService(deps: ServiceDeps) {
+  const versions = new Map<string, PublishedVersion>();
+
   /** Publishes a new immutable version. Submissions in flight keep the version they started with. */
   async function publish(team: string, actorId: string, source: unknown, meta: RequestMeta): Promise<PublishedVersion> {
     teamId.parse(team);
@@ -52,6 +57,16 @@ export function createWorkflowService(deps: ServiceDeps) {
   }
 
   async function getVersion(team: string, key: string, version?: number): Promise<PublishedVersion> {
+    const cacheKey = version === undefined ? null : JSON.stringify([team, key, version]);
+    const cached = cacheKey ? versions.get(cacheKey) : undefined;
+    if (cached) return cached;
+    const found = await readVersion(team, key, version);
+    if (versions.size >= VERSION_CACHE_LIMIT) versions.delete(versions.keys().next().value as string);
+    versions.set(JSON.stringify([team, key, found.version]), found);
+    return found;
+  }
+
+  async function readVersion(team: string, key: string, version?: number): Promise<PublishedVersion> {
     const em = deps.orm.em.fork();
     const workflow = await em.findOne(Workflow, { teamId: team, key });
     if (!workflow) throw new DomainError('not_found', `There is no workflow "${key}".`);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Plugin } from '../app.ts';
 import { trackInFlight } from '../observability/in-flight.ts';
+import { createAfterAck } from './after-ack.ts';
 import { currentContext, runInContext } from '../observability/log-context.ts';
 import { createSlackApp } from './app.ts';
 import type { SlackDeps } from './context.ts';
@@ -27,7 +28,8 @@ export function createSlackPlugin(options: SlackPluginOptions = {}): Plugin {
   return async ({ env, orm, services, deps }) => {
     const slack = createSlackApp(env);
     const directory = createSlackDirectory(slack.app.client, options.directory);
-    const slackDeps: SlackDeps = { services, directory, orm, clock: deps.clock };
+    // As many decisions at once as there are database connections: more would only queue for the pool.
+    const slackDeps: SlackDeps = { services, directory, orm, clock: deps.clock, afterAck: createAfterAck(env.DATABASE_POOL_SIZE) };
     // Listeners keep working after their ack; shutdown waits for them (see stop below).
     const inFlight = trackInFlight();
     slack.app.use(async ({ next, body }) => {

@@ -3,7 +3,7 @@ import { decisionModal } from '../../../../blocks/decision-modals.ts';
 import { ACTION_IDS } from '../../../../blocks/ids.ts';
 import type { ModalDecisionKind } from '../../../../blocks/metadata.ts';
 import { cardActionValueSchema, decodeValue, type CardActionValue } from '../../../../blocks/values.ts';
-import { DomainError } from '../../../domain/index.ts';
+import { DomainError, type SubmissionState } from '../../../domain/index.ts';
 import { loadRequest, slackMeta, type SlackDeps } from '../../context.ts';
 import { tellUser } from '../../errors.ts';
 import { decideFromCard, refreshAfterDecision } from './decide.ts';
@@ -48,23 +48,29 @@ async function parseClick({ body, action, client, logger }: ButtonArgs): Promise
 export function approveClick(deps: SlackDeps) {
   return async (args: ButtonArgs): Promise<void> => {
     await args.ack();
-    const click = await parseClick(args);
-    if (!click) return;
-    const { origin, value } = click;
-    const meta = slackMeta(origin.teamId, { channelId: origin.channelId, actionId: click.actionId, surface: 'reviewer_card' });
-    try {
-      await decideFromCard(deps, {
-        teamId: origin.teamId, actorId: origin.userId, submissionId: value.s, stageInstanceId: value.i, workflowVersion: value.v,
-        kind: 'approve', idempotencyKey: clickKey(origin, click.actionId, click.actionTs),
-      }, meta, args.logger);
-    } catch (error) {
-      await tellUser(args.client, origin, error, args.logger);
-    }
-    await refreshAfterDecision(deps, args.client, args.logger, {
-      teamId: origin.teamId, submissionId: value.s, stageInstanceId: value.i, reviewerId: origin.userId,
-      card: origin.channelId && origin.messageTs ? { channelId: origin.channelId, ts: origin.messageTs } : null,
-    });
+    await deps.afterAck.run(() => approveAfterAck(deps, args));
   };
+}
+
+/** The decision and the card redraw, after the ack and within the after-ack bound. */
+async function approveAfterAck(deps: SlackDeps, args: ButtonArgs): Promise<void> {
+  const click = await parseClick(args);
+  if (!click) return;
+  const { origin, value } = click;
+  const meta = slackMeta(origin.teamId, { channelId: origin.channelId, actionId: click.actionId, surface: 'reviewer_card' });
+  let decided: SubmissionState | null = null;
+  try {
+    decided = await decideFromCard(deps, {
+      teamId: origin.teamId, actorId: origin.userId, submissionId: value.s, stageInstanceId: value.i, workflowVersion: value.v,
+      kind: 'approve', idempotencyKey: clickKey(origin, click.actionId, click.actionTs),
+    }, meta, args.logger);
+  } catch (error) {
+    await tellUser(args.client, origin, error, args.logger);
+  }
+  await refreshAfterDecision(deps, args.client, args.logger, {
+    teamId: origin.teamId, submissionId: value.s, stageInstanceId: value.i, reviewerId: origin.userId, decided,
+    card: origin.channelId && origin.messageTs ? { channelId: origin.channelId, ts: origin.messageTs } : null,
+  });
 }
 
 /** Reject, Request changes, Delegate and Comment ask for a reason (or a person) in a small modal first. */
