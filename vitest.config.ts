@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Long fault-injection cases (restarts, 60 s recoveries) run only under `npm run test:faults`.
+    exclude: ['**/node_modules/**', 'test/faults/long/**'],
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,

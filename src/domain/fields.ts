@@ -10,6 +10,17 @@ export const MAX_TITLE_LENGTH = 150;
 const SLACK_USER = /^[UW][A-Z0-9]{2,20}$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+/**
+ * Control characters other than tab and line breaks, and unpaired UTF-16 surrogates: PostgreSQL cannot store
+ * NUL or a lone surrogate (text or jsonb), and none of them belongs in what a person typed.
+ */
+export const hasUnstorableCharacter = (text: string): boolean =>
+  !text.isWellFormed() || [...text].some((c) => {
+    const code = c.charCodeAt(0);
+    return (code < 0x20 && c !== '\t' && c !== '\n' && c !== '\r') || code === 0x7f;
+  });
+export const UNSTORABLE_MESSAGE = 'cannot contain control characters or broken unicode';
+
 function checkOne(field: FieldDefinition, raw: unknown): { value?: FieldValue; error?: string } {
   const blank = raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '');
   if (blank) return field.required ? { error: `${field.label} is required` } : {};
@@ -18,6 +29,7 @@ function checkOne(field: FieldDefinition, raw: unknown): { value?: FieldValue; e
     case 'long_text': {
       const value = String(raw).trim();
       const max = MAX_TEXT_VALUE[field.type];
+      if (hasUnstorableCharacter(value)) return { error: `${field.label} ${UNSTORABLE_MESSAGE}` };
       return value.length > max ? { error: `${field.label} must be at most ${max} characters` } : { value };
     }
     case 'number':
@@ -81,6 +93,7 @@ export function validateFieldValues(fields: readonly FieldDefinition[], input: R
 export function validateTitle(title: string): string {
   const trimmed = title.trim();
   if (!trimmed) throw new DomainError('invalid_input', 'A request needs a title', { title: 'A title is required' });
+  if (hasUnstorableCharacter(trimmed)) throw new DomainError('invalid_input', `The title ${UNSTORABLE_MESSAGE}`, { title: `The title ${UNSTORABLE_MESSAGE}` });
   if (trimmed.length > MAX_TITLE_LENGTH) {
     throw new DomainError('invalid_input', `The title must be at most ${MAX_TITLE_LENGTH} characters`, { title: `At most ${MAX_TITLE_LENGTH} characters` });
   }

@@ -1,7 +1,7 @@
 import { DomainError } from './errors.ts';
 import { applyEvent } from './apply.ts';
 import type { SubmissionEvent, SubmissionEventDetails, SubmissionEventType } from './events.ts';
-import type { FieldValues } from './fields.ts';
+import { hasUnstorableCharacter, UNSTORABLE_MESSAGE, type FieldValues } from './fields.ts';
 import { planRoute, requiredApprovals, resolvePool, resolveSpec, routingProblem, type Directory, type ResolutionContext } from './routing.ts';
 import {
   approvalCount, decidedPeople, isActive, openStages, pendingReviewers, principalOf,
@@ -247,6 +247,7 @@ export function decide(state: SubmissionState, definition: WorkflowDefinition, c
   if (reason && reason.length > MAX_REASON_LENGTH) {
     throw new DomainError('invalid_input', `The reason must be at most ${MAX_REASON_LENGTH} characters.`, { reason: `At most ${MAX_REASON_LENGTH} characters` });
   }
+  if (reason && hasUnstorableCharacter(reason)) throw new DomainError('invalid_input', `The reason ${UNSTORABLE_MESSAGE}.`, { reason: `The reason ${UNSTORABLE_MESSAGE}` });
   if (!isActive(state.status)) throw new DomainError('not_active', ENDED_MESSAGE[state.status] ?? 'This request is no longer active.');
   if (cmd.workflowVersion !== undefined && cmd.workflowVersion !== state.workflowVersion) {
     throw new DomainError('stale', 'This card was made for a different version of the workflow. Please use the latest card.');

@@ -71,7 +71,9 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
       for (;;) {
         const moved = await relayBatch();
         total += moved;
-        if (moved < batchSize || stopped) break;
+        // Relaying a row can free the next row of its submission (rows wait for their predecessors), so a small
+        // batch does not mean the backlog is empty: stop only when a batch moves nothing.
+        if (moved === 0 || stopped) break;
       }
     } while (again && !stopped);
     return total;

@@ -3,12 +3,34 @@ import type { Logger } from '@slack/bolt';
 import { problemMessage } from '../../blocks/command-replies.ts';
 import { isDomainError, type DomainError } from '../domain/index.ts';
 
+/** Socket errors and PostgreSQL's connection/shutdown SQLSTATEs (classes 08, 57P, 53300): the database is away, not the request wrong. */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '53300']);
+const UNREACHABLE_MESSAGES = /connection terminated|timeout exceeded when trying to connect|ECONNREFUSED|ECONNRESET|Connection is closed|terminating connection/i;
+
+/** True when the failure is our infrastructure being unreachable (a restart, a failover), looking through wrapped causes. */
+export function isInfrastructureUnavailable(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    const code = String((current as { code?: unknown }).code ?? '');
+    if (UNREACHABLE_CODES.has(code) || code.startsWith('08') || UNREACHABLE_MESSAGES.test(current.message)) return true;
+    current = current.cause;
+  }
+  return false;
+}
+
+export const UNAVAILABLE_MESSAGE = 'Our database could not be reached just now, so this was not recorded. Please try again in a minute.';
+
 /**
  * The one place that turns failures into what a Slack user sees: a domain refusal keeps its own message
- * (written for the person who clicked); anything else is logged and gets a generic apology.
+ * (written for the person who clicked); an outage says that nothing was recorded and to try again; anything
+ * else is logged and gets a generic apology.
  */
 export function userMessageFor(error: unknown, logger?: Logger): string {
   if (isDomainError(error)) return error.message;
+  if (isInfrastructureUnavailable(error)) {
+    logger?.warn('a Slack request failed while the database was unreachable', error);
+    return UNAVAILABLE_MESSAGE;
+  }
   logger?.error('unexpected error in a Slack listener', error);
   return 'Something went wrong on our side and nothing was changed. Please try again in a moment.';
 }

@@ -1,0 +1,40 @@
+/**
+ * Slack's Web API answering 429 with Retry-After, then 500, for a while: the worker waits as told and retries,
+ * and every card arrives exactly once, with nothing given up on.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { oneStageWorkflow, waitUntil } from '../integration/jobs-harness.ts';
+import { expectNothingLostOrDuplicated } from './invariants.ts';
+import { postedCards, stackPerFile, type Stack } from './stack.ts';
+
+const currentStack = stackPerFile();
+let stack: Stack;
+beforeAll(() => {
+  stack = currentStack();
+});
+
+describe('Slack answering 429 and 500 for a while', () => {
+  it('delivers every card once after the rate limit and the errors pass', async () => {
+    const reviewers = stack.people('SL', 6);
+    const [requester] = stack.people('SR', 1) as [string];
+    await stack.publish(oneStageWorkflow('flaky', reviewers));
+    // The next posts are refused: three 429s (wait 1 s each), then three 500s.
+    for (let n = 0; n < 3; n++) stack.slack.rateLimitNext('chat.postMessage', 1);
+    for (let n = 0; n < 3; n++) stack.slack.serverErrorNext('chat.postMessage', 500);
+    const started = Date.now();
+    const id = await stack.submit('flaky', requester);
+
+    await waitUntil(() => postedCards(stack.slack).length === reviewers.length, 30_000, 'every card');
+    const refused = stack.slack.callsTo('chat.postMessage').filter((c) => c.status === 429 || c.status === 500);
+    expect(refused.map((c) => c.status).sort()).toEqual([429, 429, 429, 500, 500, 500]);
+    // The first 429 asked for a second's pause: no post was accepted before it was over.
+    const firstRefusal = refused.find((c) => c.status === 429)?.at ?? started;
+    const accepted = stack.slack.callsTo('chat.postMessage').filter((c) => c.response?.ok === true);
+    expect(Math.min(...accepted.map((c) => c.at)) - firstRefusal).toBeGreaterThanOrEqual(900);
+    await waitUntil(() => stack.slack.callsTo('chat.postMessage').some((c) => c.response?.ok === true && c.args.channel === requester), 20_000, 'the tracking card');
+
+    expect(new Set(postedCards(stack.slack).map((c) => String(c.call.args.channel)))).toEqual(new Set(reviewers));
+    expect(postedCards(stack.slack).every((c) => c.action.s === id)).toBe(true);
+    await expectNothingLostOrDuplicated(stack);
+  });
+});
