@@ -1,4 +1,4 @@
-import { pino, type Logger as PinoLogger, type Level } from 'pino';
+import { pino, type Logger as PinoLogger } from 'pino';
 import { currentContext } from './log-context.ts';
 
 export type Logger = PinoLogger;
@@ -15,6 +15,9 @@ const REDACT = [
 ];
 
 function build(level: LogLevel | 'silent'): Logger {
+  // Asynchronous writes: a line costs a buffer append, not a write(2) on the decision path; pino flushes what
+  // is buffered when the process exits.
+  const destination = pino.destination({ dest: 1, sync: false });
   return pino({
     level,
     base: { service: 'approvals', pid: process.pid },
@@ -27,24 +30,22 @@ function build(level: LogLevel | 'silent'): Logger {
       if (!context) return {};
       return { traceId: context.traceId, ...(context.correlationId ? { correlationId: context.correlationId } : {}), ...(context.source ? { source: context.source } : {}) };
     },
-  });
+  }, destination);
 }
 
-let root: Logger = build((process.env.LOG_LEVEL as LogLevel | undefined) ?? 'info');
+const root: Logger = build((process.env.LOG_LEVEL as LogLevel | undefined) ?? 'info');
+/** Component loggers are made at import time, before the environment is parsed; the level reaches them all. */
+const children: Logger[] = [];
 
 /** Sets the process-wide level once the environment is parsed (LOG_LEVEL). */
 export function configureLogging(level: LogLevel): void {
   root.level = level;
+  for (const child of children) child.level = level;
 }
 
 /** A logger for one part of the process (`slack`, `worker`, `relay`, ...). */
 export function loggerFor(component: string): Logger {
-  return root.child({ component });
+  const child = root.child({ component });
+  children.push(child);
+  return child;
 }
-
-/** For tests that want a quiet process regardless of LOG_LEVEL. */
-export function silenceLogging(): void {
-  root = build('silent');
-}
-
-export const isLevelEnabled = (level: Level): boolean => root.isLevelEnabled(level);
