@@ -19,6 +19,13 @@ export interface SlackApp {
   stop(): Promise<void>;
 }
 
+/** Slack's replay window is five minutes either way; Bolt checks only the past side. */
+const REPLAY_WINDOW_SECONDS = 5 * 60;
+function isFromTheFuture(header: string | string[] | undefined): boolean {
+  const seconds = Number(Array.isArray(header) ? header[0] : header);
+  return Number.isFinite(seconds) && seconds - Date.now() / 1000 > REPLAY_WINDOW_SECONDS;
+}
+
 type SlackEnv = Pick<Env, 'SLACK_SIGNING_SECRET' | 'SLACK_BOT_TOKEN' | 'SLACK_APP_TOKEN' | 'SLACK_API_URL' | 'LOG_LEVEL'>;
 
 /**
@@ -55,7 +62,11 @@ export function createSlackApp(env: SlackEnv): SlackApp {
       sendJson(res, 405, { error: { code: 'method_not_allowed', message: 'Slack sends POST requests here.' } }, { allow: 'POST' });
       return true;
     }
-    // Bolt verifies the signature and timestamp (401 otherwise), parses the body and answers the ack itself.
+    if (isFromTheFuture(req.headers['x-slack-request-timestamp'])) {
+      sendJson(res, 401, { error: { code: 'invalid_timestamp', message: 'The request timestamp is more than five minutes ahead of our clock.' } });
+      return true;
+    }
+    // Bolt verifies the signature and the timestamp's age (401 otherwise), parses the body and answers the ack itself.
     receiver.requestListener(req, res);
     return true;
   };

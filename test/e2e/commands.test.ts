@@ -141,7 +141,7 @@ describe('/approval subcommands', () => {
 });
 
 describe('requests that are not from Slack, or not well-formed', () => {
-  it('refuses a forged signature and a stale timestamp with 401 and changes nothing', async () => {
+  it('refuses a forged signature and a stale or future timestamp with 401 and changes nothing', async () => {
     const team = await setupTeam(started);
     const forged = await started.requests.command({ teamId: team.teamId, userId: team.requester, text: 'list' }, { secret: 'not-the-signing-secret' });
     expect(forged.status).toBe(401);
@@ -150,6 +150,10 @@ describe('requests that are not from Slack, or not well-formed', () => {
     expect(tampered.status).toBe(401);
     const stale = await started.requests.command({ teamId: team.teamId, userId: team.requester, text: 'list' }, { timestamp: Math.floor(Date.now() / 1000) - 10 * 60 });
     expect(stale.status).toBe(401);
+    // Signed correctly but dated ahead of the replay window (a request kept for later replay).
+    const ahead = await started.requests.command({ teamId: team.teamId, userId: team.requester, text: 'list' }, { timestamp: Math.floor(Date.now() / 1000) + 10 * 60 });
+    expect(ahead.status).toBe(401);
+    expect(ahead.json).toMatchObject({ error: { code: 'invalid_timestamp' } });
     expect((await fetch(new URL('/slack/events', started.baseUrl))).status).toBe(405);
     const verification = await started.requests.event({ type: 'url_verification', challenge: 'c-123', token: 't' });
     expect(verification.json).toEqual({ challenge: 'c-123' });
