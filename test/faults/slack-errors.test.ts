@@ -5,6 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { oneStageWorkflow, waitUntil } from '../integration/jobs-harness.ts';
 import { expectNothingLostOrDuplicated } from './invariants.ts';
+import { workerBaseUrl } from '../support/processes.ts';
 import { postedCards, stackPerFile, type Stack } from './stack.ts';
 
 const currentStack = stackPerFile();
@@ -36,5 +37,17 @@ describe('Slack answering 429 and 500 for a while', () => {
     expect(new Set(postedCards(stack.slack).map((c) => String(c.call.args.channel)))).toEqual(new Set(reviewers));
     expect(postedCards(stack.slack).every((c) => c.action.s === id)).toBe(true);
     await expectNothingLostOrDuplicated(stack);
+
+    // The worker's own /metrics saw it all, and it stayed ready throughout.
+    if (!stack.worker) throw new Error('the stack runs a worker');
+    const base = workerBaseUrl(stack.worker);
+    expect((await fetch(new URL('/readyz', base))).status).toBe(200);
+    const metrics = await (await fetch(new URL('/metrics', base))).text();
+    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(metrics)?.[1] ?? 0);
+    expect(value('approvals_slack_rate_limited_total{method="chat.postMessage"}')).toBe(3);
+    expect(value('approvals_slack_api_errors_total{method="chat.postMessage",error="http_500"}')).toBe(3);
+    expect(value('approvals_slack_api_calls_total{method="chat.postMessage",result="ok"}')).toBeGreaterThanOrEqual(reviewers.length + 1);
+    expect(value('approvals_jobs_total{queue="slack",result="completed"}')).toBeGreaterThanOrEqual(reviewers.length + 1);
+    expect(value('approvals_job_lateness_seconds_count{queue="slack"}')).toBeGreaterThan(0);
   });
 });

@@ -146,3 +146,10 @@ export async function startWorkerProcess(env: Readonly<Record<string, string>>):
   }
   return Object.assign(worker, { baseUrl: `http://127.0.0.1:${port}` });
 }
+
+/** Where a worker started by startWorkerProcess serves /healthz, /readyz and /metrics (it says so when ready). */
+export function workerBaseUrl(worker: ManagedProcess): string {
+  const port = /health and metrics on :(\d+)/.exec(worker.output())?.[1];
+  if (!port) throw new Error(`${worker.name} did not say where it serves health and metrics; output:\n${worker.output().slice(-2000)}`);
+  return `http://127.0.0.1:${port}`;
+}
