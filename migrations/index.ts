@@ -1,10 +1,12 @@
 import { Migration20261122000000_core } from './Migration20261122000000_core.ts';
 import { Migration20261122020000_delivery } from './Migration20261122020000_delivery.ts';
 import { Migration20261122030000_proof } from './Migration20261122030000_proof.ts';
+import { Migration20261122050000_queue_views } from './Migration20261122050000_queue_views.ts';
 
 /** Every migration, in order. Listed explicitly so the app runs from TypeScript sources without a glob loader. */
 export const MIGRATIONS = [
   { name: 'Migration20261122000000_core', class: Migration20261122000000_core },
   { name: 'Migration20261122020000_delivery', class: Migration20261122020000_delivery },
   { name: 'Migration20261122030000_proof', class: Migration20261122030000_proof },
+  { name: 'Migration20261122050000_queue_views', class: Migration20261122050000_queue_views },
 ];

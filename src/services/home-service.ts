@@ -1,11 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   approvalCount, capacityOf, isActive, pendingReviewers,
-  type DelegationLine, type HomeContent, type OwnRequest, type PendingItem, type SubmissionState, type WorkflowDefinition,
+  type DelegationLine, type Directory, type HomeContent, type OwnRequest, type PendingItem, type SubmissionState, type WorkflowDefinition,
 } from '../domain/index.ts';
 import { loadDirectory } from '../db/directory-repository.ts';
-import { Decision, Delegation, StageGrant, StageInstance, Submission, WorkflowVersion } from '../db/entities/index.ts';
-import { toState } from '../db/submission-repository.ts';
+import { Delegation, StageInstance, Submission, WorkflowVersion } from '../db/entities/index.ts';
+import { entityManagerRunner, type SqlRunner } from '../db/sql.ts';
+import { loadSubmissionsByIds } from '../db/submission-queries.ts';
 import { isAdmin } from './admins.ts';
 import type { ServiceDeps } from './deps.ts';
 import { rolesOf } from './submission-service.ts';
@@ -27,57 +28,76 @@ export interface HomeSources {
 export const HOME_PENDING_LIMIT = 25;
 export const HOME_REQUEST_LIMIT = 10;
 
-/** Open stages of active requests that ask `userId` directly, through a grant, or through someone who delegated to them. */
-async function candidateStageIds(em: EntityManager, teamId: string, userId: string, delegators: readonly string[]): Promise<string[]> {
+/**
+ * Requests with an open stage (of the 500 due first) that asks `userId` directly, through a grant, or through someone who delegated to them.
+ * `pool @> '["U…"]'` (one per person) is what the GIN index on open stages' pools answers; grants come from their own index.
+ */
+async function candidateSubmissionIds(em: EntityManager, teamId: string, userId: string, delegators: readonly string[]): Promise<string[]> {
   const people = [userId, ...delegators];
-  const rows = await em.execute<{ id: string }[]>(
-    `select si.id from stage_instance si join submission s on s.id = si.submission_id
+  const inPool = people.map(() => 'pool @> ?::jsonb').join(' or ');
+  const rows = await em.execute<{ submission_id: string }[]>(
+    `select si.submission_id from stage_instance si join submission s on s.id = si.submission_id
       where s.team_id = ? and s.status in ('submitted', 'in_review') and si.status = 'open'
-        and (exists (select 1 from jsonb_array_elements_text(si.pool) as p(u) where p.u = any(?::text[]))
-          or exists (select 1 from stage_grant g where g.stage_instance_id = si.id and g.user_id = any(?::text[])))
+        and si.id in (select id from stage_instance where status = 'open' and (${inPool})
+                      union select g.stage_instance_id from stage_grant g where g.user_id = any(?::text[]))
       order by si.due_at asc
       limit 500`,
-    [teamId, `{${people.join(',')}}`, `{${people.join(',')}}`],
+    [teamId, ...people.map((p) => JSON.stringify([p])), `{${people.join(',')}}`],
   );
-  return rows.map((r) => r.id);
+  return [...new Set(rows.map((r) => r.submission_id))];
 }
 
-async function loadStates(em: EntityManager, stageIds: readonly string[]): Promise<{ state: SubmissionState; versionId: string }[]> {
-  if (stageIds.length === 0) return [];
-  const openStages = await em.find(StageInstance, { id: { $in: [...stageIds] } });
-  const submissionIds = [...new Set(openStages.map((s) => s.submissionId))];
-  const [submissions, stages] = await Promise.all([
-    em.find(Submission, { id: { $in: submissionIds } }),
-    em.find(StageInstance, { submissionId: { $in: submissionIds } }, { orderBy: { openedAt: 'asc', step: 'asc', id: 'asc' } }),
-  ]);
-  const allStageIds = stages.map((s) => s.id);
-  const [decisions, grants] = await Promise.all([
-    em.find(Decision, { stageInstanceId: { $in: allStageIds } }, { orderBy: { decidedAt: 'asc', id: 'asc' } }),
-    em.find(StageGrant, { stageInstanceId: { $in: allStageIds } }, { orderBy: { id: 'asc' } }),
-  ]);
-  return submissions.map((submission) => {
-    const own = stages.filter((s) => s.submissionId === submission.id);
-    const ownIds = new Set(own.map((s) => s.id));
-    return {
-      state: toState(submission, own, decisions.filter((d) => ownIds.has(d.stageInstanceId)), grants.filter((g) => ownIds.has(g.stageInstanceId))),
-      versionId: submission.workflowVersionId,
-    };
-  });
+/**
+ * The directory each request needs, read once per workflow instead of once per request: roles of every version
+ * shown, and everyone's managers and delegations. `forRequest` answers only about the viewer and that request's
+ * requester, as a directory loaded for that request alone would.
+ */
+async function directoriesFor(em: EntityManager, teamId: string, userId: string, now: Date, loaded: readonly { state: SubmissionState; definition: WorkflowDefinition }[]) {
+  const byWorkflow = new Map<string, { roles: Set<string>; people: Set<string> }>();
+  for (const { state, definition } of loaded) {
+    const entry = byWorkflow.get(state.workflowKey) ?? { roles: new Set<string>(), people: new Set<string>([userId]) };
+    for (const role of rolesOf(definition)) entry.roles.add(role);
+    entry.people.add(state.requesterId);
+    byWorkflow.set(state.workflowKey, entry);
+  }
+  const directories = new Map<string, Directory>();
+  await Promise.all([...byWorkflow].map(async ([workflowKey, q]) => {
+    directories.set(workflowKey, await loadDirectory(em.fork(), { teamId, roles: [...q.roles], people: [...q.people], workflowKey, at: now }));
+  }));
+  return {
+    forRequest(state: SubmissionState): Directory {
+      const directory = directories.get(state.workflowKey) as Directory;
+      const asked = (person: string) => person === userId || person === state.requesterId;
+      return {
+        roleMembers: (role) => directory.roleMembers(role),
+        managerOf: (person) => (asked(person) ? directory.managerOf(person) : null),
+        activeDelegationsTo: (person) => (asked(person) ? directory.activeDelegationsTo(person) : []),
+      };
+    },
+  };
 }
+
+/** Independent reads, each on its own pooled connection at once (as the entity loads they replaced were). */
+const parallelRunner = (em: EntityManager): SqlRunner => ({
+  run: (statements) => Promise.all(statements.map(async (statement) => (await entityManagerRunner(em.fork()).run([statement]))[0] ?? [])),
+});
 
 export function createHomeService(deps: ServiceDeps, sources: HomeSources) {
   /** Everything `userId` has to do or watch, read at one moment. */
   async function pendingFor(em: EntityManager, teamId: string, userId: string, now: Date): Promise<PendingItem[]> {
     const incoming = await em.find(Delegation, { teamId, toUserId: userId, revokedAt: null, startsAt: { $lte: now }, endsAt: { $gt: now } });
-    const loaded = await loadStates(em, await candidateStageIds(em, teamId, userId, incoming.map((d) => d.fromUserId)));
-    const versions = loaded.length ? await em.find(WorkflowVersion, { id: { $in: [...new Set(loaded.map((l) => l.versionId))] } }) : [];
+    const loaded = await loadSubmissionsByIds(parallelRunner(em), await candidateSubmissionIds(em, teamId, userId, incoming.map((d) => d.fromUserId)));
+    const versions = loaded.length ? await em.find(WorkflowVersion, { id: { $in: [...new Set(loaded.map((l) => l.workflowVersionId))] } }) : [];
     const definitions = new Map<string, WorkflowDefinition>(versions.map((v) => [v.id, v.definition]));
 
+    const shown = loaded.flatMap(({ state, workflowVersionId }) => {
+      const definition = definitions.get(workflowVersionId);
+      return definition && isActive(state.status) && state.requesterId !== userId ? [{ state, definition }] : [];
+    });
+    const directories = await directoriesFor(em, teamId, userId, now, shown);
     const items: PendingItem[] = [];
-    for (const { state, versionId } of loaded) {
-      const definition = definitions.get(versionId);
-      if (!definition || !isActive(state.status) || state.requesterId === userId) continue;
-      const directory = await loadDirectory(em, { teamId, roles: rolesOf(definition), people: [userId, state.requesterId], workflowKey: state.workflowKey, at: now });
+    for (const { state, definition } of shown) {
+      const directory = directories.forRequest(state);
       for (const stage of state.stages) {
         if (stage.status !== 'open') continue;
         const pending = pendingReviewers(stage);

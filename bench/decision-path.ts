@@ -1,0 +1,392 @@
+/**
+ * The decision path as it runs in production: the app (`src/main.ts`, HTTP receiver, RUN_WORKER=false) and the
+ * worker (`src/worker.ts`) as their own processes on a throwaway database and queue prefix, Slack's Web API
+ * answered by the local fake in a third process, and simulated reviewers clicking Approve on their cards with
+ * signed block_actions requests.
+ *   npm run bench:decision-path          (BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_CLIENTS, BENCH_PROFILE=0)
+ * Open-loop phases at 200 and 800 clicks/s give ack latency (client side, due time → HTTP 200) and committed
+ * decisions/s (audit events in the phase window); a closed-loop phase with BENCH_CLIENTS reviewers (each waits
+ * for its card to be redrawn as approved) gives the sustained maximum, compared with pgbench TPC-B at the same
+ * client count on the same PostgreSQL. Order: warm-up, 200/s, closed loop, 800/s (last, because it may leave a
+ * backlog; it is waited for only briefly). The app and the worker run with --cpu-prof unless BENCH_PROFILE=0;
+ * their CPU time and peak memory (VmHWM) are read from /proc before they stop.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { ACTION_IDS } from '../blocks/ids.ts';
+import { encodeCardAction } from '../blocks/values.ts';
+import type { Orm } from '../src/db/orm.ts';
+import { messageKeys } from '../src/jobs/registry.ts';
+import { createServices, type RequestMeta } from '../src/services/index.ts';
+import { blockActionsPayload } from '../test/support/slack-requests.ts';
+import { startFakeSlackProcess, type FakeSlackProcess } from './fake-slack-client.ts';
+import { closedLoop, openLoop, slackPoster, type LoadResult, type SlackPoster } from './load.ts';
+import { runPgbench, type PgbenchResult } from './pgbench.ts';
+import { cpuSeconds, freePort, httpOk, peakMemoryMiB, startNode, stopChild, waitUntil, type Child } from './processes.ts';
+import { summariseProfile, type ProfileSummary } from './profile.ts';
+import type { MetricRow } from './report.ts';
+import { sampleWaitEvents, type WaitShare } from './wait-events.ts';
+import { benchDatabase, percentile } from './support.ts';
+
+export interface DecisionPathOptions {
+  readonly seconds: number;
+  readonly warmupSeconds: number;
+  /** Simulated reviewers in the closed loop, the app's DATABASE_POOL_SIZE and pgbench's -c. */
+  readonly clients: number;
+  readonly rates: readonly number[];
+  readonly profile: boolean;
+  readonly redisUrl: string;
+  readonly log: (line: string) => void;
+}
+
+export interface PhaseResult {
+  readonly name: string;
+  readonly offeredPerSecond: number | null;
+  readonly clicks: number;
+  readonly failedAcks: number;
+  /** Open loop: due time → HTTP 200 (the ack). Closed loop: click sent → its card redrawn as approved. */
+  readonly latencyMs: { readonly p50: number; readonly p95: number; readonly p99: number; readonly max: number };
+  readonly committedPerSecond: number;
+  /** Click (due time) → decision committed (its audit event), for the clicks of this phase. */
+  readonly commitLagMs: { readonly p50: number; readonly p99: number };
+  /** What the database's busy backends were doing during the phase (sampled pg_stat_activity). */
+  readonly databaseWaits: readonly WaitShare[];
+  /** How long after the last click the backlog took to commit (or was waited for). */
+  readonly drainSeconds: number;
+  /** Acknowledged clicks not committed when the wait ended (an overloaded phase). */
+  readonly uncommitted: number;
+}
+
+export interface DecisionPathResult {
+  readonly clients: number;
+  readonly phases: readonly PhaseResult[];
+  readonly sustainedPerSecond: number;
+  readonly pgbench: PgbenchResult;
+  /** VmHWM of the app at the end and before the highest (overloading) rate, and of the worker. */
+  readonly peakMemoryMiB: { readonly app: number; readonly appBeforeOverload: number; readonly worker: number };
+  /** Every click sent (warm-up included) and the CPU the app and the worker used over the run. */
+  readonly clicksSent: number;
+  readonly cpuSeconds: { readonly app: number; readonly worker: number };
+  readonly profiles: { readonly app: ProfileSummary | null; readonly worker: ProfileSummary | null };
+  readonly rows: MetricRow[];
+}
+
+const TEAM = 'T0BENCH';
+const ADMIN = 'UADMINBENCH';
+const SEED_CONCURRENCY = 8;
+/** Clicks a submission absorbs: its one stage asks a group of five reviewers and needs all of them. */
+const CLICKS_PER_SUBMISSION = 5;
+/** What the closed loop might reach, to seed enough cards for it. */
+const SATURATION_ESTIMATE_PER_SECOND = 600;
+/** How long a phase's backlog is waited for; after the last (overloading) phase only briefly. */
+const DRAIN_LIMIT_SECONDS = 180;
+const LAST_DRAIN_LIMIT_SECONDS = 20;
+
+interface Card {
+  readonly submissionId: string;
+  readonly stageInstanceId: string;
+  readonly reviewerId: string;
+  readonly channel: string;
+  readonly ts: string;
+}
+
+const reviewerIds = (clients: number) => Array.from({ length: clients }, (_, i) => `URV${String(i).padStart(3, '0')}`);
+const requesterIds = Array.from({ length: 50 }, (_, i) => `URQ${String(i).padStart(3, '0')}`);
+
+/** Roles of five reviewers, one workflow per role (one stage, all must approve), and in-review submissions. */
+async function seed(orm: Orm, clients: number, submissions: number, log: (line: string) => void): Promise<void> {
+  const services = createServices({ orm, clock: () => new Date(), newId: randomUUID, bootstrapAdmins: [ADMIN] });
+  const meta: RequestMeta = { origin: { kind: 'system', component: 'bench' }, traceId: null };
+  const reviewers = reviewerIds(clients);
+  const groups = Math.floor(clients / CLICKS_PER_SUBMISSION);
+  for (let p = 0; p < groups; p++) {
+    const role = `group_${p}`;
+    await services.directory.setRole(TEAM, ADMIN, { name: role, members: reviewers.slice(p * CLICKS_PER_SUBMISSION, (p + 1) * CLICKS_PER_SUBMISSION) }, meta);
+    await services.workflows.publish(TEAM, ADMIN, {
+      key: `bench-${p}`, name: `Bench ${p}`,
+      stages: [{ id: 'review', name: 'Review', step: 1, approvers: [{ type: 'role', role }], rule: { kind: 'all' } }],
+    }, meta);
+  }
+  let next = 0;
+  const started = Date.now();
+  await Promise.all(Array.from({ length: SEED_CONCURRENCY }, async () => {
+    for (let i = next++; i < submissions; i = next++) {
+      await services.submissions.submit({ teamId: TEAM, workflowKey: `bench-${i % groups}`, requesterId: requesterIds[i % requesterIds.length] as string, title: `Bench request ${i}` }, meta);
+    }
+  }));
+  log(`  seeded ${submissions} submissions in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/**
+ * Every reviewer card, posted to the fake Slack and recorded in slack_message as the worker records its posts.
+ * The worker's Slack queue is limited to Slack's own pace (a few messages a second), far too slow to post
+ * thousands of seeded cards, so the bench posts them itself and marks the seeding's outbox rows done before
+ * the worker starts; the worker then only carries what the clicks cause. Returns the cards in click order.
+ */
+async function seedCards(orm: Orm, fake: FakeSlackProcess, log: (line: string) => void): Promise<Card[]> {
+  const started = Date.now();
+  const em = orm.em.fork();
+  const pending = await em.execute<{ submission_id: string; stage_instance_id: string; reviewer: string }[]>(
+    `select si.submission_id, si.id as stage_instance_id, p.u as reviewer
+       from stage_instance si join submission s on s.id = si.submission_id, jsonb_array_elements_text(si.pool) as p(u)
+      where si.status = 'open' order by s.created_at, s.id, p.u`,
+  );
+  const posted = await fake.post(pending.map((r) => ({ channel: r.reviewer, text: 'Approval needed (seeded card)' })));
+  const cards = pending.map((r, i) => ({ submissionId: r.submission_id, stageInstanceId: r.stage_instance_id, reviewerId: r.reviewer, channel: posted[i]?.channel ?? '', ts: posted[i]?.ts ?? '' }));
+  await em.execute(
+    `insert into slack_message (team_id, key, kind, submission_id, stage_instance_id, recipient_id, channel, ts)
+     select ?, x.key, 'reviewer', x.s::uuid, x.i::uuid, x.r, x.c, x.t
+       from jsonb_to_recordset(?::jsonb) as x(key text, s text, i text, r text, c text, t text)`,
+    [TEAM, JSON.stringify(cards.map((c) => ({ key: messageKeys.card('reviewer', c.submissionId, c.stageInstanceId, c.reviewerId, null), s: c.submissionId, i: c.stageInstanceId, r: c.reviewerId, c: c.channel, t: c.ts })))],
+  );
+  await em.execute('update outbox set relayed_at = now(), processed_at = now() where processed_at is null');
+  log(`  posted ${cards.length} reviewer cards in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  // The clicks on one request arrive a block apart, as separate people's would, not back to back.
+  const block = 100 * CLICKS_PER_SUBMISSION;
+  const ordered: Card[] = [];
+  for (let start = 0; start < cards.length; start += block) {
+    const chunk = cards.slice(start, start + block);
+    for (let k = 0; k < CLICKS_PER_SUBMISSION; k++) ordered.push(...chunk.filter((_, i) => i % CLICKS_PER_SUBMISSION === k));
+  }
+  return ordered;
+}
+
+/** The form body of a real Approve click on `card`, with the action_ts it is sent at. */
+function approveClick(card: Card, actionTs: string): string {
+  const payload = blockActionsPayload({
+    teamId: TEAM, userId: card.reviewerId, actionId: ACTION_IDS.approve, blockId: 'review_actions',
+    value: encodeCardAction(card.submissionId, card.stageInstanceId, 1), actionTs,
+    message: { channelId: card.channel, ts: card.ts }, triggerId: `${Date.now()}.1000000001.${randomBytes(8).toString('hex')}`,
+  });
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+const slackTs = (ms: number, seq: number): string => `${Math.floor(ms / 1000)}.${String(seq % 1_000_000).padStart(6, '0')}`;
+
+/** Committed approvals (audit events) in a window, and each one's commit time by card. */
+async function committed(orm: Orm, from: Date, to: Date): Promise<{ count: number; at: Map<string, number> }> {
+  const rows = await orm.em.fork().execute<{ stage_instance_id: string; actor_id: string; occurred_at: Date }[]>(
+    `select stage_instance_id, actor_id, occurred_at from audit_event where type = 'decision.approved' and occurred_at >= ? and occurred_at < ?`,
+    [from, to],
+  );
+  return { count: rows.length, at: new Map(rows.map((r) => [`${r.stage_instance_id}/${r.actor_id}`, new Date(r.occurred_at).getTime()])) };
+}
+
+async function countApprovals(orm: Orm): Promise<number> {
+  const [row] = await orm.em.fork().execute<{ n: string }[]>(`select count(*) as n from audit_event where type = 'decision.approved'`);
+  return Number(row?.n ?? 0);
+}
+
+/** Waits until `expected` approvals are committed in total, at most `limitSeconds`; returns the seconds waited and what is left. */
+async function drain(orm: Orm, expected: number, limitSeconds: number): Promise<{ seconds: number; left: number }> {
+  const started = Date.now();
+  for (;;) {
+    const n = await countApprovals(orm);
+    const seconds = (Date.now() - started) / 1000;
+    if (n >= expected || seconds >= limitSeconds) return { seconds, left: Math.max(0, expected - n) };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+interface Clicker {
+  next(): { card: Card; body: string; dueMs: number };
+  sent(): number;
+  sentAt: Map<string, number>;
+}
+
+function clicker(cards: readonly Card[]): Clicker {
+  let index = 0;
+  const sentAt = new Map<string, number>();
+  return {
+    sentAt,
+    sent: () => index,
+    next() {
+      const card = cards[index++];
+      if (!card) throw new Error('out of seeded cards; raise the seed count');
+      const now = Date.now();
+      sentAt.set(`${card.stageInstanceId}/${card.reviewerId}`, now);
+      return { card, body: approveClick(card, slackTs(now, index)), dueMs: now };
+    },
+  };
+}
+
+async function measurePhase(name: string, offered: number | null, orm: Orm, databaseUrl: string, clicks: Clicker, run: () => Promise<LoadResult>, approvedBefore: number, drainLimitSeconds: number): Promise<PhaseResult> {
+  const from = new Date();
+  const sampler = sampleWaitEvents(databaseUrl);
+  const load = await run();
+  const to = new Date();
+  const databaseWaits = await sampler.stop();
+  const drained = await drain(orm, approvedBefore + load.ok, drainLimitSeconds);
+  const inWindow = await committed(orm, from, to);
+  const all = await committed(orm, from, new Date(Date.now() + 1000));
+  const lags: number[] = [];
+  for (const [key, at] of all.at) {
+    const sent = clicks.sentAt.get(key);
+    if (sent !== undefined) lags.push(at - sent);
+  }
+  lags.sort((a, b) => a - b);
+  const windowSeconds = (to.getTime() - from.getTime()) / 1000;
+  return {
+    name, offeredPerSecond: offered, clicks: load.sent, failedAcks: load.failed,
+    latencyMs: { p50: percentile(load.latencies, 50), p95: percentile(load.latencies, 95), p99: percentile(load.latencies, 99), max: load.latencies.at(-1) ?? Number.NaN },
+    committedPerSecond: inWindow.count / windowSeconds,
+    commitLagMs: { p50: percentile(lags, 50), p99: percentile(lags, 99) },
+    databaseWaits,
+    drainSeconds: drained.seconds,
+    uncommitted: drained.left,
+  };
+}
+
+async function deleteQueueKeys(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = nextCursor;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function rowsFor(result: Omit<DecisionPathResult, 'rows'>, options: DecisionPathOptions): MetricRow[] {
+  const b = 'decision path';
+  const rows: MetricRow[] = [];
+  const ackGoal = (rate: number) => (rate <= 200 ? 50 : 100);
+  for (const phase of result.phases) {
+    const rate = phase.offeredPerSecond;
+    if (rate === null) continue;
+    const detail = `${phase.clicks} clicks, ${phase.failedAcks} failed; commit lag p50 ${phase.commitLagMs.p50.toFixed(0)} ms / p99 ${phase.commitLagMs.p99.toFixed(0)} ms; drain ${phase.drainSeconds.toFixed(1)} s${phase.uncommitted ? `, ${phase.uncommitted} acked clicks still uncommitted` : ''}`;
+    rows.push({ benchmark: b, metric: `ack p50 @ ${rate}/s`, value: phase.latencyMs.p50, unit: 'ms', goal: null });
+    rows.push({ benchmark: b, metric: `ack p95 @ ${rate}/s`, value: phase.latencyMs.p95, unit: 'ms', goal: null });
+    rows.push({ benchmark: b, metric: `ack p99 @ ${rate}/s`, value: phase.latencyMs.p99, unit: 'ms', goal: { kind: 'below', target: ackGoal(rate) } });
+    rows.push({ benchmark: b, metric: `committed decisions/s @ ${rate}/s`, value: phase.committedPerSecond, unit: '/s', goal: { kind: 'at_least', target: rate }, detail });
+  }
+  const saturation = result.phases.find((p) => p.offeredPerSecond === null);
+  rows.push({
+    benchmark: b, metric: `sustained decisions/s (${options.clients} clients)`, value: result.sustainedPerSecond, unit: '/s',
+    goal: { kind: 'at_least', target: result.pgbench.tps },
+    detail: `= ${(result.sustainedPerSecond / result.pgbench.tps).toFixed(2)} × pgbench TPC-B ${result.pgbench.tps.toFixed(0)} tps (-c ${result.pgbench.clients} -j 2 -s ${result.pgbench.scale}, ${result.pgbench.seconds} s)${saturation ? `; click→redrawn p50 ${saturation.latencyMs.p50.toFixed(0)} ms` : ''}`,
+  });
+  rows.push({ benchmark: b, metric: 'app peak memory (VmHWM)', value: result.peakMemoryMiB.app, unit: 'MiB', goal: { kind: 'below', target: 300 }, detail: `whole run, including the highest rate's backlog${options.profile ? '; --cpu-prof on (adds memory; BENCH_PROFILE=0 to measure without)' : ''}` });
+  rows.push({ benchmark: b, metric: 'app peak memory before the highest rate', value: result.peakMemoryMiB.appBeforeOverload, unit: 'MiB', goal: { kind: 'below', target: 300 }, detail: 'warm-up, lowest rate and closed loop' });
+  rows.push({
+    benchmark: b, metric: 'app CPU per click', value: (result.cpuSeconds.app * 1000) / result.clicksSent, unit: 'ms', goal: null,
+    detail: `${result.cpuSeconds.app.toFixed(0)} s CPU over ${result.clicksSent} clicks (ack, decision, card redraw); worker ${((result.cpuSeconds.worker * 1000) / result.clicksSent).toFixed(1)} ms per click`,
+  });
+  rows.push({ benchmark: b, metric: 'worker peak memory (VmHWM)', value: result.peakMemoryMiB.worker, unit: 'MiB', goal: null });
+  return rows;
+}
+
+export async function runDecisionPath(options: DecisionPathOptions): Promise<DecisionPathResult> {
+  const { log, clients } = options;
+  const clicksNeeded = options.warmupSeconds * 100 + options.rates.reduce((n, r) => n + r * options.seconds, 0) + SATURATION_ESTIMATE_PER_SECOND * options.seconds;
+  const submissions = Math.ceil(clicksNeeded / CLICKS_PER_SUBMISSION);
+  const queuePrefix = `bench-${randomBytes(4).toString('hex')}`;
+  const profileDir = options.profile ? await mkdtemp(join(tmpdir(), 'approvals-bench-prof-')) : null;
+  const db = await benchDatabase(SEED_CONCURRENCY + 2);
+  const children: Child[] = [];
+  let fake: FakeSlackProcess | null = null;
+  let poster: SlackPoster | null = null;
+  try {
+    fake = await startFakeSlackProcess([ADMIN, ...reviewerIds(clients), ...requesterIds]);
+    const port = await freePort();
+    const signingSecret = randomBytes(16).toString('hex');
+    const env = {
+      NODE_ENV: 'production', PORT: String(port), DATABASE_URL: db.url, DATABASE_POOL_SIZE: String(clients), REDIS_URL: options.redisUrl,
+      QUEUE_PREFIX: queuePrefix, SLACK_SIGNING_SECRET: signingSecret, SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_API_URL: fake.url,
+      APPROVAL_ADMINS: ADMIN, RUN_WORKER: 'false', LOG_LEVEL: 'warn',
+    };
+    const profileFlags = (name: string) => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
+    const app = startNode('app', 'src/main.ts', env, profileFlags('app'));
+    children.push(app);
+    const baseUrl = `http://127.0.0.1:${port}`;
+    await waitUntil(app, () => httpOk(`${baseUrl}/healthz`));
+    log(`  app on :${port} and fake Slack started; seeding ${submissions} submissions (${clients / CLICKS_PER_SUBMISSION} groups of ${CLICKS_PER_SUBMISSION} reviewers)`);
+
+    await seed(db.orm, clients, submissions, log);
+    const cards = clicker(await seedCards(db.orm, fake, log));
+    const workerPort = await freePort();
+    const worker = startNode('worker', 'src/worker.ts', { ...env, PORT: String(workerPort) }, profileFlags('worker'));
+    children.push(worker);
+    await waitUntil(worker, () => httpOk(`http://127.0.0.1:${workerPort}/healthz`));
+    poster = slackPoster(baseUrl, signingSecret);
+    const send = poster;
+
+    const phases: PhaseResult[] = [];
+    let approved = await countApprovals(db.orm);
+    const openPhase = async (name: string, rate: number, seconds: number, drainLimitSeconds: number) => {
+      const phase = await measurePhase(name, rate, db.orm, db.url, cards, () => openLoop(rate, seconds, () => cards.next().body, send), approved, drainLimitSeconds);
+      approved = await countApprovals(db.orm);
+      log(`  ${name}: ack p50 ${phase.latencyMs.p50.toFixed(1)} / p95 ${phase.latencyMs.p95.toFixed(1)} / p99 ${phase.latencyMs.p99.toFixed(1)} ms; committed ${phase.committedPerSecond.toFixed(0)}/s; drain ${phase.drainSeconds.toFixed(1)} s, ${phase.uncommitted} left`);
+      return phase;
+    };
+    await openPhase('warm-up', 100, options.warmupSeconds, DRAIN_LIMIT_SECONDS);
+    if (approved === 0) throw new Error(`no click was committed during the warm-up; app output:\n${app.output()}`);
+    const [lowRate, ...higherRates] = [...options.rates].sort((a, b) => a - b);
+    if (lowRate !== undefined) phases.push(await openPhase(`open loop ${lowRate}/s`, lowRate, options.seconds, DRAIN_LIMIT_SECONDS));
+
+    // Before the highest rate: a backlog left by an overload would otherwise run into this phase.
+    const saturation = await measurePhase('closed loop', null, db.orm, db.url, cards, () => closedLoop(clients, options.seconds, () => {
+      const click = cards.next();
+      const key = `${click.card.channel}/${click.card.ts}`;
+      return { body: click.body, settled: () => fake?.approved(key, 10_000) ?? Promise.resolve() };
+    }, send), approved, DRAIN_LIMIT_SECONDS);
+    approved = await countApprovals(db.orm);
+    phases.push(saturation);
+    log(`  closed loop (${clients} clients): ${saturation.committedPerSecond.toFixed(0)} decisions/s; click→redrawn p50 ${saturation.latencyMs.p50.toFixed(1)} ms`);
+    const appPeakBeforeOverload = await peakMemoryMiB(app.process.pid ?? 0);
+    // The last phase may overload the app; its backlog is waited for only briefly (what is left is reported).
+    for (const rate of higherRates) phases.push(await openPhase(`open loop ${rate}/s`, rate, options.seconds, LAST_DRAIN_LIMIT_SECONDS));
+
+    if (process.env.BENCH_VERBOSE) log(`app output (tail):\n${app.output()}\nworker output (tail):\n${worker.output()}`);
+    const clicksSent = cards.sent();
+    const cpu = { app: await cpuSeconds(app.process.pid ?? 0), worker: await cpuSeconds(worker.process.pid ?? 0) };
+    const peak = { app: await peakMemoryMiB(app.process.pid ?? 0), appBeforeOverload: appPeakBeforeOverload, worker: await peakMemoryMiB(worker.process.pid ?? 0) };
+    poster.close();
+    for (const child of children.splice(0)) await stopChild(child, 60_000);
+    await fake.stop();
+    fake = null;
+
+    log(`  pgbench TPC-B, ${clients} clients, ${options.seconds} s`);
+    const pgbench = await runPgbench(clients, options.seconds);
+    // A child killed after its grace period writes no profile; the figures stand without it.
+    const summary = async (name: string) => (profileDir ? summariseProfile(join(profileDir, `${name}.cpuprofile`)).catch(() => null) : null);
+    const profiles = { app: await summary('app'), worker: await summary('worker') };
+    const result = { clients, phases, sustainedPerSecond: saturation.committedPerSecond, pgbench, peakMemoryMiB: peak, clicksSent, cpuSeconds: cpu, profiles };
+    return { ...result, rows: rowsFor(result, options) };
+  } finally {
+    poster?.close();
+    for (const child of children) await stopChild(child).catch(() => undefined);
+    await fake?.stop().catch(() => undefined);
+    await deleteQueueKeys(options.redisUrl, queuePrefix).catch(() => undefined);
+    await db.drop();
+  }
+}
+
+export const decisionPathOptionsFromEnv = (log: (line: string) => void): DecisionPathOptions => ({
+  seconds: Number(process.env.BENCH_SECONDS ?? 20),
+  warmupSeconds: Number(process.env.BENCH_WARMUP_SECONDS ?? 3),
+  clients: Number(process.env.BENCH_CLIENTS ?? 10),
+  rates: [200, 800],
+  profile: process.env.BENCH_PROFILE !== '0',
+  redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  log,
+});
+
+if (import.meta.main) {
+  const { configureLogging } = await import('../src/observability/logger.ts');
+  configureLogging('warn');
+  const { formatTable } = await import('./report.ts');
+  const { formatProfile } = await import('./profile.ts');
+  const result = await runDecisionPath(decisionPathOptionsFromEnv((line) => console.error(line)));
+  console.log(formatTable(result.rows));
+  for (const phase of result.phases) console.log(`database during ${phase.name}: ${phase.databaseWaits.map((w) => `${w.event} ${w.percent}%`).join(', ')}`);
+  if (result.profiles.app) console.log(formatProfile('app', result.profiles.app));
+  if (result.profiles.worker) console.log(formatProfile('worker', result.profiles.worker));
+}

@@ -1,0 +1,47 @@
+/** One row of the benchmark table, and how a figure compares with its goal. */
+export interface Goal {
+  /** 'below': the value must stay under the target (latency, memory); 'at_least': reach it (throughput). */
+  readonly kind: 'below' | 'at_least';
+  readonly target: number;
+}
+
+export interface MetricRow {
+  readonly benchmark: string;
+  readonly metric: string;
+  readonly value: number;
+  readonly unit: string;
+  readonly goal: Goal | null;
+  /** Context a reader needs (offered vs achieved rate, sample size). */
+  readonly detail?: string;
+}
+
+export interface Verdict {
+  readonly met: boolean | null;
+  readonly text: string;
+}
+
+const fmt = (value: number, unit: string): string => {
+  const digits = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
+  return `${value.toFixed(digits)}${unit ? ` ${unit}` : ''}`;
+};
+
+/** "met", or "missed by 38 ms (76%)": the gap in the metric's unit and relative to the goal. */
+export function verdict(row: MetricRow): Verdict {
+  const { goal } = row;
+  if (!goal) return { met: null, text: '' };
+  const gap = goal.kind === 'below' ? row.value - goal.target : goal.target - row.value;
+  const met = goal.kind === 'below' ? row.value < goal.target : row.value >= goal.target;
+  if (met) return { met, text: 'met' };
+  return { met, text: `missed by ${fmt(gap, row.unit)} (${Math.round((gap / goal.target) * 100)}%)` };
+}
+
+const goalText = (row: MetricRow): string => (row.goal ? `${row.goal.kind === 'below' ? '<' : '>='} ${fmt(row.goal.target, row.unit)}` : '');
+
+/** A fixed-width table, one row per metric. */
+export function formatTable(rows: readonly MetricRow[]): string {
+  const cells = rows.map((r) => [r.benchmark, r.metric, fmt(r.value, r.unit), goalText(r), verdict(r).text, r.detail ?? '']);
+  const header = ['benchmark', 'metric', 'value', 'goal', 'result', 'detail'];
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
+  const line = (c: readonly string[]) => c.map((text, i) => text.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+}
