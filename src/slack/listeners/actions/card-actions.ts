@@ -48,29 +48,25 @@ async function parseClick({ body, action, client, logger }: ButtonArgs): Promise
 export function approveClick(deps: SlackDeps) {
   return async (args: ButtonArgs): Promise<void> => {
     await args.ack();
-    await deps.afterAck.run(() => approveAfterAck(deps, args));
+    const click = await parseClick(args);
+    if (!click) return;
+    const { origin, value } = click;
+    const meta = slackMeta(origin.teamId, { channelId: origin.channelId, actionId: click.actionId, surface: 'reviewer_card' });
+    let decided: SubmissionState | null = null;
+    try {
+      // Only the decision takes an after-ack slot (it holds a database connection); the Slack calls do not.
+      decided = await deps.afterAck.run(() => decideFromCard(deps, {
+        teamId: origin.teamId, actorId: origin.userId, submissionId: value.s, stageInstanceId: value.i, workflowVersion: value.v,
+        kind: 'approve', idempotencyKey: clickKey(origin, click.actionId, click.actionTs),
+      }, meta, args.logger));
+    } catch (error) {
+      await tellUser(args.client, origin, error, args.logger);
+    }
+    await refreshAfterDecision(deps, args.client, args.logger, {
+      teamId: origin.teamId, submissionId: value.s, stageInstanceId: value.i, reviewerId: origin.userId, decided,
+      card: origin.channelId && origin.messageTs ? { channelId: origin.channelId, ts: origin.messageTs } : null,
+    });
   };
-}
-
-/** The decision and the card redraw, after the ack and within the after-ack bound. */
-async function approveAfterAck(deps: SlackDeps, args: ButtonArgs): Promise<void> {
-  const click = await parseClick(args);
-  if (!click) return;
-  const { origin, value } = click;
-  const meta = slackMeta(origin.teamId, { channelId: origin.channelId, actionId: click.actionId, surface: 'reviewer_card' });
-  let decided: SubmissionState | null = null;
-  try {
-    decided = await decideFromCard(deps, {
-      teamId: origin.teamId, actorId: origin.userId, submissionId: value.s, stageInstanceId: value.i, workflowVersion: value.v,
-      kind: 'approve', idempotencyKey: clickKey(origin, click.actionId, click.actionTs),
-    }, meta, args.logger);
-  } catch (error) {
-    await tellUser(args.client, origin, error, args.logger);
-  }
-  await refreshAfterDecision(deps, args.client, args.logger, {
-    teamId: origin.teamId, submissionId: value.s, stageInstanceId: value.i, reviewerId: origin.userId, decided,
-    card: origin.channelId && origin.messageTs ? { channelId: origin.channelId, ts: origin.messageTs } : null,
-  });
 }
 
 /** Reject, Request changes, Delegate and Comment ask for a reason (or a person) in a small modal first. */
