@@ -17,8 +17,8 @@ import { cardActionValueSchema, decodeValue, type CardActionValue } from '../../
 import { createOrm, migrateToLatest, type Orm } from '../../src/db/orm.ts';
 import type { WorkflowDefinitionInput } from '../../src/domain/index.ts';
 import { createServices, type ServiceDeps, type Services } from '../../src/services/index.ts';
-import { oneStageWorkflow } from '../integration/jobs-harness.ts';
-import { slackOrigin, uniqueTeamId, uniqueUserId } from '../support/db.ts';
+import { oneStageWorkflow, teamMoves } from '../integration/jobs-harness.ts';
+import { uniqueTeamId, uniqueUserId } from '../support/db.ts';
 import { startFakeSlack, type FakeSlack, type RecordedCall } from '../support/fake-slack.ts';
 import { startAppProcess, startWorkerProcess, type AppProcess, type ManagedProcess } from '../support/processes.ts';
 import { slackRequester, type SendOptions, type SlackRequester } from '../support/slack-requests.ts';
@@ -168,13 +168,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         return id;
       });
     },
-    async publish(definition) {
-      await services.workflows.publish(teamId, admin, definition, slackOrigin(teamId));
-    },
-    async submit(workflowKey, requesterId, title = 'Access to prod') {
-      const state = await services.submissions.submit({ teamId, workflowKey, requesterId, title, fields: { system: 'db' } }, slackOrigin(teamId));
-      return state.id;
-    },
+    ...teamMoves(services, teamId, admin),
     async startWorker() {
       if (stack.worker) retired.push(stack.worker);
       stack.worker = await startWorkerProcess(env);

@@ -72,13 +72,7 @@ export async function createHarness(options: { runtime?: boolean; tuning?: Parti
         return id;
       });
     },
-    async publish(definition) {
-      await services.workflows.publish(teamId, admin, definition, slackOrigin(teamId));
-    },
-    async submit(workflowKey, requesterId, title = 'Access to prod') {
-      const state = await services.submissions.submit({ teamId, workflowKey, requesterId, title, fields: { system: 'db' } }, slackOrigin(teamId));
-      return state.id;
-    },
+    ...teamMoves(services, teamId, admin),
     async wipeRedis() {
       const keys = await redis.keys(`${prefix}:*`);
       if (keys.length > 0) await redis.del(...keys);
@@ -98,6 +92,19 @@ export async function createHarness(options: { runtime?: boolean; tuning?: Parti
 }
 
 /** A one-stage workflow asking the given reviewers. */
+/** An admin publishing workflows and people submitting requests in one team, through the services. */
+export function teamMoves(services: Services, teamId: string, admin: string) {
+  return {
+    async publish(definition: WorkflowDefinitionInput): Promise<void> {
+      await services.workflows.publish(teamId, admin, definition, slackOrigin(teamId));
+    },
+    async submit(workflowKey: string, requesterId: string, title = 'Access to prod'): Promise<string> {
+      const state = await services.submissions.submit({ teamId, workflowKey, requesterId, title, fields: { system: 'db' } }, slackOrigin(teamId));
+      return state.id;
+    },
+  };
+}
+
 export function oneStageWorkflow(key: string, reviewers: string[], stage: Partial<WorkflowDefinitionInput['stages'][number]> = {}, extra: Partial<WorkflowDefinitionInput> = {}): WorkflowDefinitionInput {
   return {
     key,
