@@ -2,6 +2,7 @@ import { Migration20261122000000_core } from './Migration20261122000000_core.ts'
 import { Migration20261122020000_delivery } from './Migration20261122020000_delivery.ts';
 import { Migration20261122030000_proof } from './Migration20261122030000_proof.ts';
 import { Migration20261122050000_queue_views } from './Migration20261122050000_queue_views.ts';
+import { Migration20261122060000_home_viewers } from './Migration20261122060000_home_viewers.ts';
 
 /** Every migration, in order. Listed explicitly so the app runs from TypeScript sources without a glob loader. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261122020000_delivery', class: Migration20261122020000_delivery },
   { name: 'Migration20261122030000_proof', class: Migration20261122030000_proof },
   { name: 'Migration20261122050000_queue_views', class: Migration20261122050000_queue_views },
+  { name: 'Migration20261122060000_home_viewers', class: Migration20261122060000_home_viewers },
 ];

@@ -62,6 +62,8 @@ export async function handleDelegationNoticeJob(ctx: WorkerContext, job: JobData
 
 export async function handleHomeJob(ctx: WorkerContext, job: JobData<'slack', 'home'>): Promise<void> {
   if (!ctx.renderHome) return;
+  // Nobody is looking at the tab of someone who has not opened it lately; it is drawn fresh when they do.
+  if (!(await ctx.services.home.isViewing(job.teamId, job.userId))) return;
   const view = await ctx.renderHome(ctx.services, job.teamId, job.userId, ctx.deps.clock());
   await callSlack(() => ctx.slack.views.publish({ user_id: job.userId, view }));
 }

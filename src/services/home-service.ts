@@ -27,6 +27,11 @@ export interface HomeSources {
 
 export const HOME_PENDING_LIMIT = 25;
 export const HOME_REQUEST_LIMIT = 10;
+/**
+ * How long after opening the Home tab a person's tab is redrawn when something changes in the background.
+ * Slack keeps the tab open as long as the person leaves it there; opening it again draws it fresh anyway.
+ */
+export const HOME_VIEWER_WINDOW_MS = 12 * 3600 * 1000;
 
 /**
  * Requests with an open stage (of the 500 due first) that asks `userId` directly, through a grant, or through someone who delegated to them.
@@ -175,6 +180,22 @@ export function createHomeService(deps: ServiceDeps, sources: HomeSources) {
     };
   }
 
-  return { homeFor, pendingFor: (teamId: string, userId: string, now: Date = deps.clock()) => pendingFor(deps.orm.em.fork(), teamId, userId, now) };
+  /** Slack told us `userId` opened the Home tab: from now on (for HOME_VIEWER_WINDOW_MS) background changes redraw it. */
+  async function markOpened(teamId: string, userId: string): Promise<void> {
+    await deps.orm.em.fork().execute(
+      `insert into home_viewer (team_id, user_id, opened_at) values (?, ?, ?)
+       on conflict (team_id, user_id) do update set opened_at = excluded.opened_at`,
+      [teamId, userId, deps.clock()],
+    );
+  }
+
+  /** Whether `userId` opened the Home tab recently enough that it may still be on their screen. */
+  async function isViewing(teamId: string, userId: string): Promise<boolean> {
+    const since = new Date(deps.clock().getTime() - HOME_VIEWER_WINDOW_MS);
+    const rows = await deps.orm.em.fork().execute<{ one: number }[]>('select 1 as one from home_viewer where team_id = ? and user_id = ? and opened_at > ?', [teamId, userId, since]);
+    return rows.length > 0;
+  }
+
+  return { homeFor, markOpened, isViewing, pendingFor: (teamId: string, userId: string, now: Date = deps.clock()) => pendingFor(deps.orm.em.fork(), teamId, userId, now) };
 }
 export type HomeService = ReturnType<typeof createHomeService>;

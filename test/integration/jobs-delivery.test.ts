@@ -30,14 +30,17 @@ describe('cards delivered from the outbox', () => {
     expect(slaJobId).toMatch(/^sla-[0-9a-f-]{36}$/);
     await waitUntil(() => h.runtime?.queues.queue('timers').getJob(slaJobId), 5000, 'SLA job in Redis');
 
+    // The requester and alice have the Home tab open; bob never opened it.
+    await h.services.home.markOpened(h.teamId, requester);
+    await h.services.home.markOpened(h.teamId, alice);
     await approve(id, alice);
     const aliceTs = String(aliceCard?.response?.ts);
     const aliceChannel = String(aliceCard?.response?.channel);
     await waitUntil(() => updatesOf(h.fake, aliceChannel, aliceTs).length >= 1, 10_000, 'alice card update');
     expect(blockText(updatesOf(h.fake, aliceChannel, aliceTs).at(-1))).not.toContain('card.approve');
 
-    // App Home is republished for the people involved, a burst of events coalesced into few publishes.
-    await waitUntil(() => [requester, alice, bob].every((u) => h.fake.callsTo('views.publish').some((c) => c.args.user_id === u && c.response?.ok === true)), 10_000, 'home refreshed');
+    // App Home is republished for the people involved who are looking at it, a burst of events coalesced into few publishes.
+    await waitUntil(() => [requester, alice].every((u) => h.fake.callsTo('views.publish').some((c) => c.args.user_id === u && c.response?.ok === true)), 10_000, 'home refreshed');
 
     await approve(id, bob);
     await waitUntil(() => postsTo(h.fake, requester).length === 2, 10_000, 'outcome notice');
@@ -45,6 +48,12 @@ describe('cards delivered from the outbox', () => {
     // No second card to anyone: everything after the first post was an update.
     expect(postsTo(h.fake, alice)).toHaveLength(1);
     expect(postsTo(h.fake, bob)).toHaveLength(1);
+    // Bob's Home tab was not drawn in the background: it is drawn when he opens it.
+    await waitUntil(async () => {
+      const counts = await h.runtime?.queues.queue('slack').getJobCounts('waiting', 'delayed', 'active');
+      return counts && Object.values(counts).every((n) => n === 0);
+    }, 10_000, 'every Slack job done');
+    expect(h.fake.callsTo('views.publish').filter((c) => c.args.user_id === bob)).toEqual([]);
     const rows = await cardRows(h, id);
     expect(rows.map((r) => r.kind).sort()).toEqual(['outcome', 'requester', 'reviewer', 'reviewer']);
     expect(rows.every((r) => r.ts !== null)).toBe(true);
@@ -76,6 +85,12 @@ describe('cards delivered from the outbox', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(postsTo(h.fake, alice)).toHaveLength(1);
     expect(postsTo(h.fake, bob)).toHaveLength(1);
+    // Bob's Home tab was not drawn in the background: it is drawn when he opens it.
+    await waitUntil(async () => {
+      const counts = await h.runtime?.queues.queue('slack').getJobCounts('waiting', 'delayed', 'active');
+      return counts && Object.values(counts).every((n) => n === 0);
+    }, 10_000, 'every Slack job done');
+    expect(h.fake.callsTo('views.publish').filter((c) => c.args.user_id === bob)).toEqual([]);
     expect(postsTo(h.fake, requester)).toHaveLength(1);
   });
 

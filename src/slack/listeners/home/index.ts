@@ -21,6 +21,7 @@ export function appHomeOpened(deps: SlackDeps) {
     }
     const { team_id: teamId, event } = parsed.data;
     if (event.tab && event.tab !== 'home') return;
+    await deps.services.home.markOpened(teamId, event.user);
     await publishHome(client, deps, teamId, event.user);
   };
 }
