@@ -9,5 +9,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Services used directly in tests log through the same logger; only problems are worth printing.
+    env: { LOG_LEVEL: 'error' },
   },
 });

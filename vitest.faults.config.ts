@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 90_000,
     pool: 'forks',
+    // Services used directly in tests log through the same logger; only problems are worth printing.
+    env: { LOG_LEVEL: 'error' },
   },
 });
