@@ -1,7 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { DomainError } from '../domain/index.ts';
+import { boundRoleNames } from '../db/directory-repository.ts';
 import { AppAdmin, Delegation, Role, RoleMember, UserManager } from '../db/entities/index.ts';
+import { pooledRunner } from '../db/sql.ts';
 import { isAdmin, requireAdmin } from './admins.ts';
 import type { RequestMeta, ServiceDeps } from './deps.ts';
 import { inTransaction } from './unit-of-work.ts';
@@ -114,6 +116,9 @@ export function createDirectoryService(deps: ServiceDeps) {
     });
   }
 
+  /** The team's roles whose members come from a Slack user group (synced before a decision needs them). */
+  const boundRoles = (teamId: string): Promise<ReadonlySet<string>> => boundRoleNames(pooledRunner(deps.orm), teamId);
+
   async function checkAdmin(teamId: string, user: string): Promise<boolean> {
     return isAdmin(deps, deps.orm.em.fork(), teamId, user);
   }
@@ -157,6 +162,6 @@ export function createDirectoryService(deps: ServiceDeps) {
     return deps.orm.em.fork().find(Delegation, { teamId, $or: [{ fromUserId: user }, { toUserId: user }], revokedAt: null, endsAt: { $gt: deps.clock() } }, { orderBy: { startsAt: 'asc' } });
   }
 
-  return { setRole, syncRoleMembers, listRoles, setManager, managerOf, grantAdmin, listAdmins, revokeAdmin, isAdmin: checkAdmin, createDelegation, revokeDelegations, delegationsOf };
+  return { setRole, syncRoleMembers, listRoles, boundRoles, setManager, managerOf, grantAdmin, listAdmins, revokeAdmin, isAdmin: checkAdmin, createDelegation, revokeDelegations, delegationsOf };
 }
 export type DirectoryService = ReturnType<typeof createDirectoryService>;

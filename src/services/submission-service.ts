@@ -4,10 +4,10 @@ import {
   DomainError, applyEvents, cancel, startSubmission, validateFieldValues, validateTitle, withdraw,
   type RuleContext, type SubmissionEvent, type SubmissionState, type WorkflowDefinition,
 } from '../domain/index.ts';
-import { loadDirectory } from '../db/directory-repository.ts';
+import { boundRolesRead, loadDirectory } from '../db/directory-repository.ts';
 import { IdempotencyRecord, Submission, Workflow, WorkflowVersion } from '../db/entities/index.ts';
 import { pooledRunner, sql, type SqlRunner } from '../db/sql.ts';
-import { loadSubmission, readSubmission, submissionWrites } from '../db/submission-repository.ts';
+import { loadSubmission, readSubmission, submissionVersionRead, submissionWrites } from '../db/submission-repository.ts';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isAdmin } from './admins.ts';
 import type { RequestMeta, ServiceDeps } from './deps.ts';
@@ -154,6 +154,20 @@ export function createSubmissionService(deps: ServiceDeps) {
     return loaded.state;
   }
 
+  /**
+   * What a decision on a request needs before its transaction, in one small read: the workflow version it runs on
+   * (versions never change, so the definition is usually cached) and the team's roles bound to Slack user groups.
+   */
+  async function decisionContext(teamId: string, id: string): Promise<{ definition: WorkflowDefinition; boundRoles: ReadonlySet<string> }> {
+    if (!isRequestId(id)) throw requestNotFound(id);
+    const runner = pooledRunner(deps.orm);
+    const [versions = [], bound = []] = await runner.run([submissionVersionRead(teamId, id), boundRolesRead(teamId)]);
+    const versionId = versions[0]?.workflow_version_id as string | undefined;
+    if (!versionId) throw requestNotFound(id);
+    rememberWorkflowVersion(id, versionId);
+    return { definition: await loadDefinition(runner, versionId), boundRoles: new Set(bound.map((r) => r.name as string)) };
+  }
+
   async function listByRequester(teamId: string, requesterId: string, limit = 20): Promise<Submission[]> {
     return deps.orm.em.fork().find(Submission, { teamId, requesterId }, { orderBy: { createdAt: 'desc' }, limit });
   }
@@ -191,6 +205,6 @@ export function createSubmissionService(deps: ServiceDeps) {
     return result.state;
   }
 
-  return { submit, get, listByRequester, withdraw: withdrawRequest, cancel: cancelRequest };
+  return { submit, get, decisionContext, listByRequester, withdraw: withdrawRequest, cancel: cancelRequest };
 }
 export type SubmissionService = ReturnType<typeof createSubmissionService>;

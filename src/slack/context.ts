@@ -2,11 +2,7 @@ import type { AuditOrigin, SubmissionState, WorkflowDefinition } from '../domain
 import { DomainError } from '../domain/index.ts';
 import { currentTraceId } from '../observability/log-context.ts';
 import type { Orm } from '../db/orm.ts';
-import { boundRoleNames, boundRolesRead } from '../db/directory-repository.ts';
-import { pooledRunner } from '../db/sql.ts';
 import { findSubmissionIdsByPrefix, normaliseShortId } from '../db/submission-queries.ts';
-import { submissionVersionRead } from '../db/submission-repository.ts';
-import { isRequestId, loadDefinition, rememberWorkflowVersion, requestNotFound } from '../services/submission-service.ts';
 import type { RequestMeta, Services } from '../services/index.ts';
 import type { AfterAck } from './after-ack.ts';
 import type { SlackDirectory } from './slack-directory.ts';
@@ -38,23 +34,6 @@ export async function loadRequest(deps: SlackDeps, teamId: string, submissionId:
   const { definition } = await deps.services.workflows.getVersion(teamId, submission.workflowKey, submission.workflowVersion);
   return { submission, definition };
 }
-
-/**
- * What a decision on a request needs before its transaction, in one small read: the workflow version it runs on
- * (versions never change, so the definition is usually cached) and the team's roles bound to Slack user groups.
- */
-export async function loadDecisionContext(deps: SlackDeps, teamId: string, submissionId: string): Promise<{ definition: WorkflowDefinition; boundRoles: ReadonlySet<string> }> {
-  if (!isRequestId(submissionId)) throw requestNotFound(submissionId);
-  const runner = pooledRunner(deps.orm);
-  const [versions = [], bound = []] = await runner.run([submissionVersionRead(teamId, submissionId), boundRolesRead(teamId)]);
-  const versionId = versions[0]?.workflow_version_id as string | undefined;
-  if (!versionId) throw requestNotFound(submissionId);
-  rememberWorkflowVersion(submissionId, versionId);
-  return { definition: await loadDefinition(runner, versionId), boundRoles: new Set(bound.map((r) => r.name as string)) };
-}
-
-/** The team's roles bound to Slack user groups. */
-export const loadBoundRoles = (deps: SlackDeps, teamId: string): Promise<ReadonlySet<string>> => boundRoleNames(pooledRunner(deps.orm), teamId);
 
 /** Finds a request from what a person typed (`3f2a9c1b`, a longer prefix or the full id) within their team. */
 export async function resolveRequestId(deps: SlackDeps, teamId: string, typed: string | undefined): Promise<string> {

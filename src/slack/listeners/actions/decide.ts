@@ -4,7 +4,7 @@ import { reviewerCard } from '../../../../blocks/cards.ts';
 import type { DecisionKind, SubmissionState, WorkflowDefinition } from '../../../domain/index.ts';
 import type { RequestMeta } from '../../../services/index.ts';
 import { rolesOf } from '../../../services/submission-service.ts';
-import { loadBoundRoles, loadDecisionContext, loadRequest, type SlackDeps } from '../../context.ts';
+import { loadRequest, type SlackDeps } from '../../context.ts';
 import { publishHome } from '../../home/render-home.ts';
 
 /**
@@ -14,7 +14,7 @@ import { publishHome } from '../../home/render-home.ts';
  */
 export async function syncRolesOrKeep(deps: SlackDeps, teamId: string, meta: RequestMeta, definition: WorkflowDefinition, logger: Logger, knownBoundRoles?: ReadonlySet<string>): Promise<void> {
   try {
-    const bound = knownBoundRoles ?? await loadBoundRoles(deps, teamId);
+    const bound = knownBoundRoles ?? await deps.services.directory.boundRoles(teamId);
     if (!rolesOf(definition).some((role) => bound.has(role))) return;
     await deps.directory.syncBoundRoles(deps.services, teamId, meta, definition);
   } catch (error) {
@@ -46,7 +46,7 @@ export interface CardDecision {
  * key was a replay); throws the DomainError of a refusal.
  */
 export async function decideFromCard(deps: SlackDeps, decision: CardDecision, meta: RequestMeta, logger: Logger): Promise<SubmissionState | null> {
-  const { definition, boundRoles } = await loadDecisionContext(deps, decision.teamId, decision.submissionId);
+  const { definition, boundRoles } = await deps.services.submissions.decisionContext(decision.teamId, decision.submissionId);
   await syncRolesOrKeep(deps, decision.teamId, meta, definition, logger, boundRoles);
   let decided: SubmissionState | null = null;
   await deps.services.decisions.decide({
