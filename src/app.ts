@@ -10,12 +10,9 @@ import { createQueues, DEFAULT_TUNING } from './jobs/queues.ts';
 import { configureLogging, loggerFor } from './observability/logger.ts';
 import { addScrapeSource, databaseSource, queueDepthSource } from './observability/scrape-sources.ts';
 import { createServices, defaultDeps, type ServiceDeps, type Services } from './services/index.ts';
+import type { Component, Plugin } from './plugin.ts';
 
-/** Something the app runs beside its HTTP server (Slack socket connection, worker, relay); stopped on shutdown. */
-export interface Component {
-  readonly name: string;
-  stop(): Promise<void>;
-}
+export type { Component, Plugin } from './plugin.ts';
 
 export interface RunningApp {
   readonly orm: Orm;
@@ -24,14 +21,6 @@ export interface RunningApp {
   readonly server: Server;
   readonly port: number;
   stop(): Promise<void>;
-}
-
-/**
- * Wiring for an app-side plug-in (the Slack app, the REST API, the in-process worker): it gets the running
- * services and returns HTTP routes and components to stop.
- */
-export interface Plugin {
-  (context: { env: Env; orm: Orm; services: Services; deps: ServiceDeps }): Promise<{ routes?: RouteHandler[]; components?: Component[] }>;
 }
 
 const log = loggerFor('app');

@@ -1,6 +1,7 @@
 import { loadEnv } from './config/env.ts';
 import { startApp, type Plugin } from './app.ts';
-import { apiPlugin, checkpointPlugin } from './http/api/index.ts';
+import { apiPlugin } from './http/api/index.ts';
+import { checkpointPlugin } from './jobs/checkpoint-signer.ts';
 import { workerPlugin } from './jobs/runtime.ts';
 import { runProcess } from './run-process.ts';
 import { slackPlugin } from './slack/plugin.ts';

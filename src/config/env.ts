@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { slackUserIdSchema } from '../domain/identifiers.ts';
 
 const slackUserIds = z
   .string()
   .transform((value) => value.split(',').map((id) => id.trim()).filter(Boolean))
-  .pipe(z.array(z.string().regex(/^[UW][A-Z0-9]{2,20}$/, 'each entry must be a Slack user id such as U012ABCDEF')));
+  .pipe(z.array(slackUserIdSchema('each entry must be a Slack user id such as U012ABCDEF')));
 
 const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL');
 const redisUrl = z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL');

@@ -1,5 +1,6 @@
 import type { FieldDefinition } from './workflow.ts';
 import { DomainError } from './errors.ts';
+import { SLACK_USER_ID } from './identifiers.ts';
 
 export type FieldValue = string | number;
 export type FieldValues = Readonly<Record<string, FieldValue>>;
@@ -7,7 +8,6 @@ export type FieldValues = Readonly<Record<string, FieldValue>>;
 export const MAX_TEXT_VALUE = { short_text: 150, long_text: 3000, url: 2000 } as const;
 export const MAX_TITLE_LENGTH = 150;
 
-const SLACK_USER = /^[UW][A-Z0-9]{2,20}$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
@@ -54,7 +54,7 @@ function checkOne(field: FieldDefinition, raw: unknown): { value?: FieldValue; e
     }
     case 'user': {
       const value = String(raw);
-      return SLACK_USER.test(value) ? { value } : { error: `${field.label} must be a Slack user` };
+      return SLACK_USER_ID.test(value) ? { value } : { error: `${field.label} must be a Slack user` };
     }
     case 'url': {
       const value = String(raw).trim();

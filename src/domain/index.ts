@@ -10,3 +10,4 @@ export * from './rules.ts';
 export * from './jsonb-text.ts';
 export * from './audit-chain.ts';
 export * from './read-models.ts';
+export * from './identifiers.ts';

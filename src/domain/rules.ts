@@ -8,6 +8,7 @@ import {
   type Capacity, type DecisionKind, type StageInstance, type SubmissionState,
 } from './submission.ts';
 import type { StageDefinition, WorkflowDefinition } from './workflow.ts';
+import { isSlackUserId } from './identifiers.ts';
 
 export interface RuleContext {
   readonly now: Date;
@@ -312,7 +313,7 @@ export function decide(state: SubmissionState, definition: WorkflowDefinition, c
       return rec.events;
     case 'delegate': {
       const to = cmd.delegateTo;
-      if (!to || !/^[UW][A-Z0-9]{2,20}$/.test(to)) throw new DomainError('invalid_delegate', 'Please pick the person to hand this to.', { delegateTo: 'Pick a person' });
+      if (!to || !isSlackUserId(to)) throw new DomainError('invalid_delegate', 'Please pick the person to hand this to.', { delegateTo: 'Pick a person' });
       if (to === state.requesterId) throw new DomainError('invalid_delegate', 'You cannot hand a request to the person who made it.', { delegateTo: 'That is the requester' });
       if (to === cmd.actorId) throw new DomainError('invalid_delegate', 'Pick someone other than yourself.', { delegateTo: 'Pick someone else' });
       if (decided.has(to)) throw new DomainError('invalid_delegate', `<@${to}> has already had their say on this stage.`, { delegateTo: 'Already decided' });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { DomainError } from './errors.ts';
+import { slackUserIdSchema } from './identifiers.ts';
 
 /** Limits keep every definition renderable in Slack (modal and message limits) and readable by people. */
 export const WORKFLOW_LIMITS = {
@@ -32,7 +33,7 @@ export type TimeoutAction = (typeof TIMEOUT_ACTIONS)[number];
 export const CONDITION_OPERATORS = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'not_in', 'contains', 'is_empty', 'is_not_empty'] as const;
 export type ConditionOperator = (typeof CONDITION_OPERATORS)[number];
 
-const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,20}$/, 'must be a Slack user id such as U012ABCDEF');
+const slackUserId = slackUserIdSchema();
 const identifier = (what: string) =>
   z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, `${what} must start with a letter and use only a-z, 0-9 and _ (at most 40)`);
 const text = (what: string, max: number) =>

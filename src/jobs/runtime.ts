@@ -1,7 +1,7 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { WebClient } from '@slack/web-api';
-import type { Plugin } from '../app.ts';
+import type { Plugin } from '../plugin.ts';
 import type { Env } from '../config/env.ts';
 import type { Orm } from '../db/orm.ts';
 import type { ServiceDeps, Services } from '../services/index.ts';

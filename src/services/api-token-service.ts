@@ -5,6 +5,7 @@ import { API_SCOPES, ApiToken, type ApiScope } from '../db/entities/index.ts';
 import { isAdmin } from './admins.ts';
 import type { RequestMeta, ServiceDeps } from './deps.ts';
 import { inTransaction } from './unit-of-work.ts';
+import { slackUserIdSchema } from '../domain/index.ts';
 
 /** Tokens read `apr_<team id>_<43 base64url characters>`; the team part lets a leaked token be traced. */
 const TOKEN_PATTERN = /^apr_([TE][A-Z0-9]+)_([A-Za-z0-9_-]{43})$/;
@@ -29,7 +30,7 @@ export type Authentication =
 
 const createInputSchema = z.object({
   teamId: z.string().regex(/^[TE][A-Z0-9]+$/, 'must be a Slack team id'),
-  ownerId: z.string().regex(/^[UW][A-Z0-9]{2,20}$/, 'must be a Slack user id'),
+  ownerId: slackUserIdSchema(),
   name: z.string().trim().min(1, 'must not be empty').max(80),
   scopes: z.array(z.enum(API_SCOPES)).min(1, 'name at least one scope'),
   createdBy: z.string().min(1).max(40),

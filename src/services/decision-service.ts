@@ -7,12 +7,13 @@ import { loadSubmission, submissionFromRows, submissionPeopleQuery, submissionRe
 import type { RequestMeta, ServiceDeps } from './deps.ts';
 import { commitEvents, knownDefinition, loadDefinition, peopleOf, rememberWorkflowVersion, rolesOf, ruleContext } from './submission-service.ts';
 import { inBatchedTransaction, inTransaction } from './unit-of-work.ts';
+import { slackUserIdSchema } from '../domain/index.ts';
 
 export const decisionInputSchema = z.object({
   teamId: z.string().min(1),
   submissionId: z.uuid('must be a request id'),
   kind: z.enum(DECISION_KINDS),
-  actorId: z.string().regex(/^[UW][A-Z0-9]{2,20}$/, 'must be a Slack user id'),
+  actorId: slackUserIdSchema(),
   stageInstanceId: z.uuid().optional(),
   workflowVersion: z.number().int().positive().optional(),
   reason: z.string().max(4000).optional(),

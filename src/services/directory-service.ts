@@ -7,8 +7,9 @@ import { pooledRunner } from '../db/sql.ts';
 import { isAdmin, requireAdmin } from './admins.ts';
 import type { RequestMeta, ServiceDeps } from './deps.ts';
 import { inTransaction } from './unit-of-work.ts';
+import { slackUserIdSchema } from '../domain/index.ts';
 
-const userId = z.string().regex(/^[UW][A-Z0-9]{2,20}$/, 'must be a Slack user');
+const userId = slackUserIdSchema('must be a Slack user');
 const roleName = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'Role names use a-z, 0-9 and _ and start with a letter');
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {

@@ -13,11 +13,12 @@ import { isAdmin } from './admins.ts';
 import type { RequestMeta, ServiceDeps } from './deps.ts';
 import { recordSubmissionEvents } from './submission-effects.ts';
 import { inTransaction, type UnitOfWork } from './unit-of-work.ts';
+import { slackUserIdSchema } from '../domain/index.ts';
 
 export const submitInputSchema = z.object({
   teamId: z.string().min(1),
   workflowKey: z.string().min(1).max(40),
-  requesterId: z.string().regex(/^[UW][A-Z0-9]{2,20}$/, 'must be a Slack user id'),
+  requesterId: slackUserIdSchema(),
   title: z.string(),
   fields: z.record(z.string(), z.unknown()).default({}),
   entityKey: z.string().trim().min(1).max(200).nullish(),

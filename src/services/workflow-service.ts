@@ -1,10 +1,10 @@
 import { LockMode } from '@mikro-orm/core';
-import { z } from 'zod';
 import { DomainError, parseWorkflowDefinition, workflowFromText, type WorkflowDefinition } from '../domain/index.ts';
 import { Workflow, WorkflowVersion } from '../db/entities/index.ts';
 import { requireAdmin } from './admins.ts';
 import type { RequestMeta, ServiceDeps } from './deps.ts';
 import { inTransaction } from './unit-of-work.ts';
+import { slackTeamIdSchema } from '../domain/index.ts';
 
 export interface PublishedVersion {
   readonly key: string;
@@ -20,7 +20,7 @@ export interface WorkflowSummary {
   readonly active: boolean;
 }
 
-const teamId = z.string().regex(/^[TE][A-Z0-9]+$/, 'must be a Slack team id');
+const teamId = slackTeamIdSchema();
 
 /** Published versions never change, so one looked up by number is kept (per service, so per database). */
 const VERSION_CACHE_LIMIT = 500;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Plugin } from '../app.ts';
+import type { Plugin } from '../plugin.ts';
 import { trackInFlight } from '../observability/in-flight.ts';
 import { createAfterAck } from './after-ack.ts';
 import { currentContext, runInContext } from '../observability/log-context.ts';

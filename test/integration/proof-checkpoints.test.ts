@@ -6,7 +6,7 @@ import { generateSigningKey, loadSigningKey, publicKeyOf, signCheckpoint } from 
 import { createTestApp, testDatabaseUrl, uniqueTeamId, type TestApp } from '../support/db.ts';
 import { appendEvents, chainRows, insertRow, tamperConnection, testEnv, testKey } from '../support/proof.ts';
 import { startApp } from '../../src/app.ts';
-import { checkpointPlugin } from '../../src/http/api/index.ts';
+import { checkpointPlugin } from '../../src/jobs/checkpoint-signer.ts';
 
 const run = promisify(execFile);
 let app: TestApp;

@@ -5,11 +5,12 @@ import {
 } from '../../domain/index.ts';
 import { API_SCOPES } from '../../db/entities/proof.ts';
 import { AUDIT_OUTCOMES } from '../../services/audit-query-service.ts';
+import { slackUserIdSchema } from '../../domain/index.ts';
 
 /** Every request and response of /api/v1, one definition each; the OpenAPI document is generated from these. */
 
 const isoTime = z.iso.datetime({ offset: true });
-const slackUser = z.string().regex(/^[UW][A-Z0-9]{2,20}$/, 'must be a Slack user id');
+const slackUser = slackUserIdSchema();
 
 export const errorSchema = z.object({
   error: z.object({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { slackUserIdSchema } from '../../../domain/index.ts';
 
-const userId = z.string().regex(/^[UW][A-Z0-9]{2,20}$/);
+const userId = slackUserIdSchema();
 
 /** The parts of a block_actions payload our listeners rely on; anything else is not trusted or needed. */
 export const blockActionSchema = z.object({

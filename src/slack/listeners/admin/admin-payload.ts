@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { slackUserIdSchema } from '../../../domain/index.ts';
 
-const userId = z.string().regex(/^[UW][A-Z0-9]{2,20}$/);
+const userId = slackUserIdSchema();
 
 /** One input element's state, for every element type the admin modals use. */
 const elementSchema = z.object({

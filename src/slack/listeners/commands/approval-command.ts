@@ -6,12 +6,13 @@ import { slackMeta, type SlackDeps } from '../../context.ts';
 import { userMessageFor } from '../../errors.ts';
 import { withinBudget } from '../ack-budget.ts';
 import type { CommandContext, CommandOutcome, Subcommand } from './subcommand.ts';
+import { slackUserIdSchema } from '../../../domain/index.ts';
 
 export const APPROVAL_COMMAND = '/approval';
 
 const commandSchema = z.object({
   team_id: z.string().min(1),
-  user_id: z.string().regex(/^[UW][A-Z0-9]+$/),
+  user_id: slackUserIdSchema(),
   channel_id: z.string().min(1),
   trigger_id: z.string().min(1),
   text: z.string().max(4000).default(''),

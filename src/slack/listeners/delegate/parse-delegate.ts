@@ -1,4 +1,5 @@
 import { parseIsoDate } from './zoned-date.ts';
+import { SLACK_USER_ID } from '../../../domain/index.ts';
 
 export type CalendarDate = { readonly year: number; readonly month: number; readonly day: number };
 
@@ -9,7 +10,7 @@ export type DelegateRequest =
 export type ParsedDelegate = DelegateRequest | { readonly kind: 'problem'; readonly problem: string };
 
 /** Slack sends a picked person as `<@U123|name>` (or `<@U123>`) because the command escapes mentions. */
-const MENTION = /^<@([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>$/;
+const MENTION = new RegExp(`^<@(${SLACK_USER_ID.source.slice(1, -1)})(?:\\|[^>]*)?>$`);
 const WORKFLOW_KEY = /^[a-z][a-z0-9-]{1,39}$/;
 
 const problem = (text: string): ParsedDelegate => ({ kind: 'problem', problem: text });

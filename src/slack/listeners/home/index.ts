@@ -5,10 +5,11 @@ import { slackMeta, type SlackDeps } from '../../context.ts';
 import { tellUser } from '../../errors.ts';
 import { publishHome } from '../../home/render-home.ts';
 import { actionOrigin } from '../actions/payload.ts';
+import { slackUserIdSchema } from '../../../domain/index.ts';
 
 const homeOpenedSchema = z.object({
   team_id: z.string().min(1),
-  event: z.object({ type: z.literal('app_home_opened'), user: z.string().regex(/^[UW][A-Z0-9]{2,20}$/), tab: z.string().optional() }),
+  event: z.object({ type: z.literal('app_home_opened'), user: slackUserIdSchema(), tab: z.string().optional() }),
 });
 
 /** Publishes the Home tab whenever someone opens it (the Messages tab needs nothing). */

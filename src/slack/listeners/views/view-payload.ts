@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { FieldDefinition } from '../../../domain/index.ts';
 import { ACTION_IDS, BLOCK_IDS, fieldActionId, fieldBlockId } from '../../../../blocks/ids.ts';
+import { slackUserIdSchema } from '../../../domain/index.ts';
 
 /** One element's submitted state, as Slack sends it for the element types our forms use. */
 const elementStateSchema = z.object({
@@ -16,7 +17,7 @@ export type ElementState = z.infer<typeof elementStateSchema>;
 export const viewSubmissionSchema = z.object({
   type: z.literal('view_submission'),
   team: z.object({ id: z.string().min(1) }).nullish(),
-  user: z.object({ id: z.string().regex(/^[UW][A-Z0-9]{2,20}$/), team_id: z.string().optional() }),
+  user: z.object({ id: slackUserIdSchema(), team_id: z.string().optional() }),
   view: z.object({
     id: z.string().min(1),
     team_id: z.string().optional(),

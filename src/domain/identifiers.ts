@@ -1,0 +1,14 @@
+import { z } from 'zod';
+
+/**
+ * Slack's ids as they reach us, defined once: user ids start with U (or W on Enterprise Grid), workspace ids
+ * with T (or E for an Enterprise Grid org). Every parser of a Slack payload, an API body or a setting uses these.
+ */
+export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,20}$/;
+export const SLACK_TEAM_ID = /^[TE][A-Z0-9]{2,20}$/;
+
+export const isSlackUserId = (value: unknown): value is string => typeof value === 'string' && SLACK_USER_ID.test(value);
+
+/** A Slack user id; `message` is what a person reads when it is not one. */
+export const slackUserIdSchema = (message = 'must be a Slack user id such as U012ABCDEF') => z.string().regex(SLACK_USER_ID, message);
+export const slackTeamIdSchema = (message = 'must be a Slack workspace id such as T012ABCDEF') => z.string().regex(SLACK_TEAM_ID, message);
