@@ -3,8 +3,7 @@ import pg from 'pg';
 import { createOrm, migrateToLatest } from '../src/db/orm.ts';
 import { readLinkPages } from '../src/db/proof-store.ts';
 import { AUDIT_SCHEMA_VERSION, GENESIS_HASH, createChainVerifier, encodeBody, type AuditEventBody, type AuditRow, type ChainLink } from '../src/domain/index.ts';
-import { createCheckpointService } from '../src/services/checkpoint-service.ts';
-import { defaultDeps } from '../src/services/deps.ts';
+import { createServices, defaultDeps } from '../src/services/index.ts';
 
 /**
  * npm run bench:verify — builds a 1,000,000-event chain in a throw-away database, then times
@@ -96,7 +95,7 @@ async function main(): Promise<void> {
     console.log(`  built and inserted in ${((performance.now() - started) / 1000).toFixed(1)} s (${fmt(preimageBytes / ROWS)} bytes hashed per row)`);
 
     // 2. audit:verify's path: stream from Postgres, verify every row (no checkpoints exist in the bench chain).
-    const service = createCheckpointService(defaultDeps(orm));
+    const service = createServices(defaultDeps(orm)).checkpoints;
     const report = await service.verify(chainId, null);
     if (!report.ok || report.checked !== ROWS) throw new Error(`verify failed: ${JSON.stringify(report.problem)} after ${report.checked} rows`);
     const dbRate = ROWS / report.seconds;

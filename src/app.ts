@@ -1,16 +1,18 @@
 import type { Server } from 'node:http';
 import type { Env } from './config/env.ts';
 import { assertMigrated, createOrm, type Orm } from './db/orm.ts';
-import { databaseChecks, healthRoutes, type ReadinessCheck } from './http/health.ts';
+import { healthRoutes, type ReadinessCheck } from './http/health.ts';
 import { metricsRoute } from './http/metrics.ts';
 import { queueDashboardRoute } from './http/queue-dashboard.ts';
 import { closeServer, listen } from './http/listen.ts';
 import { createHttpServer, type RouteHandler } from './http/server.ts';
 import { createQueues, DEFAULT_TUNING } from './jobs/queues.ts';
+import { createSlackClient } from './jobs/slack-client.ts';
 import { configureLogging, loggerFor } from './observability/logger.ts';
 import { addScrapeSource, databaseSource, queueDepthSource } from './observability/scrape-sources.ts';
-import { createServices, defaultDeps, type ServiceDeps, type Services } from './services/index.ts';
 import type { Component, Plugin } from './plugin.ts';
+import { createServices, defaultDeps, type ServiceDeps, type Services } from './services/index.ts';
+import { createSlackDirectory, type SlackDirectoryOptions } from './slack/slack-directory.ts';
 
 export type { Component, Plugin } from './plugin.ts';
 
@@ -23,24 +25,31 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
+export interface AppOptions {
+  /** The Slack directory's cache (tests turn it off to see changes at once). */
+  readonly directory?: SlackDirectoryOptions;
+}
+
 const log = loggerFor('app');
 
 /**
  * Starts the app on an already migrated database. Migrations are a separate step (`npm run migrate`).
  * Besides the plug-ins' routes it serves /healthz, /readyz, /metrics and the queue dashboard.
  */
-export async function startApp(env: Env, plugins: readonly Plugin[] = []): Promise<RunningApp> {
+export async function startApp(env: Env, plugins: readonly Plugin[] = [], options: AppOptions = {}): Promise<RunningApp> {
   configureLogging(env.LOG_LEVEL);
   const orm = await createOrm({ databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE });
   await assertMigrated(orm);
-  const deps = defaultDeps(orm, env.APPROVAL_ADMINS);
+  // One Slack directory per process: listeners look people up in it, and roles bound to user groups follow it.
+  const slackDirectory = createSlackDirectory(createSlackClient(env.SLACK_BOT_TOKEN, env.SLACK_API_URL), options.directory);
+  const deps = defaultDeps(orm, env.APPROVAL_ADMINS, slackDirectory);
   const services = createServices(deps);
   // The app's own view of the queues: the dashboard, queue depth on /metrics and the Redis readiness check.
   const queues = createQueues(env.REDIS_URL, env.QUEUE_PREFIX, DEFAULT_TUNING);
-  const removeSources = [addScrapeSource('database', databaseSource(orm)), addScrapeSource('queues', queueDepthSource(queues))];
+  const removeSources = [addScrapeSource('database', databaseSource(services)), addScrapeSource('queues', queueDepthSource(queues))];
   let stopping = false;
   const checks = (): Record<string, ReadinessCheck> => ({
-    ...databaseChecks(orm),
+    ...services.health.checks(),
     redis: async () => {
       await queues.connection.ping();
     },
@@ -48,7 +57,7 @@ export async function startApp(env: Env, plugins: readonly Plugin[] = []): Promi
   const routes: RouteHandler[] = [healthRoutes(checks, () => stopping), metricsRoute, queueDashboardRoute(queues, services)];
   const components: Component[] = [];
   for (const plugin of plugins) {
-    const added = await plugin({ env, orm, services, deps });
+    const added = await plugin({ env, services, deps, slackDirectory });
     routes.push(...(added.routes ?? []));
     components.push(...(added.components ?? []));
   }

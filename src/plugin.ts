@@ -1,7 +1,7 @@
 import type { Env } from './config/env.ts';
-import type { Orm } from './db/orm.ts';
 import type { RouteHandler } from './http/server.ts';
 import type { ServiceDeps, Services } from './services/index.ts';
+import type { SlackDirectory } from './slack/slack-directory.ts';
 
 /** Something a process runs beside its HTTP server (Slack socket connection, worker, relay); stopped on shutdown. */
 export interface Component {
@@ -9,10 +9,18 @@ export interface Component {
   stop(): Promise<void>;
 }
 
+/** What a plug-in is given: the configuration, the services, and the process's Slack directory. */
+export interface PluginContext {
+  readonly env: Env;
+  readonly services: Services;
+  readonly deps: ServiceDeps;
+  readonly slackDirectory: SlackDirectory;
+}
+
 /**
- * Wiring for an app-side plug-in (the Slack app, the REST API, the in-process worker): it gets the running
- * services and returns HTTP routes and components to stop.
+ * Wiring for an app-side plug-in (the Slack app, the REST API, the in-process worker, checkpoint signing): it
+ * gets the running services and returns HTTP routes and components to stop.
  */
 export interface Plugin {
-  (context: { env: Env; orm: Orm; services: Services; deps: ServiceDeps }): Promise<{ routes?: RouteHandler[]; components?: Component[] }>;
+  (context: PluginContext): Promise<{ routes?: RouteHandler[]; components?: Component[] }>;
 }

@@ -5,8 +5,8 @@ import type { Writable } from 'node:stream';
 import { z } from 'zod';
 import { loadDatabaseEnv } from '../config/env.ts';
 import { createOrm } from '../db/orm.ts';
-import { defaultDeps } from '../services/deps.ts';
-import { EXPORT_FORMATS, createExportService } from '../services/export-service.ts';
+import { createServices, defaultDeps } from '../services/index.ts';
+import { EXPORT_FORMATS } from '../services/export-service.ts';
 import { signingKeyFrom } from './audit-keys.ts';
 
 /**
@@ -42,7 +42,7 @@ const orm = await createOrm({ databaseUrl: env.DATABASE_URL, poolSize: 3 });
 const out: Writable = opts.out ? createWriteStream(opts.out) : process.stdout;
 try {
   const signingKey = signingKeyFrom();
-  const summary = await createExportService(defaultDeps(orm)).exportAudit(async (chunk) => {
+  const summary = await createServices(defaultDeps(orm)).exports.exportAudit(async (chunk) => {
     if (!out.write(chunk)) await once(out, 'drain');
   }, {
     format: opts.format,

@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadDatabaseEnv } from '../config/env.ts';
 import { createOrm } from '../db/orm.ts';
-import { defaultDeps } from '../services/deps.ts';
-import { createReplayService } from '../services/replay-service.ts';
+import { createServices, defaultDeps } from '../services/index.ts';
 
 /**
  * Rebuilds every submission from the audit trail alone and compares it with the tables; any difference is
@@ -19,7 +18,7 @@ const env = loadDatabaseEnv();
 const orm = await createOrm({ databaseUrl: env.DATABASE_URL, poolSize: 3 });
 try {
   const started = performance.now();
-  const report = await createReplayService(defaultDeps(orm)).check(values.team ? { teamId: values.team } : {});
+  const report = await createServices(defaultDeps(orm)).replay.check(values.team ? { teamId: values.team } : {});
   const seconds = (performance.now() - started) / 1000;
   for (const d of report.differences) {
     console.log(`submission ${d.submissionId} (team ${d.teamId ?? '?'}): ${d.path}: trail says ${JSON.stringify(d.fromTrail)}, tables say ${JSON.stringify(d.fromTables)}`);

@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadDatabaseEnv } from '../config/env.ts';
 import { createOrm } from '../db/orm.ts';
-import { createCheckpointService } from '../services/checkpoint-service.ts';
-import { defaultDeps } from '../services/deps.ts';
+import { createServices, defaultDeps } from '../services/index.ts';
 import { publicKeyFrom } from './audit-keys.ts';
 
 /**
@@ -17,7 +16,7 @@ const publicKey = publicKeyFrom(values['public-key']);
 const orm = await createOrm({ databaseUrl: env.DATABASE_URL, poolSize: 2 });
 let failed = false;
 try {
-  const service = createCheckpointService(defaultDeps(orm));
+  const service = createServices(defaultDeps(orm)).checkpoints;
   if (!publicKey) console.log('warning: no public key (set AUDIT_PUBLIC_KEY, AUDIT_SIGNING_KEY or --public-key): checkpoint signatures are NOT checked');
   const reports = values.team ? [await service.verify(values.team, publicKey)] : await service.verifyAll(publicKey);
   if (reports.length === 0) console.log('No audit events yet.');

@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { loadDatabaseEnv } from '../config/env.ts';
 import { DomainError } from '../domain/index.ts';
 import { createOrm } from '../db/orm.ts';
-import { createApiTokenService, type CreateTokenInput } from '../services/api-token-service.ts';
-import { defaultDeps } from '../services/deps.ts';
+import type { CreateTokenInput } from '../services/api-token-service.ts';
+import { createServices, defaultDeps } from '../services/index.ts';
 
 /**
  * Creates a REST API token and prints it once (only its SHA-256 is stored).
@@ -19,7 +19,7 @@ if (!values.team || !values.owner || !values.scopes || !values.name) {
 const env = loadDatabaseEnv();
 const orm = await createOrm({ databaseUrl: env.DATABASE_URL, poolSize: 2 });
 try {
-  const { token, summary } = await createApiTokenService(defaultDeps(orm)).createToken(
+  const { token, summary } = await createServices(defaultDeps(orm)).apiTokens.createToken(
     { teamId: values.team, ownerId: values.owner, name: values.name, scopes: values.scopes.split(',').map((s) => s.trim()).filter(Boolean) as CreateTokenInput['scopes'], createdBy: 'cli' },
     { origin: { kind: 'cli', command: 'token:create' }, traceId: randomUUID() },
   );

@@ -137,3 +137,12 @@ export class BatchedTransaction {
     return sendBatch(this.orm, this.client, statements);
   }
 }
+
+/** `array['a', 'b']::text[]` (or an empty one), for `= any(...)` with a list of any length. */
+export const textArray = (values: readonly string[]): Sql => ({ text: values.length ? `array[${values.map((v) => literal(v)).join(', ')}]::text[]` : `'{}'::text[]` });
+
+/** The same for uuids. */
+export const uuidArray = (values: readonly string[]): Sql => ({ text: values.length ? `array[${values.map((v) => literal(v)).join(', ')}]::uuid[]` : `'{}'::uuid[]` });
+
+/** The same for bigint ids. */
+export const bigintArray = (values: readonly number[]): Sql => ({ text: values.length ? `array[${values.map((v) => literal(v)).join(', ')}]::bigint[]` : `'{}'::bigint[]` });

@@ -1,257 +1,131 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
-import type {
-  ApprovalRule, Capacity, Decision as DecisionState, DecisionKind, FieldValues, Grant, PlannedStep, StageInstance as StageState, StageStatus,
-  SubmissionState, SubmissionStatus,
-} from '../domain/index.ts';
-import { entityManagerRunner, json, sql, tuples, type Sql, type SqlRow, type SqlRunner, type SqlValue } from './sql.ts';
+import type { SubmissionStatus, SubmissionState } from '../domain/index.ts';
+import type { Orm } from './orm.ts';
+import { json, pooledRunner, sql, textArray, uuidArray, type Sql, type SqlRow, type SqlRunner } from './sql.ts';
+import { submissionFromRows, submissionReads, submissionWrites, type LoadedSubmission } from './submission-rows.ts';
+import type { Tx } from './transaction.ts';
 
-const iso = (date: Date | null | undefined): string | null => (date ? date.toISOString() : null);
-const toDate = (value: string | null): Date | null => (value ? new Date(value) : null);
+export type { LoadedSubmission } from './submission-rows.ts';
 
-export interface LoadedSubmission {
-  readonly state: SubmissionState;
-  readonly workflowVersionId: string;
-}
-
-/** The columns a submission's state is built from; the ORM entities and raw rows (see below) both have them. */
-export interface SubmissionRecord {
+/** A line of someone's own requests (list, Home). */
+export interface OwnRequestRow {
   readonly id: string;
-  readonly teamId: string;
-  readonly workflowKey: string;
-  readonly workflowVersion: number;
-  readonly requesterId: string;
   readonly title: string;
-  readonly fields: FieldValues;
-  readonly entityKey?: string | null | undefined;
-  readonly predecessorId?: string | null | undefined;
+  readonly workflowKey: string;
   readonly status: SubmissionStatus;
-  readonly plan: PlannedStep[];
-  readonly skippedStageIds: string[];
-  readonly currentStepIndex?: number | null | undefined;
   readonly createdAt: Date;
-  readonly closedAt?: Date | null | undefined;
-}
-export interface StageRecord {
-  readonly id: string;
-  readonly stageId: string;
-  readonly name: string;
-  readonly step: number;
-  readonly status: StageStatus;
-  readonly rule: ApprovalRule;
-  readonly pool: string[];
-  readonly required: number;
-  readonly openedAt: Date;
-  readonly dueAt: Date;
-  readonly closedAt?: Date | null | undefined;
-  readonly escalatedAt?: Date | null | undefined;
-}
-export interface DecisionRecord {
-  readonly id: string;
-  readonly stageInstanceId: string;
-  readonly kind: DecisionKind;
-  readonly actorId: string;
-  readonly principalId: string;
-  readonly capacity: Capacity;
-  readonly reason?: string | null | undefined;
-  readonly delegateTo?: string | null | undefined;
-  readonly decidedAt: Date;
-  readonly retractedAt?: Date | null | undefined;
-}
-export interface GrantRecord {
-  readonly stageInstanceId: string;
-  readonly userId: string;
-  readonly kind: 'delegate' | 'escalation';
-  readonly onBehalfOf?: string | null | undefined;
-  readonly grantedAt: Date;
+  readonly openStageNames: string[];
 }
 
-/**
- * The four reads that make up a submission, in the order `submissionFromRows` expects; `lock` takes the row
- * lock that serializes decisions. Plain statements, so a caller can send them in one round trip.
- */
-export function submissionReads(id: string, options: { lock?: boolean } = {}): Sql[] {
-  const stagesOf = sql`select id from stage_instance where submission_id = ${id}`;
-  return [
-    sql`select id, team_id, workflow_key, workflow_version, workflow_version_id, requester_id, title, fields, entity_key, predecessor_id, status, plan,
-          skipped_stage_ids, current_step_index, created_at, closed_at
-        from submission where id = ${id}${options.lock ? sql` for update` : sql``}`,
-    sql`select id, stage_id, name, step, status, rule, pool, required, opened_at, due_at, closed_at, escalated_at
-        from stage_instance where submission_id = ${id} order by opened_at, step, id`,
-    sql`select id, stage_instance_id, kind, actor_id, principal_id, capacity, reason, delegate_to, decided_at, retracted_at
-        from decision where stage_instance_id in (${stagesOf}) order by decided_at, id`,
-    sql`select stage_instance_id, user_id, kind, on_behalf_of, granted_at from stage_grant where stage_instance_id in (${stagesOf}) order by id`,
-  ];
+const asUuid = (hex32: string): string => `${hex32.slice(0, 8)}-${hex32.slice(8, 12)}-${hex32.slice(12, 16)}-${hex32.slice(16, 20)}-${hex32.slice(20)}`;
+
+/** Rows by their `submission_id`, in the order they came. */
+function groupRows(rows: readonly SqlRow[]): Map<string, SqlRow[]> {
+  const groups = new Map<string, SqlRow[]>();
+  for (const row of rows) {
+    const key = row.submission_id as string;
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
+  }
+  return groups;
 }
 
-const text = (row: SqlRow, column: string): string => row[column] as string;
-const nullableText = (row: SqlRow, column: string): string | null => (row[column] as string | null) ?? null;
-const time = (row: SqlRow, column: string): Date => new Date(row[column] as string);
-const nullableTime = (row: SqlRow, column: string): Date | null => (row[column] == null ? null : new Date(row[column] as string));
+/** Requests: their state rows (stages, decisions, grants) and the reads that find them. */
+export function createSubmissionRepository(orm: Orm) {
+  const pooled = pooledRunner(orm);
+  const rows = async (statement: Sql, on: SqlRunner = pooled): Promise<SqlRow[]> => (await on.run([statement]))[0] ?? [];
 
-/**
- * Everyone a submission names, as a query of `user_id`s: requester, `extra`, and every stage's pool and
- * grantees. A superset of the people a decision looks up, so a directory slice can be read alongside the
- * submission itself instead of after it.
- */
-export const submissionPeopleQuery = (id: string, extra: readonly string[]): Sql => sql`select requester_id as user_id from submission where id = ${id}
-  union select jsonb_array_elements_text(pool) from stage_instance where submission_id = ${id}
-  union select user_id from stage_grant where stage_instance_id in (select id from stage_instance where submission_id = ${id})
-  ${extra.length ? sql`union select user_id from (values ${tuples(extra.map((u) => [u]))}) as extra (user_id)` : sql``}`;
+  /** Requests by id, each built from raw rows exactly as one is read alone (for read models that show hundreds). */
+  async function byIds(ids: readonly string[]): Promise<LoadedSubmission[]> {
+    if (ids.length === 0) return [];
+    const list = uuidArray(ids);
+    // Independent reads, each on its own pooled connection at once.
+    const [submissions, stages, decisions, grants] = await Promise.all([
+      rows(sql`select id, team_id, workflow_key, workflow_version, workflow_version_id, requester_id, title, fields, entity_key, predecessor_id, status, plan,
+            skipped_stage_ids, current_step_index, created_at, closed_at
+          from submission where id = any(${list})`),
+      rows(sql`select submission_id, id, stage_id, name, step, status, rule, pool, required, opened_at, due_at, closed_at, escalated_at
+          from stage_instance where submission_id = any(${list}) order by opened_at, step, id`),
+      rows(sql`select si.submission_id, d.id, d.stage_instance_id, d.kind, d.actor_id, d.principal_id, d.capacity, d.reason, d.delegate_to, d.decided_at, d.retracted_at
+          from decision d join stage_instance si on si.id = d.stage_instance_id where si.submission_id = any(${list}) order by d.decided_at, d.id`),
+      rows(sql`select si.submission_id, g.stage_instance_id, g.user_id, g.kind, g.on_behalf_of, g.granted_at
+          from stage_grant g join stage_instance si on si.id = g.stage_instance_id where si.submission_id = any(${list}) order by g.id`),
+    ]);
+    const stagesOf = groupRows(stages);
+    const decisionsOf = groupRows(decisions);
+    const grantsOf = groupRows(grants);
+    return submissions.flatMap((row) => {
+      const id = row.id as string;
+      const loaded = submissionFromRows([[row], stagesOf.get(id) ?? [], decisionsOf.get(id) ?? [], grantsOf.get(id) ?? []]);
+      return loaded ? [loaded] : [];
+    });
+  }
 
-/** The workflow version a team's submission runs on (a fact that never changes); rows of `workflow_version_id`. */
-export const submissionVersionRead = (teamId: string, id: string): Sql =>
-  sql`select workflow_version_id from submission where id = ${id} and team_id = ${teamId}`;
-
-/** Builds the state from the rows of `submissionReads`; null when there is no such submission. */
-export function submissionFromRows([submissions = [], stages = [], decisions = [], grants = []]: readonly SqlRow[][]): LoadedSubmission | null {
-  const s = submissions[0];
-  if (!s) return null;
-  const record: SubmissionRecord = {
-    id: text(s, 'id'), teamId: text(s, 'team_id'), workflowKey: text(s, 'workflow_key'), workflowVersion: s.workflow_version as number,
-    requesterId: text(s, 'requester_id'), title: text(s, 'title'), fields: s.fields as FieldValues, entityKey: nullableText(s, 'entity_key'),
-    predecessorId: nullableText(s, 'predecessor_id'), status: s.status as SubmissionStatus, plan: s.plan as PlannedStep[],
-    skippedStageIds: s.skipped_stage_ids as string[], currentStepIndex: (s.current_step_index as number | null) ?? null,
-    createdAt: time(s, 'created_at'), closedAt: nullableTime(s, 'closed_at'),
-  };
   return {
-    workflowVersionId: text(s, 'workflow_version_id'),
-    state: toState(
-      record,
-      stages.map((r): StageRecord => ({
-        id: text(r, 'id'), stageId: text(r, 'stage_id'), name: text(r, 'name'), step: r.step as number, status: r.status as StageStatus,
-        rule: r.rule as ApprovalRule, pool: r.pool as string[], required: r.required as number, openedAt: time(r, 'opened_at'), dueAt: time(r, 'due_at'),
-        closedAt: nullableTime(r, 'closed_at'), escalatedAt: nullableTime(r, 'escalated_at'),
-      })),
-      decisions.map((r): DecisionRecord => ({
-        id: text(r, 'id'), stageInstanceId: text(r, 'stage_instance_id'), kind: r.kind as DecisionKind, actorId: text(r, 'actor_id'),
-        principalId: text(r, 'principal_id'), capacity: r.capacity as Capacity, reason: nullableText(r, 'reason'), delegateTo: nullableText(r, 'delegate_to'),
-        decidedAt: time(r, 'decided_at'), retractedAt: nullableTime(r, 'retracted_at'),
-      })),
-      grants.map((r): GrantRecord => ({
-        stageInstanceId: text(r, 'stage_instance_id'), userId: text(r, 'user_id'), kind: r.kind as GrantRecord['kind'],
-        onBehalfOf: nullableText(r, 'on_behalf_of'), grantedAt: time(r, 'granted_at'),
-      })),
-    ),
+    /** A request with its stages, decisions and grants, as committed now (one round trip). */
+    async get(id: string): Promise<LoadedSubmission | null> {
+      return submissionFromRows(await pooled.run(submissionReads(id)));
+    },
+    /** The same inside a transaction, locking the request's row (decisions on one request are serialized by it). */
+    async getLocked(tx: Tx, id: string): Promise<LoadedSubmission | null> {
+      return submissionFromRows(await tx.sql.run(submissionReads(id, { lock: true })));
+    },
+    byIds,
+    /** The statements that write what changed between two states of one request (for a unit of work). */
+    writesFor: (before: SubmissionState | null, after: SubmissionState, workflowVersionId: string): Sql[] => submissionWrites(before, after, workflowVersionId),
+    /**
+     * Ids of a team's requests whose id starts with `hexPrefix` (at most `limit`): a range scan on the primary
+     * key, since the prefix padded with 0s and with fs bounds every uuid that starts with it.
+     */
+    async idsByPrefix(teamId: string, hexPrefix: string, limit = 5): Promise<string[]> {
+      const low = asUuid(hexPrefix.padEnd(32, '0'));
+      const high = asUuid(hexPrefix.padEnd(32, 'f'));
+      return (await rows(sql`select id from submission where team_id = ${teamId} and id between ${low}::uuid and ${high}::uuid order by created_at desc limit ${limit}`))
+        .map((r) => r.id as string);
+    },
+    /** Someone's latest requests with the names of their open stages. */
+    async ownRequests(teamId: string, requesterId: string, limit: number): Promise<OwnRequestRow[]> {
+      const found = await rows(sql`select s.id, s.title, s.workflow_key, s.status, s.created_at,
+          coalesce((select json_agg(si.name order by si.opened_at, si.step) from stage_instance si where si.submission_id = s.id and si.status = 'open'), '[]') as open_stages
+        from submission s where s.team_id = ${teamId} and s.requester_id = ${requesterId} order by s.created_at desc limit ${limit}`);
+      return found.map((r) => ({
+        id: r.id as string, title: r.title as string, workflowKey: r.workflow_key as string, status: r.status as SubmissionStatus,
+        createdAt: new Date(r.created_at as string), openStageNames: r.open_stages as string[],
+      }));
+    },
+    /**
+     * Requests with an open stage (of the 500 due first) that asks one of `people` directly or through a grant.
+     * `pool @> '["U…"]'` (one per person) is what the GIN index on open stages' pools answers.
+     */
+    async openAsking(teamId: string, people: readonly string[]): Promise<string[]> {
+      const inPool = people.map((p) => sql`pool @> ${json([p])}`).map((s) => s.text).join(' or ');
+      const found = await rows(sql`select si.submission_id from stage_instance si join submission s on s.id = si.submission_id
+        where s.team_id = ${teamId} and s.status in ('submitted', 'in_review') and si.status = 'open'
+          and si.id in (select id from stage_instance where status = 'open' and (${{ text: inPool }})
+                        union select g.stage_instance_id from stage_grant g where g.user_id = any(${textArray(people)}))
+        order by si.due_at asc limit 500`);
+      return [...new Set(found.map((r) => r.submission_id as string))];
+    },
+    /** Open stages of active requests whose pool includes `userId` (the caller re-checks who is still pending). */
+    async openStagesWithPoolMember(teamId: string, userId: string, workflowKey: string | null): Promise<{ submissionId: string; stageInstanceId: string }[]> {
+      const byWorkflow = workflowKey ? sql` and s.workflow_key = ${workflowKey}` : sql``;
+      const found = await rows(sql`select si.submission_id, si.id from stage_instance si join submission s on s.id = si.submission_id
+        where s.team_id = ${teamId} and s.status in ('submitted', 'in_review') and si.status = 'open' and si.pool @> ${json([userId])}${byWorkflow}
+        order by si.opened_at`);
+      return found.map((r) => ({ submissionId: r.submission_id as string, stageInstanceId: r.id as string }));
+    },
+    /** Claims a new-request idempotency key inside the request's transaction; false when it was used before. */
+    async claimKey(tx: Tx, teamId: string, key: string): Promise<boolean> {
+      return (await rows(sql`insert into idempotency_record (team_id, key, outcome) values (${teamId}, ${key}, '{}') on conflict do nothing returning key`, tx.sql)).length > 0;
+    },
+    keyWrites: (teamId: string, key: string, submissionId: string): Sql[] => [
+      sql`update idempotency_record set submission_id = ${submissionId}, outcome = ${json({ result: 'submitted', submissionId })} where team_id = ${teamId} and key = ${key}`,
+    ],
+    /** The request a key created, or null when the key was used for something else. */
+    async submissionOfKey(teamId: string, key: string): Promise<string | null> {
+      const [row] = await rows(sql`select submission_id, outcome from idempotency_record where team_id = ${teamId} and key = ${key}`);
+      return (row?.outcome as { result?: string } | undefined)?.result === 'submitted' ? (row?.submission_id as string) : null;
+    },
   };
 }
-
-/** Loads a submission with its stages, decisions and grants; `lock` takes the row lock that serializes decisions. */
-export async function readSubmission(runner: SqlRunner, id: string, options: { lock?: boolean } = {}): Promise<LoadedSubmission | null> {
-  return submissionFromRows(await runner.run(submissionReads(id, options)));
-}
-
-export function loadSubmission(em: EntityManager, id: string, options: { lock?: boolean } = {}): Promise<LoadedSubmission | null> {
-  return readSubmission(entityManagerRunner(em), id, options);
-}
-
-export function toState(submission: SubmissionRecord, stages: readonly StageRecord[], decisions: readonly DecisionRecord[], grants: readonly GrantRecord[]): SubmissionState {
-  return {
-    id: submission.id,
-    teamId: submission.teamId,
-    workflowKey: submission.workflowKey,
-    workflowVersion: submission.workflowVersion,
-    requesterId: submission.requesterId,
-    title: submission.title,
-    fields: submission.fields,
-    entityKey: submission.entityKey ?? null,
-    predecessorId: submission.predecessorId ?? null,
-    status: submission.status,
-    plan: submission.plan,
-    skippedStageIds: submission.skippedStageIds,
-    currentStepIndex: submission.currentStepIndex ?? null,
-    createdAt: submission.createdAt.toISOString(),
-    closedAt: iso(submission.closedAt),
-    stages: stages.map((stage): StageState => ({
-      id: stage.id,
-      stageId: stage.stageId,
-      name: stage.name,
-      step: stage.step,
-      status: stage.status,
-      rule: stage.rule,
-      pool: stage.pool,
-      required: stage.required,
-      openedAt: stage.openedAt.toISOString(),
-      dueAt: stage.dueAt.toISOString(),
-      closedAt: iso(stage.closedAt),
-      escalatedAt: iso(stage.escalatedAt),
-      decisions: decisions.filter((d) => d.stageInstanceId === stage.id).map((d): DecisionState => ({
-        id: d.id,
-        kind: d.kind,
-        actorId: d.actorId,
-        principalId: d.principalId,
-        capacity: d.capacity,
-        reason: d.reason ?? null,
-        delegateTo: d.delegateTo ?? null,
-        at: d.decidedAt.toISOString(),
-        retractedAt: iso(d.retractedAt),
-      })),
-      grants: grants.filter((g) => g.stageInstanceId === stage.id).map((g): Grant => ({
-        userId: g.userId,
-        kind: g.kind,
-        onBehalfOf: g.onBehalfOf ?? null,
-        at: g.grantedAt.toISOString(),
-      })),
-    })),
-  };
-}
-
-const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
-
-/**
- * The statements that write what changed between two states of one submission. Rows are only ever added or
- * moved forward (statuses, close times, retractions), mirroring the facts in the audit trail; a row that did
- * not change is not written.
- */
-export function submissionWrites(before: SubmissionState | null, after: SubmissionState, workflowVersionId: string): Sql[] {
-  const statements: Sql[] = [];
-  const closedAt = toDate(after.closedAt);
-  if (!before) {
-    statements.push(sql`insert into submission (id, team_id, workflow_key, workflow_version, workflow_version_id, requester_id, title, fields, entity_key,
-        predecessor_id, plan, created_at, status, skipped_stage_ids, current_step_index, closed_at, updated_at)
-      values (${after.id}, ${after.teamId}, ${after.workflowKey}, ${after.workflowVersion}, ${workflowVersionId}, ${after.requesterId}, ${after.title},
-        ${json(after.fields)}, ${after.entityKey}, ${after.predecessorId}, ${json(after.plan)}, ${new Date(after.createdAt)}, ${after.status},
-        ${json(after.skippedStageIds)}, ${after.currentStepIndex}, ${closedAt}, now())`);
-  } else if (before.status !== after.status || !sameJson(before.skippedStageIds, after.skippedStageIds)
-    || before.currentStepIndex !== after.currentStepIndex || before.closedAt !== after.closedAt) {
-    statements.push(sql`update submission set status = ${after.status}, skipped_stage_ids = ${json(after.skippedStageIds)},
-        current_step_index = ${after.currentStepIndex}, closed_at = ${closedAt}, updated_at = now() where id = ${after.id}`);
-  }
-
-  const newStages: SqlValue[][] = [];
-  const newDecisions: SqlValue[][] = [];
-  const newGrants: SqlValue[][] = [];
-  for (const stage of after.stages) {
-    const previous = before?.stages.find((s) => s.id === stage.id);
-    if (!previous) {
-      newStages.push([stage.id, after.id, stage.stageId, stage.name, stage.step, stage.status, json(stage.rule), json(stage.pool), stage.required,
-        new Date(stage.openedAt), new Date(stage.dueAt), toDate(stage.closedAt), toDate(stage.escalatedAt)]);
-    } else if (previous.status !== stage.status || previous.escalatedAt !== stage.escalatedAt) {
-      statements.push(sql`update stage_instance set status = ${stage.status}, closed_at = ${toDate(stage.closedAt)}, escalated_at = ${toDate(stage.escalatedAt)}
-        where id = ${stage.id}`);
-    }
-    for (const decision of stage.decisions) {
-      const old = previous?.decisions.find((d) => d.id === decision.id);
-      if (!old) {
-        newDecisions.push([decision.id, after.id, stage.id, decision.kind, decision.actorId, decision.principalId, json(decision.capacity),
-          decision.reason, decision.delegateTo, new Date(decision.at), toDate(decision.retractedAt)]);
-      } else if (old.retractedAt !== decision.retractedAt) {
-        statements.push(sql`update decision set retracted_at = ${toDate(decision.retractedAt)} where id = ${decision.id}`);
-      }
-    }
-    for (const grant of stage.grants.slice(previous?.grants.length ?? 0)) {
-      newGrants.push([stage.id, grant.userId, grant.kind, grant.onBehalfOf, new Date(grant.at)]);
-    }
-  }
-  if (newStages.length) {
-    statements.push(sql`insert into stage_instance (id, submission_id, stage_id, name, step, status, rule, pool, required, opened_at, due_at, closed_at, escalated_at)
-      values ${tuples(newStages)}`);
-  }
-  if (newDecisions.length) {
-    statements.push(sql`insert into decision (id, submission_id, stage_instance_id, kind, actor_id, principal_id, capacity, reason, delegate_to, decided_at, retracted_at)
-      values ${tuples(newDecisions)}`);
-  }
-  if (newGrants.length) {
-    statements.push(sql`insert into stage_grant (stage_instance_id, user_id, kind, on_behalf_of, granted_at) values ${tuples(newGrants)}`);
-  }
-  return statements;
-}
+export type SubmissionRepository = ReturnType<typeof createSubmissionRepository>;

@@ -12,3 +12,12 @@ export const isSlackUserId = (value: unknown): value is string => typeof value =
 /** A Slack user id; `message` is what a person reads when it is not one. */
 export const slackUserIdSchema = (message = 'must be a Slack user id such as U012ABCDEF') => z.string().regex(SLACK_USER_ID, message);
 export const slackTeamIdSchema = (message = 'must be a Slack workspace id such as T012ABCDEF') => z.string().regex(SLACK_TEAM_ID, message);
+
+/** Hex digits of a request id as people type it: the 8 shown on cards, or more, with or without dashes. */
+const SHORT_ID_PATTERN = /^[0-9a-f]{6,32}$/;
+
+/** What someone typed as a request id, as hex digits, or null when it cannot be one. */
+export function normaliseShortId(typed: string): string | null {
+  const hex = typed.trim().toLowerCase().replace(/^`|`$/g, '').replace(/-/g, '');
+  return SHORT_ID_PATTERN.test(hex) ? hex : null;
+}

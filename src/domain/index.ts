@@ -11,3 +11,6 @@ export * from './jsonb-text.ts';
 export * from './audit-chain.ts';
 export * from './read-models.ts';
 export * from './identifiers.ts';
+export * from './messages.ts';
+export * from './api-scopes.ts';
+export * from './visibility.ts';

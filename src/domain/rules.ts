@@ -334,7 +334,9 @@ export function withdraw(state: SubmissionState, actorId: string, reason: string
 }
 
 /** An admin stops a request (for example one made in error); the reason is required for the record. */
-export function cancel(state: SubmissionState, actorId: string, reason: string, ctx: RuleContext): SubmissionEvent[] {
+export function cancel(state: SubmissionState, actor: { readonly id: string; readonly isAdmin: boolean }, reason: string, ctx: RuleContext): SubmissionEvent[] {
+  const actorId = actor.id;
+  if (!actor.isAdmin) throw new DomainError('forbidden', 'Only approval admins can cancel a request.');
   if (!reason.trim()) throw new DomainError('reason_required', 'Please say why the request is cancelled.');
   if (!isActive(state.status)) throw new DomainError('not_active', ENDED_MESSAGE[state.status] ?? 'This request is no longer active.');
   const rec = new Recorder(state, ctx.now);

@@ -1,4 +1,3 @@
-import type { Orm } from '../db/orm.ts';
 import { sendJson, type RouteHandler } from './server.ts';
 
 /** A dependency the process needs to do its work; throws (with a reason) when it cannot be used. */
@@ -18,19 +17,6 @@ async function withTimeout(check: ReadinessCheck): Promise<void> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** PostgreSQL answers, and every migration this build knows is applied. */
-export function databaseChecks(orm: Orm): Record<string, ReadinessCheck> {
-  return {
-    postgres: async () => {
-      await orm.em.fork().execute('select 1');
-    },
-    migrations: async () => {
-      const pending = await orm.migrator.getPending();
-      if (pending.length > 0) throw new Error(`pending: ${pending.map((m) => m.name).join(', ')} (run npm run migrate)`);
-    },
-  };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { SlackMessage } from '../../blocks/cards.ts';
-import { claimMessage, findMessage, forgetMessage, recordPosted, touchMessage, type MessageRef } from '../db/delivery-repository.ts';
+import type { MessageRef } from '../services/delivery-ledger.ts';
 import type { WorkerContext } from './context.ts';
 import { callSlack, SlackDeliveryError } from './slack-client.ts';
 
@@ -29,14 +29,14 @@ export interface DeliverOptions {
  * retry posts again (chat.postMessage has no idempotency key).
  */
 export async function deliverMessage(ctx: WorkerContext, ref: MessageRef, message: SlackMessage, options: DeliverOptions): Promise<DeliveryResult> {
-  const em = ctx.orm.em.fork();
+  const ledger = ctx.services.ledger.messages;
   if (options.mode === 'refresh') {
-    const existing = await findMessage(em, ref.teamId, ref.key);
+    const existing = await ledger.find(ref.teamId, ref.key);
     if (!existing) return 'absent';
     if (!existing.ts || !existing.channel) throw new MessageBusyError(ref.key);
     return update(ctx, ref, existing.channel, existing.ts, message, options);
   }
-  const claim = await claimMessage(em, ref, options.claimant, new Date(Date.now() - ctx.tuning.claimTtlMs));
+  const claim = await ledger.claim(ref, options.claimant, new Date(Date.now() - ctx.tuning.claimTtlMs));
   if (claim.state === 'busy') throw new MessageBusyError(ref.key);
   if (claim.state === 'update') return update(ctx, ref, claim.channel, claim.ts, message, options);
   try {
@@ -51,11 +51,11 @@ export async function deliverMessage(ctx: WorkerContext, ref: MessageRef, messag
       }),
     );
     if (!posted.channel || !posted.ts) throw new Error('chat.postMessage answered without channel or ts');
-    await recordPosted(em, ref.teamId, ref.key, posted.channel, posted.ts, options.thread?.ts ?? null);
+    await ledger.recordPosted(ref.teamId, ref.key, posted.channel, posted.ts, options.thread?.ts ?? null);
     return 'posted';
   } catch (error) {
     // A refused post leaves nothing behind: the next event may try again (for example after reactivation).
-    if (error instanceof SlackDeliveryError && error.failure.kind === 'permanent') await forgetMessage(em, ref.teamId, ref.key);
+    if (error instanceof SlackDeliveryError && error.failure.kind === 'permanent') await ledger.forget(ref.teamId, ref.key);
     throw error;
   }
 }
@@ -63,12 +63,12 @@ export async function deliverMessage(ctx: WorkerContext, ref: MessageRef, messag
 async function update(ctx: WorkerContext, ref: MessageRef, channel: string, ts: string, message: SlackMessage, options: DeliverOptions): Promise<DeliveryResult> {
   try {
     await callSlack(() => ctx.slack.chat.update({ channel, ts, text: message.text, blocks: message.blocks }));
-    await touchMessage(ctx.orm.em.fork(), ref.teamId, ref.key);
+    await ctx.services.ledger.messages.touch(ref.teamId, ref.key);
     return 'updated';
   } catch (error) {
     // Someone deleted the message: forget it and, when the job may post, post it again.
     if (error instanceof SlackDeliveryError && error.failure.kind === 'message_gone') {
-      await forgetMessage(ctx.orm.em.fork(), ref.teamId, ref.key);
+      await ctx.services.ledger.messages.forget(ref.teamId, ref.key);
       if (options.mode === 'ensure') return deliverMessage(ctx, ref, message, options);
       return 'absent';
     }

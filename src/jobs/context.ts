@@ -1,17 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
 import type { View } from '@slack/types';
-import type { Orm } from '../db/orm.ts';
-import type { TeamScope } from '../db/delivery-repository.ts';
-import type { RequestMeta, ServiceDeps, Services } from '../services/index.ts';
+import type { ServiceDeps, Services } from '../services/index.ts';
+import type { TeamScope } from '../services/delivery-ledger.ts';
 import type { Queues, Tuning } from './queues.ts';
 
-/** Renders a user's App Home (src/slack/home/render-home.ts once it exists). */
+export { systemMeta } from '../services/index.ts';
+
+/** Renders a user's App Home as it stands now (the same builder the Slack listener publishes). */
 export type HomeRenderer = (services: Services, teamId: string, userId: string, now: Date) => Promise<View>;
 
-/** What every job handler gets: the services, the queues to fan out to, and the Slack client. */
+/** What every job handler gets: the services (the only way to the database), the queues, and the Slack client. */
 export interface WorkerContext {
-  readonly orm: Orm;
   readonly services: Services;
   readonly deps: ServiceDeps;
   readonly queues: Queues;
@@ -21,6 +20,3 @@ export interface WorkerContext {
   readonly teams: TeamScope;
   readonly renderHome: HomeRenderer | null;
 }
-
-/** Audit origin of everything the worker does on its own (timers, delegation handoffs, failures). */
-export const systemMeta = (component: string): RequestMeta => ({ origin: { kind: 'system', component }, traceId: randomUUID() });

@@ -1,12 +1,9 @@
 import { pendingReviewers, type StageInstance, type SubmissionState } from '../domain/index.ts';
-import {
-  activeDelegationsFrom, delegationCards, ensureWebhookSecret, findDelegation, markProcessed, stageCards,
-} from '../db/delivery-repository.ts';
+import { parseOutboxMessage, type OutboxMessage } from '../services/outbox-topics.ts';
 import type { WorkerContext } from './context.ts';
 import { delegationPhase, loadCardInput } from './render.ts';
-import { JOB_SCHEMAS, jobIds, type JobData } from './registry.ts';
+import { jobIds, type JobData } from './registry.ts';
 import { cancelTimersOf, scheduleDelegationTimers, scheduleStageTimers } from './timers.ts';
-import { newWebhookSecret } from './webhooks.ts';
 
 type Card = JobData<'slack', 'card'>;
 
@@ -23,10 +20,11 @@ async function queueHome(ctx: WorkerContext, cause: string, teamId: string, user
   }
 }
 
-/** Refreshes every card already posted about a stage (reviewers, escalation targets, delegates). */
-async function refreshStageCards(ctx: WorkerContext, cause: string, state: SubmissionState, stageInstanceId: string): Promise<void> {
-  for (const row of await stageCards(ctx.orm.em.fork(), stageInstanceId)) {
+/** Refreshes every card already posted about a stage (reviewers, escalation targets, delegates), or only `onlyFor`'s. */
+async function refreshStageCards(ctx: WorkerContext, cause: string, state: SubmissionState, stageInstanceId: string, onlyFor?: string): Promise<void> {
+  for (const row of await ctx.services.ledger.messages.ofStage(stageInstanceId)) {
     if (row.kind !== 'reviewer' && row.kind !== 'delegate') continue;
+    if (onlyFor && row.recipientId !== onlyFor) continue;
     await queueCard(ctx, cause, { teamId: state.teamId, kind: row.kind, mode: 'refresh', submissionId: state.id, stageInstanceId, recipientId: row.recipientId, delegationId: row.delegationId });
   }
 }
@@ -40,7 +38,7 @@ async function askReviewers(ctx: WorkerContext, cause: string, state: Submission
   for (const reviewer of pending) {
     await queueCard(ctx, cause, { teamId: state.teamId, kind: 'reviewer', mode: 'ensure', submissionId: state.id, stageInstanceId: stage.id, recipientId: reviewer, delegationId: null });
   }
-  const away = await activeDelegationsFrom(ctx.orm.em.fork(), state.teamId, pending, state.workflowKey, ctx.deps.clock());
+  const away = await ctx.services.ledger.delegations.activeFrom(state.teamId, pending, state.workflowKey, ctx.deps.clock());
   for (const delegation of away) {
     await queueCard(ctx, cause, { teamId: state.teamId, kind: 'delegate', mode: 'ensure', submissionId: state.id, stageInstanceId: stage.id, recipientId: delegation.toUserId, delegationId: delegation.id });
   }
@@ -54,18 +52,24 @@ const ENDINGS: Record<string, 'approved' | 'rejected' | 'withdrawn' | null> = {
   'submission.cancelled': null,
 };
 
+type SubmissionMessage = Exclude<OutboxMessage, { topic: 'workflow.published' | 'delegation.created' | 'delegation.revoked' | 'checkpoint.post' }>;
+
 /** What a submission's event means for Slack, timers and webhooks. Everything is rendered from current state. */
-async function onSubmissionEvent(ctx: WorkerContext, data: JobData<'events', 'outbox'>, cause: string): Promise<void> {
-  if (!data.submissionId) return;
-  const input = await loadCardInput(ctx, data.teamId, data.submissionId);
+async function onSubmissionEvent(ctx: WorkerContext, data: JobData<'events', 'outbox'>, message: SubmissionMessage, cause: string): Promise<void> {
+  const input = await loadCardInput(ctx, data.teamId, message.payload.submissionId);
   if (!input) return;
   const state = input.submission;
-  const stageInstanceId = typeof data.payload.stageInstanceId === 'string' ? data.payload.stageInstanceId : null;
+  const stageInstanceId = message.payload.stageInstanceId;
   const stage = stageInstanceId ? state.stages.find((s) => s.id === stageInstanceId) : undefined;
   const affected = new Set<string>([state.requesterId]);
   if (stage) for (const u of [...stage.pool, ...stage.grants.map((g) => g.userId)]) affected.add(u);
 
-  switch (data.topic) {
+  switch (message.topic) {
+    case 'decision.refused':
+      // The refused person's view may be stale (that is often why): redraw only their card and Home.
+      if (stageInstanceId) await refreshStageCards(ctx, cause, state, stageInstanceId, message.payload.actorId);
+      await queueHome(ctx, cause, state.teamId, [message.payload.actorId]);
+      return;
     case 'submission.created':
       await queueCard(ctx, cause, requesterCard(state, 'ensure'));
       break;
@@ -80,7 +84,7 @@ async function onSubmissionEvent(ctx: WorkerContext, data: JobData<'events', 'ou
     case 'stage.escalated':
       if (stage && stage.status === 'open') {
         // New holders of the stage (the delegate, the escalation targets) get their own card.
-        const kind = data.topic === 'decision.delegated' ? 'delegate' : 'escalation';
+        const kind = message.topic === 'decision.delegated' ? 'delegate' : 'escalation';
         for (const grant of stage.grants.filter((g) => g.kind === kind)) {
           await queueCard(ctx, cause, { teamId: state.teamId, kind: 'reviewer', mode: 'ensure', submissionId: state.id, stageInstanceId: stage.id, recipientId: grant.userId, delegationId: null });
         }
@@ -114,7 +118,7 @@ async function onSubmissionEvent(ctx: WorkerContext, data: JobData<'events', 'ou
       for (const s of state.stages) await cancelTimersOf(ctx, { stageInstanceId: s.id });
       await queueCard(ctx, cause, requesterCard(state, 'refresh'));
       await queueCard(ctx, cause, { ...requesterCard(state, 'ensure'), kind: 'outcome' });
-      const event = ENDINGS[data.topic] ?? null;
+      const event = ENDINGS[message.topic] ?? null;
       if (event) {
         for (const [index, hook] of input.definition.webhooks.entries()) {
           if (!hook.events.includes(event)) continue;
@@ -136,9 +140,9 @@ async function onSubmissionEvent(ctx: WorkerContext, data: JobData<'events', 'ou
 /** An out-of-office delegation was revoked: its timers go, the delegate's cards and a notice say so. */
 async function onDelegationRevoked(ctx: WorkerContext, delegationId: string, cause: string): Promise<void> {
   await cancelTimersOf(ctx, { delegationId });
-  const delegation = await findDelegation(ctx.orm.em.fork(), delegationId);
+  const delegation = await ctx.services.ledger.delegations.find(delegationId);
   if (!delegation) return;
-  for (const row of await delegationCards(ctx.orm.em.fork(), delegationId)) {
+  for (const row of await ctx.services.ledger.messages.ofDelegation(delegationId)) {
     if (!row.submissionId) continue;
     await queueCard(ctx, cause, { teamId: delegation.teamId, kind: 'delegate', mode: 'refresh', submissionId: row.submissionId, stageInstanceId: row.stageInstanceId, recipientId: row.recipientId, delegationId });
   }
@@ -152,31 +156,29 @@ async function onDelegationRevoked(ctx: WorkerContext, delegationId: string, cau
 /** Handles one relayed outbox row, then marks it processed (the reconciler re-enqueues rows that never get here). */
 export async function handleOutboxJob(ctx: WorkerContext, data: JobData<'events', 'outbox'>): Promise<void> {
   const cause = `o${data.outboxId}`;
-  switch (data.topic) {
+  const message = parseOutboxMessage(data.topic, data.payload);
+  switch (message.topic) {
     case 'workflow.published': {
-      const key = String(data.payload.key ?? '');
-      const version = Number(data.payload.version);
+      const { key, version } = message.payload;
       const published = await ctx.services.workflows.getVersion(data.teamId, key, version);
-      for (const hook of published.definition.webhooks) {
-        await ensureWebhookSecret(ctx.orm.em.fork(), data.teamId, key, hook.url, newWebhookSecret());
-      }
+      for (const hook of published.definition.webhooks) await ctx.services.ledger.webhookSecret(data.teamId, key, hook.url);
       break;
     }
     case 'delegation.created': {
-      const delegation = await findDelegation(ctx.orm.em.fork(), String(data.payload.delegationId ?? ''));
+      const delegation = await ctx.services.ledger.delegations.find(message.payload.delegationId);
       if (delegation && delegationPhase(delegation, new Date()) !== 'revoked') await scheduleDelegationTimers(ctx, delegation);
       break;
     }
     case 'delegation.revoked':
-      await onDelegationRevoked(ctx, String(data.payload.delegationId ?? ''), cause);
+      await onDelegationRevoked(ctx, message.payload.delegationId, cause);
       break;
     case 'checkpoint.post': {
-      const post = JOB_SCHEMAS.slack.checkpoint.parse({ ...data.payload, teamId: data.teamId });
+      const post = { ...message.payload, teamId: data.teamId };
       await ctx.queues.add('slack', 'checkpoint', post, { jobId: jobIds.checkpoint(post.chainId, post.seq) });
       break;
     }
     default:
-      await onSubmissionEvent(ctx, data, cause);
+      await onSubmissionEvent(ctx, data, message, cause);
   }
-  await markProcessed(ctx.orm.em.fork(), data.outboxId);
+  await ctx.services.ledger.outbox.markProcessed(data.outboxId);
 }

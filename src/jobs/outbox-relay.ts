@@ -1,6 +1,5 @@
 import pg from 'pg';
-import type { Orm } from '../db/orm.ts';
-import { lockRelayable, markRelayFailed, markRelayed, type OutboxRow, type TeamScope } from '../db/delivery-repository.ts';
+import type { DeliveryLedger, OutboxRow, TeamScope } from '../services/delivery-ledger.ts';
 import type { Queues } from './queues.ts';
 import { jobIds } from './registry.ts';
 import { loggerFor } from '../observability/logger.ts';
@@ -8,10 +7,10 @@ import { loggerFor } from '../observability/logger.ts';
 const log = loggerFor('outbox-relay');
 
 export interface RelayOptions {
-  readonly orm: Orm;
+  readonly outbox: DeliveryLedger['outbox'];
   readonly queues: Queues;
-  /** For LISTEN; defaults to the ORM's connection URL. */
-  readonly databaseUrl?: string;
+  /** For LISTEN (a connection of its own that waits for the insert trigger's NOTIFY). */
+  readonly databaseUrl: string;
   readonly teams: TeamScope;
   readonly pollMs: number;
   readonly batchSize?: number;
@@ -35,33 +34,23 @@ export interface OutboxRelay {
  */
 export function startOutboxRelay(options: RelayOptions): OutboxRelay {
   const batchSize = options.batchSize ?? 200;
-  const databaseUrl = options.databaseUrl ?? String(options.orm.config.get('clientUrl'));
+  const { databaseUrl } = options;
   let stopped = false;
   let running: Promise<number> | null = null;
   let again = false;
   let listener: pg.Client | null = null;
   let reconnect: NodeJS.Timeout | null = null;
 
-  async function relayBatch(): Promise<number> {
-    const em = options.orm.em.fork();
-    return em.transactional(async (tx) => {
-      const rows = await lockRelayable(tx, options.teams, batchSize);
-      if (rows.length === 0) return 0;
-      try {
-        await options.queues.queue('events').addBulk(rows.map((row) => ({
-          name: 'outbox',
-          data: { outboxId: row.id, teamId: row.teamId, submissionId: row.submissionId, topic: row.topic, payload: row.payload },
-          opts: { jobId: jobIds.outbox(row.id) },
-        })));
-      } catch (error) {
-        // Redis is away: keep the rows, note why, and try again shortly.
-        await markRelayFailed(tx, rows.map((r) => r.id), error instanceof Error ? error.message : String(error), new Date(Date.now() + options.pollMs));
-        return 0;
-      }
+  /** One batch: rows are locked, enqueued and marked in one transaction; if Redis is away they stay and are retried shortly. */
+  function relayBatch(): Promise<number> {
+    return options.outbox.relayBatch(options.teams, batchSize, async (rows) => {
+      await options.queues.queue('events').addBulk(rows.map((row) => ({
+        name: 'outbox',
+        data: { outboxId: row.id, teamId: row.teamId, submissionId: row.submissionId, topic: row.topic, payload: row.payload },
+        opts: { jobId: jobIds.outbox(row.id) },
+      })));
       options.onEnqueued?.(rows);
-      await markRelayed(tx, rows.map((r) => r.id));
-      return rows.length;
-    });
+    }, () => new Date(Date.now() + options.pollMs));
   }
 
   async function pass(): Promise<number> {

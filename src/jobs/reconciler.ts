@@ -1,6 +1,3 @@
-import {
-  delegationsWithoutTimers, hasUnrelayed, openStagesWithoutTimers, pendingTimers, relayedUnprocessed,
-} from '../db/delivery-repository.ts';
 import type { WorkerContext } from './context.ts';
 import type { OutboxRelay } from './outbox-relay.ts';
 import { loadCardInput } from './render.ts';
@@ -33,12 +30,13 @@ const isTimerName = (name: string): name is JobName<'timers'> => name in JOB_SCH
  * worker start and periodically; safe to run in several workers at once (every repair is idempotent).
  */
 export async function reconcile(ctx: WorkerContext, relay: OutboxRelay | null): Promise<ReconcileReport> {
+  const ledger = ctx.services.ledger;
   const timers = ctx.queues.queue('timers');
   let restoredTimers = 0;
   let promotedTimers = 0;
   let after = '';
   for (;;) {
-    const page = await pendingTimers(ctx.orm.em.fork(), ctx.teams, after, PAGE);
+    const page = await ledger.timers.pending(ctx.teams, after, PAGE);
     for (const timer of page) {
       if (!isTimerName(timer.name)) continue;
       const job = await timers.getJob(timer.jobId);
@@ -63,7 +61,7 @@ export async function reconcile(ctx: WorkerContext, relay: OutboxRelay | null): 
   }
 
   let scheduledStages = 0;
-  for (const item of await openStagesWithoutTimers(ctx.orm.em.fork(), ctx.teams, PAGE)) {
+  for (const item of await ledger.timers.openStagesWithout(ctx.teams, PAGE)) {
     const input = await loadCardInput(ctx, item.teamId, item.submissionId);
     const stage = input?.submission.stages.find((s) => s.id === item.stageInstanceId);
     if (!input || !stage) continue;
@@ -72,18 +70,18 @@ export async function reconcile(ctx: WorkerContext, relay: OutboxRelay | null): 
   }
 
   let scheduledDelegations = 0;
-  for (const delegation of await delegationsWithoutTimers(ctx.orm.em.fork(), ctx.teams, PAGE)) {
+  for (const delegation of await ledger.timers.delegationsWithout(ctx.teams, PAGE)) {
     await scheduleDelegationTimers(ctx, delegation);
     scheduledDelegations++;
   }
 
-  if (relay && (await hasUnrelayed(ctx.orm.em.fork(), ctx.teams))) relay.kick();
+  if (relay && (await ledger.outbox.hasUnrelayed(ctx.teams))) relay.kick();
 
   let requeuedEvents = 0;
   const events = ctx.queues.queue('events');
   let afterId = 0;
   for (;;) {
-    const rows = await relayedUnprocessed(ctx.orm.em.fork(), ctx.teams, new Date(Date.now() - RELAY_GRACE_MS), afterId, PAGE);
+    const rows = await ledger.outbox.relayedUnprocessed(ctx.teams, new Date(Date.now() - RELAY_GRACE_MS), afterId, PAGE);
     for (const row of rows) {
       const jobId = jobIds.outbox(row.id);
       // Still in Redis (waiting, running, retrying or finishing): leave it to its worker.

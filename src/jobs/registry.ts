@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CARD_KINDS } from '../domain/index.ts';
 
 /**
  * Every queue, every job name and the payload each carries, in one place. Producers and workers go through
@@ -9,10 +10,8 @@ const uuid = z.uuid();
 const team = z.string().min(1);
 const user = z.string().min(1);
 
-export const MESSAGE_KINDS = ['reviewer', 'requester', 'outcome', 'delegate'] as const;
-
 export const JOB_SCHEMAS = {
-  /** Committed outbox rows, relayed one job per row (job id `outbox-<id>`). */
+  /** Committed outbox rows, relayed one job per row (job id `outbox-<id>`); the payload is parsed by its topic's schema (services/outbox-topics.ts). */
   events: {
     outbox: z.object({
       outboxId: z.number().int().positive(),
@@ -27,7 +26,7 @@ export const JOB_SCHEMAS = {
     /** `ensure` posts the card or updates it; `refresh` only updates a card that exists. */
     card: z.object({
       teamId: team,
-      kind: z.enum(MESSAGE_KINDS),
+      kind: z.enum(CARD_KINDS),
       mode: z.enum(['ensure', 'refresh']),
       submissionId: uuid,
       stageInstanceId: uuid.nullable(),

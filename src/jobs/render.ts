@@ -1,14 +1,13 @@
 import { context as contextBlock, delegationNotice, outcomeNotice, requesterCard, reviewerCard, type CardInput, type SlackMessage } from '../../blocks/cards.ts';
 import { DomainError, isActive, type StageInstance } from '../domain/index.ts';
-import type { DelegationRow } from '../db/delivery-repository.ts';
+import type { DelegationRow } from '../services/delivery-ledger.ts';
 import type { WorkerContext } from './context.ts';
 import type { JobData } from './registry.ts';
 
 /** The request and its workflow version as they are now, or null when the request does not exist. */
 export async function loadCardInput(ctx: WorkerContext, teamId: string, submissionId: string): Promise<CardInput | null> {
   try {
-    const submission = await ctx.services.submissions.get(teamId, submissionId);
-    const { definition } = await ctx.services.workflows.getVersion(teamId, submission.workflowKey, submission.workflowVersion);
+    const { submission, definition } = await ctx.services.submissions.withVersion(teamId, submissionId);
     return { submission, definition, now: ctx.deps.clock() };
   } catch (error) {
     if (error instanceof DomainError && error.code === 'not_found') return null;
@@ -31,7 +30,7 @@ export function delegationPhase(delegation: DelegationRow, now: Date): 'pending'
 }
 
 /**
- * The card to show now, from current state (never from the event that asked for it, so late or reordered jobs
+ * The one renderer of every card kind: the card to show now, from current state (never from the event that asked for it, so late or reordered jobs
  * still show the truth). Null when there is nothing to show (the stage does not exist, the request is still
  * running for an outcome notice).
  */

@@ -3,13 +3,11 @@ import type { Redis } from 'ioredis';
 import type { WebClient } from '@slack/web-api';
 import type { Plugin } from '../plugin.ts';
 import type { Env } from '../config/env.ts';
-import type { Orm } from '../db/orm.ts';
 import type { ServiceDeps, Services } from '../services/index.ts';
-import { renderHome } from '../slack/home/render-home.ts';
+import { homeView } from '../../blocks/home.ts';
 import { MessageBusyError } from './card-delivery.ts';
 import type { HomeRenderer, WorkerContext } from './context.ts';
 import { handleOutboxJob } from './event-jobs.ts';
-import { recordNotificationFailure } from './failures.ts';
 import { startOutboxRelay, type OutboxRelay } from './outbox-relay.ts';
 import { startTimerWaker } from './timer-waker.ts';
 import { createQueues, DEFAULT_TUNING, workerConnection, type Queues, type Tuning } from './queues.ts';
@@ -25,7 +23,6 @@ import { loggerFor } from '../observability/logger.ts';
 const log = loggerFor('worker');
 
 export interface WorkerRuntimeOptions {
-  readonly orm: Orm;
   readonly services: Services;
   readonly deps: ServiceDeps;
   /** Supplies REDIS_URL, QUEUE_PREFIX and the Slack token when the explicit options are absent. */
@@ -33,11 +30,12 @@ export interface WorkerRuntimeOptions {
   readonly redisUrl?: string;
   readonly slackClient?: WebClient;
   readonly queuePrefix?: string;
+  /** For the relay's LISTEN connection; defaults to env.DATABASE_URL. */
   readonly databaseUrl?: string;
   /** Only these workspaces' outbox rows and timers (tests, sharding); all when absent. */
   readonly teams?: readonly string[] | null;
   readonly tuning?: Partial<Tuning>;
-  /** Renders App Home for the refresh job; defaults to src/slack/home/render-home.ts, null turns refreshes off. */
+  /** Renders App Home for the refresh job (the Home tab's own builder by default); null turns refreshes off. */
   readonly renderHome?: HomeRenderer | null;
   /** Called with every reconcile report (logging, tests). */
   readonly onReconciled?: (report: ReconcileReport) => void;
@@ -51,6 +49,9 @@ export interface WorkerRuntime {
   /** Stops taking work, lets running jobs finish (BullMQ hands unfinished ones to another worker), closes connections. */
   stop(): Promise<void>;
 }
+
+/** The Home tab of one person as it stands now, drawn by the Home builder (the Slack listener uses the same). */
+const renderHome: HomeRenderer = async (services, teamId, userId, now) => homeView(await services.home.homeFor(teamId, userId, now), now);
 
 const isLastAttempt = (job: Job): boolean => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 
@@ -73,11 +74,13 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   if (!redisUrl) throw new Error('startWorkerRuntime needs redisUrl or env.REDIS_URL');
   const slack = options.slackClient ?? (options.env ? createSlackClient(options.env.SLACK_BOT_TOKEN, options.env.SLACK_API_URL) : null);
   if (!slack) throw new Error('startWorkerRuntime needs slackClient or env.SLACK_BOT_TOKEN');
+  const databaseUrl = options.databaseUrl ?? options.env?.DATABASE_URL;
+  if (!databaseUrl) throw new Error('startWorkerRuntime needs databaseUrl or env.DATABASE_URL');
   const prefix = options.queuePrefix ?? options.env?.QUEUE_PREFIX ?? 'approvals';
   const tuning: Tuning = { ...DEFAULT_TUNING, ...options.tuning };
   const queues = createQueues(redisUrl, prefix, tuning);
   const ctx: WorkerContext = {
-    orm: options.orm, services: options.services, deps: options.deps, queues, slack, tuning,
+    services: options.services, deps: options.deps, queues, slack, tuning,
     teams: options.teams ?? null, renderHome: options.renderHome === undefined ? renderHome : options.renderHome,
   };
 
@@ -109,7 +112,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
         if (permanent || (isLastAttempt(job) && !(error instanceof MessageBusyError))) {
           const target = slackFailureTarget(job);
           const code = error instanceof SlackDeliveryError ? (error.failure.kind === 'permanent' || error.failure.kind === 'transient' ? error.failure.code : error.failure.kind) : 'delivery_failed';
-          await recordNotificationFailure(ctx, {
+          await ctx.services.ledger.recordNotificationFailure({
             teamId: String((job.data as { teamId?: unknown }).teamId ?? ''), messageKey: target.key, kind: target.kind, recipientId: target.recipientId,
             submissionId: target.submissionId, error: code, detail: error instanceof Error ? error.message : String(error),
           });
@@ -165,7 +168,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
 
   // Wakes the timers worker at each due millisecond instead of Redis' next cron tick (see timer-waker.ts).
   const waker = startTimerWaker(queues.connection, prefix, 'timers');
-  const relay = startOutboxRelay({ orm: options.orm, queues, teams: ctx.teams, pollMs: tuning.relayPollMs, ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}) });
+  const relay = startOutboxRelay({ outbox: options.services.ledger.outbox, databaseUrl, queues, teams: ctx.teams, pollMs: tuning.relayPollMs });
 
   let reconciling: Promise<ReconcileReport> | null = null;
   const reconcileNow = (): Promise<ReconcileReport> => {
@@ -200,8 +203,8 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
 
 /** The worker inside the app process, for small teams: add `workerPlugin()` to the plugin list in main.ts. */
 export function workerPlugin(options: { teams?: readonly string[]; queuePrefix?: string; tuning?: Partial<Tuning>; renderHome?: HomeRenderer | null } = {}): Plugin {
-  return async ({ env, orm, services, deps }) => {
-    const runtime = await startWorkerRuntime({ env, orm, services, deps, ...options });
+  return async ({ env, services, deps }) => {
+    const runtime = await startWorkerRuntime({ env, services, deps, ...options });
     return { components: [{ name: 'worker', stop: () => runtime.stop() }] };
   };
 }

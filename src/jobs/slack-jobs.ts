@@ -1,7 +1,6 @@
 import { delegationNotice, reminderNotice } from '../../blocks/cards.ts';
 import { checkpointWitness } from '../../blocks/checkpoint.ts';
 import { pendingReviewers } from '../domain/index.ts';
-import { findDelegation, findMessage } from '../db/delivery-repository.ts';
 import { deliverMessage } from './card-delivery.ts';
 import type { WorkerContext } from './context.ts';
 import { loadCardInput, renderCard } from './render.ts';
@@ -14,7 +13,7 @@ type Card = JobData<'slack', 'card'>;
 export async function handleCardJob(ctx: WorkerContext, card: Card, claimant: string): Promise<void> {
   const input = await loadCardInput(ctx, card.teamId, card.submissionId);
   if (!input) return;
-  const delegation = card.delegationId ? await findDelegation(ctx.orm.em.fork(), card.delegationId) : null;
+  const delegation = card.delegationId ? await ctx.services.ledger.delegations.find(card.delegationId) : null;
   const message = renderCard(input, card, delegation);
   if (!message) return;
   const ref = {
@@ -35,7 +34,7 @@ export async function handleReminderJob(ctx: WorkerContext, job: JobData<'slack'
   const stage = input?.submission.stages.find((s) => s.id === job.stageInstanceId);
   if (!input || !stage || stage.status !== 'open' || !pendingReviewers(stage).includes(job.recipientId)) return;
   const cardKey = messageKeys.card('reviewer', job.submissionId, job.stageInstanceId, job.recipientId, null);
-  const card = await findMessage(ctx.orm.em.fork(), job.teamId, cardKey);
+  const card = await ctx.services.ledger.messages.find(job.teamId, cardKey);
   if (!card?.ts || !card.channel) {
     await handleCardJob(ctx, { teamId: job.teamId, kind: 'reviewer', mode: 'ensure', submissionId: job.submissionId, stageInstanceId: job.stageInstanceId, recipientId: job.recipientId, delegationId: null }, claimant);
     return;
@@ -50,7 +49,7 @@ export async function handleReminderJob(ctx: WorkerContext, job: JobData<'slack'
 }
 
 export async function handleDelegationNoticeJob(ctx: WorkerContext, job: JobData<'slack', 'delegation-notice'>, claimant: string): Promise<void> {
-  const delegation = await findDelegation(ctx.orm.em.fork(), job.delegationId);
+  const delegation = await ctx.services.ledger.delegations.find(job.delegationId);
   if (!delegation) return;
   const message = delegationNotice({ fromUserId: delegation.fromUserId, toUserId: delegation.toUserId, phase: job.phase, until: delegation.endsAt, workflowKey: delegation.workflowKey });
   const ref = {

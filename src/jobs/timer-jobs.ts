@@ -1,6 +1,5 @@
 import { isActive, pendingReviewers } from '../domain/index.ts';
-import { delegationCards, findDelegation, finishTimer, isTimerPending, openStagesAsking } from '../db/delivery-repository.ts';
-import { inTransaction } from '../services/unit-of-work.ts';
+import type { DelegationRow } from '../services/delivery-ledger.ts';
 import { systemMeta, type WorkerContext } from './context.ts';
 import { queueCard } from './event-jobs.ts';
 import { loadCardInput } from './render.ts';
@@ -11,23 +10,24 @@ export type Defer = (at: Date) => Promise<never>;
 
 /** SLA deadline: the domain applies the stage's timeout action, or nothing if the stage is no longer open. */
 export async function handleSlaTimer(ctx: WorkerContext, jobId: string, data: JobData<'timers', 'sla'>, defer: Defer): Promise<void> {
-  const em = ctx.orm.em.fork();
-  if (!(await isTimerPending(em, jobId))) return;
+  const timers = ctx.services.ledger.timers;
+  if (!(await timers.isPending(jobId))) return;
   const input = await loadCardInput(ctx, data.teamId, data.submissionId);
   const stage = input?.submission.stages.find((s) => s.id === data.stageInstanceId);
   if (!input || !stage || stage.status !== 'open' || !isActive(input.submission.status)) {
-    await finishTimer(em, jobId, 'skipped');
+    await timers.finish(jobId, 'skipped');
     return;
   }
   if (ctx.deps.clock().getTime() < Date.parse(stage.dueAt)) await defer(new Date(stage.dueAt));
-  await ctx.services.decisions.applyTimeout(data.teamId, data.submissionId, data.stageInstanceId, systemMeta('sla-timer'));
-  await finishTimer(em, jobId, 'fired');
+  // Through the same door as every other decision; the rule re-checks the stage, so a late or second run does nothing.
+  await ctx.services.decisions.decide({ kind: 'timeout', teamId: data.teamId, submissionId: data.submissionId, stageInstanceId: data.stageInstanceId }, systemMeta('sla-timer'));
+  await timers.finish(jobId, 'fired');
 }
 
 /** Reminder n: a nudge for each reviewer the stage is still waiting for, none for those who decided. */
 export async function handleReminderTimer(ctx: WorkerContext, jobId: string, data: JobData<'timers', 'reminder'>): Promise<void> {
-  const em = ctx.orm.em.fork();
-  if (!(await isTimerPending(em, jobId))) return;
+  const timers = ctx.services.ledger.timers;
+  if (!(await timers.isPending(jobId))) return;
   const input = await loadCardInput(ctx, data.teamId, data.submissionId);
   const stage = input?.submission.stages.find((s) => s.id === data.stageInstanceId);
   if (input && stage && stage.status === 'open' && isActive(input.submission.status) && ctx.deps.clock().getTime() < Date.parse(stage.dueAt)) {
@@ -35,23 +35,13 @@ export async function handleReminderTimer(ctx: WorkerContext, jobId: string, dat
       await ctx.queues.add('slack', 'reminder', { ...data, recipientId: reviewer }, { jobId: jobIds.reminderNotice(stage.id, data.n, reviewer) });
     }
   }
-  await finishTimer(em, jobId, 'fired');
+  await timers.finish(jobId, 'fired');
 }
 
-type FoundDelegation = NonNullable<Awaited<ReturnType<typeof findDelegation>>>;
-
 /** Tells the delegate a delegation started or ended, and records it once (the timer row is finished in the same transaction). */
-async function announceDelegation(ctx: WorkerContext, jobId: string, delegation: FoundDelegation, phase: 'started' | 'ended', when: Record<string, string>): Promise<void> {
+async function announceDelegation(ctx: WorkerContext, jobId: string, delegation: DelegationRow, phase: 'started' | 'ended', when: Record<string, string>): Promise<void> {
   await ctx.queues.add('slack', 'delegation-notice', { teamId: delegation.teamId, delegationId: delegation.id, phase }, { jobId: jobIds.delegationNotice(delegation.id, phase) });
-  await inTransaction(ctx.deps, delegation.teamId, systemMeta('delegation-timer'), async (em, uow) => {
-    if (!(await finishTimer(em, jobId, 'fired'))) return;
-    uow.record({
-      type: phase === 'started' ? 'delegation.started' : 'delegation.ended',
-      workflowKey: delegation.workflowKey,
-      capacity: { kind: 'system', rule: `out-of-office delegation reached its ${phase === 'started' ? 'start' : 'end'}` },
-      details: { delegationId: delegation.id, from: delegation.fromUserId, to: delegation.toUserId, ...when },
-    });
-  });
+  await ctx.services.ledger.recordDelegationPhase(jobId, delegation, phase, when);
 }
 
 /**
@@ -60,15 +50,16 @@ async function announceDelegation(ctx: WorkerContext, jobId: string, delegation:
  * re-queues them (same job ids) rather than losing them.
  */
 export async function handleDelegationStart(ctx: WorkerContext, jobId: string, data: JobData<'timers', 'delegation-start'>, defer: Defer): Promise<void> {
-  if (!(await isTimerPending(ctx.orm.em.fork(), jobId))) return;
-  const delegation = await findDelegation(ctx.orm.em.fork(), data.delegationId);
+  const { timers, delegations } = ctx.services.ledger;
+  if (!(await timers.isPending(jobId))) return;
+  const delegation = await delegations.find(data.delegationId);
   if (!delegation || delegation.revokedAt || delegation.endsAt.getTime() <= ctx.deps.clock().getTime()) {
-    await finishTimer(ctx.orm.em.fork(), jobId, 'skipped');
+    await timers.finish(jobId, 'skipped');
     return;
   }
   if (ctx.deps.clock().getTime() < delegation.startsAt.getTime()) await defer(delegation.startsAt);
   const cause = `ds${delegation.id}`;
-  for (const item of await openStagesAsking(ctx.orm.em.fork(), delegation.teamId, delegation.fromUserId, delegation.workflowKey)) {
+  for (const item of await ctx.services.ledger.openStagesWithPoolMember(delegation.teamId, delegation.fromUserId, delegation.workflowKey)) {
     const input = await loadCardInput(ctx, delegation.teamId, item.submissionId);
     const stage = input?.submission.stages.find((s) => s.id === item.stageInstanceId);
     if (!stage || !pendingReviewers(stage).includes(delegation.fromUserId)) continue;
@@ -79,15 +70,16 @@ export async function handleDelegationStart(ctx: WorkerContext, jobId: string, d
 
 /** The delegation's end: the grant already lapses in the domain; the delegate's cards and a notice say so. */
 export async function handleDelegationEnd(ctx: WorkerContext, jobId: string, data: JobData<'timers', 'delegation-end'>, defer: Defer): Promise<void> {
-  if (!(await isTimerPending(ctx.orm.em.fork(), jobId))) return;
-  const delegation = await findDelegation(ctx.orm.em.fork(), data.delegationId);
+  const { timers, delegations, messages } = ctx.services.ledger;
+  if (!(await timers.isPending(jobId))) return;
+  const delegation = await delegations.find(data.delegationId);
   if (!delegation || delegation.revokedAt) {
-    await finishTimer(ctx.orm.em.fork(), jobId, 'skipped');
+    await timers.finish(jobId, 'skipped');
     return;
   }
   if (ctx.deps.clock().getTime() < delegation.endsAt.getTime()) await defer(delegation.endsAt);
   const cause = `de${delegation.id}`;
-  for (const row of await delegationCards(ctx.orm.em.fork(), delegation.id)) {
+  for (const row of await messages.ofDelegation(delegation.id)) {
     if (!row.submissionId) continue;
     await queueCard(ctx, cause, { teamId: delegation.teamId, kind: 'delegate', mode: 'refresh', submissionId: row.submissionId, stageInstanceId: row.stageInstanceId, recipientId: row.recipientId, delegationId: delegation.id });
   }

@@ -1,5 +1,4 @@
 import type { StageInstance, SubmissionState, WorkflowDefinition } from '../domain/index.ts';
-import { cancelTimers, recordTimer } from '../db/delivery-repository.ts';
 import type { WorkerContext } from './context.ts';
 import { jobIds, type JobData, type JobName } from './registry.ts';
 
@@ -23,7 +22,7 @@ export interface TimerSpec<N extends JobName<'timers'>> {
 export async function scheduleTimer<N extends JobName<'timers'>>(ctx: WorkerContext, spec: TimerSpec<N>): Promise<boolean> {
   // Every timer payload carries the workspace (see JOB_SCHEMAS.timers).
   const payload = spec.data as JobData<'timers', N> & { teamId: string };
-  const pending = await recordTimer(ctx.orm.em.fork(), {
+  const pending = await ctx.services.ledger.timers.record({
     jobId: spec.jobId,
     teamId: payload.teamId,
     name: spec.name,
@@ -63,7 +62,7 @@ export async function scheduleStageTimers(ctx: WorkerContext, state: SubmissionS
 
 /** Cancels a stage's or a delegation's pending timers in Postgres, then takes them out of Redis. */
 export async function cancelTimersOf(ctx: WorkerContext, by: { stageInstanceId: string } | { delegationId: string }): Promise<number> {
-  const ids = await cancelTimers(ctx.orm.em.fork(), by);
+  const ids = await ctx.services.ledger.timers.cancel(by);
   const queue = ctx.queues.queue('timers');
   for (const id of ids) {
     // A timer that is running right now cannot be removed; it sees its row is done and does nothing.

@@ -1,8 +1,6 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { UnrecoverableError } from 'bullmq';
-import { ensureWebhookSecret, insertWebhookAttempt } from '../db/delivery-repository.ts';
-import { inTransaction } from '../services/unit-of-work.ts';
-import { systemMeta, type WorkerContext } from './context.ts';
+import type { WorkerContext } from './context.ts';
 import { loadCardInput } from './render.ts';
 import type { JobData } from './registry.ts';
 
@@ -17,8 +15,6 @@ import type { JobData } from './registry.ts';
 export const SIGNATURE_HEADER = 'x-approvals-signature';
 export const TIMESTAMP_HEADER = 'x-approvals-timestamp';
 export const DELIVERY_HEADER = 'x-approvals-delivery';
-
-export const newWebhookSecret = (): string => `whsec_${randomBytes(24).toString('base64url')}`;
 
 export function signWebhook(secret: string, timestampSec: number, body: string): string {
   const mac = createHmac('sha256', secret).update(`${timestampSec}.${body}`).digest('hex');
@@ -38,22 +34,12 @@ export function verifyWebhookSignature(secret: string, header: string, body: str
 /** Responses worth retrying: the receiver is busy or broken for now. Other 4xx mean the request itself is refused. */
 const retryable = (status: number): boolean => status >= 500 || status === 408 || status === 409 || status === 425 || status === 429;
 
-async function recordFailure(ctx: WorkerContext, job: JobData<'webhooks', 'deliver'>, error: string): Promise<void> {
-  await inTransaction(ctx.deps, job.teamId, systemMeta('webhook-delivery'), async (_em, uow) => {
-    uow.record({
-      type: 'webhook.failed', submissionId: job.submissionId, workflowKey: job.workflowKey, workflowVersion: job.workflowVersion,
-      capacity: { kind: 'system', rule: 'webhook delivery gave up' }, reason: error,
-      details: { deliveryId: job.deliveryId, url: job.url, event: job.event },
-    });
-  });
-}
-
 /** One delivery attempt; throws to retry (BullMQ backoff), UnrecoverableError when retrying cannot help. */
 export async function handleWebhookJob(ctx: WorkerContext, job: JobData<'webhooks', 'deliver'>, attempt: number, lastAttempt: boolean): Promise<void> {
   const input = await loadCardInput(ctx, job.teamId, job.submissionId);
   if (!input) return;
   const { submission: state } = input;
-  const secret = await ensureWebhookSecret(ctx.orm.em.fork(), job.teamId, job.workflowKey, job.url, newWebhookSecret());
+  const secret = await ctx.services.ledger.webhookSecret(job.teamId, job.workflowKey, job.url);
   const body = JSON.stringify({
     id: job.deliveryId,
     event: `submission.${job.event}`,
@@ -92,14 +78,14 @@ export async function handleWebhookJob(ctx: WorkerContext, job: JobData<'webhook
   } catch (cause) {
     error = cause instanceof Error ? cause.message : String(cause);
   }
-  await insertWebhookAttempt(ctx.orm.em.fork(), {
+  await ctx.services.ledger.recordWebhookAttempt({
     teamId: job.teamId, deliveryId: job.deliveryId, submissionId: job.submissionId, workflowKey: job.workflowKey, event: job.event,
     url: job.url, attempt, statusCode: status, error, durationMs: Math.round(performance.now() - started), succeeded: error === null,
   });
   if (error === null) return;
   const permanent = status !== null && !retryable(status);
   if (permanent || lastAttempt) {
-    await recordFailure(ctx, job, error);
+    await ctx.services.ledger.recordWebhookFailure(job, error);
     throw new UnrecoverableError(`webhook ${job.url}: ${error}`);
   }
   throw new Error(`webhook ${job.url}: ${error}`);

@@ -1,4 +1,4 @@
-import type { Orm } from '../db/orm.ts';
+import type { Services } from '../services/index.ts';
 import type { Queues } from '../jobs/queues.ts';
 import { QUEUE_NAMES } from '../jobs/registry.ts';
 import { auditChainLength, auditCheckpointAge, outboxBacklog, outboxOldestAge, queueJobs, registry, scrapeErrorsTotal } from './metrics.ts';
@@ -43,22 +43,15 @@ export const queueDepthSource = (queues: Queues): ScrapeSource => async () => {
 };
 
 /** The outbox backlog, the length of every audit chain and the age of its last signed checkpoint. */
-export const databaseSource = (orm: Orm): ScrapeSource => async () => {
-  const em = orm.em.fork();
-  const [backlog] = await em.execute<{ n: string; oldest: string | null }[]>(
-    `select count(*) as n, extract(epoch from now() - min(created_at)) as oldest from outbox where relayed_at is null`,
-  );
-  outboxBacklog.set(Number(backlog?.n ?? 0));
-  outboxOldestAge.set(Number(backlog?.oldest ?? 0));
-  const chains = await em.execute<{ chain_id: string; seq: string; age: string | null }[]>(
-    `select h.chain_id, h.seq, extract(epoch from now() - c.signed_at) as age
-       from audit_chain_head h
-       left join lateral (select signed_at from audit_checkpoint where chain_id = h.chain_id order by id desc limit 1) c on true`,
-  );
+export const databaseSource = (services: Pick<Services, 'outboxBacklog' | 'health'>): ScrapeSource => async () => {
+  const backlog = await services.outboxBacklog();
+  outboxBacklog.set(backlog.count);
+  outboxOldestAge.set(backlog.oldestSeconds);
+  const chains = await services.health.chainStats();
   auditChainLength.reset();
   auditCheckpointAge.reset();
   for (const chain of chains) {
-    auditChainLength.set({ team: chain.chain_id }, Number(chain.seq));
-    if (chain.age !== null) auditCheckpointAge.set({ team: chain.chain_id }, Number(chain.age));
+    auditChainLength.set({ team: chain.chainId }, chain.length);
+    if (chain.checkpointAgeSeconds !== null) auditCheckpointAge.set({ team: chain.chainId }, chain.checkpointAgeSeconds);
   }
 };

@@ -1,14 +1,21 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { DomainError } from '../domain/index.ts';
-import { isAdminRecorded } from '../db/directory-repository.ts';
-import type { ServiceDeps } from './deps.ts';
+import type { PeopleRepository } from '../db/people-repository.ts';
+import type { Tx } from './unit-of-work.ts';
 
-export async function isAdmin(deps: ServiceDeps, em: EntityManager, teamId: string, userId: string): Promise<boolean> {
-  return deps.bootstrapAdmins.includes(userId) || (await isAdminRecorded(em, teamId, userId));
+export interface AdminCheckDeps {
+  readonly people: Pick<PeopleRepository, 'isAdmin'>;
+  /** Admins from configuration (APPROVAL_ADMINS). */
+  readonly bootstrapAdmins: readonly string[];
 }
 
-export async function requireAdmin(deps: ServiceDeps, em: EntityManager, teamId: string, userId: string): Promise<void> {
-  if (!(await isAdmin(deps, em, teamId, userId))) {
-    throw new DomainError('forbidden', 'Only approval admins can do that. Ask an admin to grant you the admin role.');
+/** Who is an approval admin: those from configuration, and those granted in Slack. */
+export function createAdminCheck(deps: AdminCheckDeps) {
+  async function isAdmin(teamId: string, userId: string, tx?: Tx): Promise<boolean> {
+    return deps.bootstrapAdmins.includes(userId) || (await deps.people.isAdmin(teamId, userId, tx));
   }
+  async function requireAdmin(teamId: string, userId: string, tx?: Tx): Promise<void> {
+    if (!(await isAdmin(teamId, userId, tx))) throw new DomainError('forbidden', 'Only approval admins can do that. Ask an admin to grant you the admin role.');
+  }
+  return { isAdmin, requireAdmin };
 }
+export type AdminCheck = ReturnType<typeof createAdminCheck>;

@@ -1,7 +1,7 @@
 import type { AuditRow } from '../domain/index.ts';
-import { readAuditPage, type AuditFilter } from '../db/proof-store.ts';
-import type { RequestMeta, ServiceDeps } from './deps.ts';
-import { inTransaction } from './unit-of-work.ts';
+import type { AuditFilter, AuditRepository } from '../db/audit-repository.ts';
+import type { RequestMeta } from './deps.ts';
+import type { Transact } from './unit-of-work.ts';
 
 /** Accepted decisions versus refused attempts, as the audit API's `outcome` filter names them. */
 export const AUDIT_OUTCOMES = ['accepted', 'refused'] as const;
@@ -29,7 +29,12 @@ export interface AuditPage {
   readonly hasMore: boolean;
 }
 
-export function createAuditQueryService(deps: ServiceDeps) {
+export interface AuditQueryServiceDeps {
+  readonly audit: Pick<AuditRepository, 'page'>;
+  readonly transact: Transact;
+}
+
+export function createAuditQueryService(deps: AuditQueryServiceDeps) {
   /**
    * One page of a workspace's chain in sequence order. Appends commit in sequence order (the chain head
    * lock is held to commit), so a reader never sees a later row before an earlier one: continuing after the
@@ -51,7 +56,7 @@ export function createAuditQueryService(deps: ServiceDeps) {
       ...(query.excludeTypes?.length ? { excludeTypes: query.excludeTypes } : {}),
     };
     // One extra row tells whether there is more without a second query.
-    const { rows, headSeq } = await readAuditPage(deps.orm, chainId, filter, query.limit + 1);
+    const { rows, headSeq } = await deps.audit.page(chainId, filter, query.limit + 1);
     let events = rows;
     const hasMore = rows.length > query.limit;
     if (hasMore) events = rows.slice(0, query.limit);
@@ -61,7 +66,7 @@ export function createAuditQueryService(deps: ServiceDeps) {
 
   /** Every read of the audit API is itself in the trail: who read what, with which filters. */
   async function recordRead(teamId: string, actorId: string, what: Record<string, unknown>, meta: RequestMeta): Promise<void> {
-    await inTransaction(deps, teamId, meta, async (_em, uow) => {
+    await deps.transact(teamId, meta, async (_tx, uow) => {
       uow.record({ type: 'api.audit_read', actorId, details: what });
     });
   }
@@ -71,12 +76,11 @@ export function createAuditQueryService(deps: ServiceDeps) {
    * 'system' chain otherwise (an anonymous caller cannot write into a workspace's trail).
    */
   async function recordAuthFailure(chainId: string, details: { reason: string; tokenId: string | null; method: string; path: string; ip: string | null }, meta: RequestMeta): Promise<void> {
-    await inTransaction(deps, chainId, meta, async (_em, uow) => {
+    await deps.transact(chainId, meta, async (_tx, uow) => {
       uow.record({ type: 'api.auth_failed', reason: details.reason, details });
     });
   }
 
-  /** Requests waiting for this person's say: open stages where they are asked, hold a grant, or were escalated to. */
   return { page, recordRead, recordAuthFailure };
 }
 export type AuditQueryService = ReturnType<typeof createAuditQueryService>;

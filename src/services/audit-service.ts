@@ -1,6 +1,5 @@
 import { linkOf, verifyChain, type AuditRow, type ChainLink, type VerifyResult } from '../domain/index.ts';
-import { listChains, readChain, readSubmissionEvents } from '../db/audit-store.ts';
-import type { ServiceDeps } from './deps.ts';
+import type { AuditRepository } from '../db/audit-repository.ts';
 
 export interface ChainReport extends VerifyResult {
   readonly chainId: string;
@@ -11,25 +10,29 @@ async function* links(rows: AsyncIterable<AuditRow>): AsyncGenerator<ChainLink> 
   for await (const row of rows) yield linkOf(row);
 }
 
-export function createAuditService(deps: ServiceDeps) {
+export interface AuditServiceDeps {
+  readonly audit: Pick<AuditRepository, 'readChain' | 'listChains' | 'submissionEvents'>;
+}
+
+export function createAuditService(deps: AuditServiceDeps) {
   /**
    * Verifies a chain with the body encoded here in TypeScript from the stored columns, independently of the
    * database's own encoding (which the fast checkpoint verifier uses).
    */
   async function verify(chainId: string): Promise<ChainReport> {
     const started = performance.now();
-    const result = await verifyChain(links(readChain(deps.orm.em.fork(), chainId)));
+    const result = await verifyChain(links(deps.audit.readChain(chainId)));
     return { ...result, chainId, seconds: (performance.now() - started) / 1000 };
   }
 
   async function verifyAll(): Promise<ChainReport[]> {
-    const chains = await listChains(deps.orm.em.fork());
+    const chains = await deps.audit.listChains();
     const reports: ChainReport[] = [];
     for (const chainId of chains) reports.push(await verify(chainId));
     return reports;
   }
 
-  const submissionTrail = (submissionId: string) => readSubmissionEvents(deps.orm.em.fork(), submissionId);
+  const submissionTrail = (submissionId: string) => deps.audit.submissionEvents(submissionId);
 
   return { verify, verifyAll, submissionTrail };
 }

@@ -1,12 +1,9 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { createChainVerifier, type ChainProblemKind } from '../domain/index.ts';
 import { checkpointText, signCheckpoint, verifyCheckpoint, type SignedCheckpoint } from '../domain/checkpoint.ts';
-import {
-  chainHeads, insertCheckpoint, latestCheckpoint, listCheckpoints, listProofChains, lockChainHead, readLinkPages,
-  type StoredCheckpoint,
-} from '../db/proof-store.ts';
-import type { RequestMeta, ServiceDeps } from './deps.ts';
-import { inTransaction } from './unit-of-work.ts';
+import type { AuditRepository, StoredCheckpoint } from '../db/audit-repository.ts';
+import type { RequestMeta } from './deps.ts';
+import type { Transact } from './unit-of-work.ts';
 import { loggerFor } from '../observability/logger.ts';
 
 const log = loggerFor('checkpoints');
@@ -39,21 +36,27 @@ export interface ProofReport {
 
 const systemMeta = (): RequestMeta => ({ origin: { kind: 'system', component: 'checkpoint' }, traceId: randomUUID() });
 
-export function createCheckpointService(deps: ServiceDeps) {
+export interface CheckpointServiceDeps {
+  readonly audit: Pick<AuditRepository, 'lockHead' | 'latestCheckpoint' | 'insertCheckpoint' | 'heads' | 'checkpoints' | 'linkPages' | 'proofChains'>;
+  readonly transact: Transact;
+  readonly clock: () => Date;
+}
+
+export function createCheckpointService(deps: CheckpointServiceDeps) {
   /**
    * Signs the chain's head, unless nothing but the previous checkpoint's own event was appended since (then
    * that checkpoint is returned). The head is locked first, so the checkpoint covers exactly the rows
    * before its own 'checkpoint.signed' event, which lands at seq + 1 in the same transaction.
    */
   async function signChain(chainId: string, signer: Signer, meta: RequestMeta = systemMeta()): Promise<{ checkpoint: StoredCheckpoint; created: boolean } | null> {
-    const { result } = await inTransaction(deps, chainId, meta, async (em, uow) => {
-      const head = await lockChainHead(em, chainId);
+    const { result } = await deps.transact(chainId, meta, async (tx, uow) => {
+      const head = await deps.audit.lockHead(tx, chainId);
       if (!head || head.seq === 0) return null;
-      const last = await latestCheckpoint(em, chainId);
+      const last = await deps.audit.latestCheckpoint(chainId, tx);
       if (last && last.eventSeq >= head.seq) return { checkpoint: last, created: false };
       const signed = signCheckpoint({ chainId, seq: head.seq, hash: head.hash, count: head.seq, signedAt: deps.clock().toISOString() }, signer.privateKey);
       const eventSeq = head.seq + 1;
-      await insertCheckpoint(em, signed, eventSeq);
+      await deps.audit.insertCheckpoint(tx, signed, eventSeq);
       uow.record({
         type: 'checkpoint.signed',
         capacity: { kind: 'system', rule: 'periodic signed checkpoint' },
@@ -65,7 +68,7 @@ export function createCheckpointService(deps: ServiceDeps) {
       return { checkpoint: { ...signed, id: 0, eventSeq }, created: true };
     });
     if (result?.created) {
-      const stored = await latestCheckpoint(deps.orm.em.fork(), chainId);
+      const stored = await deps.audit.latestCheckpoint(chainId);
       if (stored) return { checkpoint: stored, created: true };
     }
     return result;
@@ -74,7 +77,7 @@ export function createCheckpointService(deps: ServiceDeps) {
   /** Signs every chain that changed since its last checkpoint; one chain's failure does not stop the rest. */
   async function signAll(signer: Signer): Promise<SignedCheckpoint[]> {
     const signed: SignedCheckpoint[] = [];
-    for (const head of await chainHeads(deps.orm.em.fork())) {
+    for (const head of await deps.audit.heads()) {
       try {
         const outcome = await signChain(head.chainId, signer);
         if (outcome?.created) signed.push(outcome.checkpoint);
@@ -85,8 +88,8 @@ export function createCheckpointService(deps: ServiceDeps) {
     return signed;
   }
 
-  const list = (chainId: string, options: { afterSeq?: number; limit?: number } = {}) => listCheckpoints(deps.orm.em.fork(), chainId, options);
-  const latest = (chainId: string) => latestCheckpoint(deps.orm.em.fork(), chainId);
+  const list = (chainId: string, options: { afterSeq?: number; limit?: number } = {}) => deps.audit.checkpoints(chainId, options);
+  const latest = (chainId: string) => deps.audit.latestCheckpoint(chainId);
 
   /**
    * Verifies a chain end to end: every row's hash and link, every checkpoint's signature, that the row at
@@ -95,8 +98,7 @@ export function createCheckpointService(deps: ServiceDeps) {
    */
   async function verify(chainId: string, publicKey: KeyObject | null): Promise<ProofReport> {
     const started = performance.now();
-    const em = deps.orm.em.fork();
-    const checkpoints = await listCheckpoints(em, chainId);
+    const checkpoints = await deps.audit.checkpoints(chainId);
     const report = (problem: ProofProblem | null, checked: number, head: ProofReport['head']): ProofReport => ({
       chainId, ok: problem === null, checked, head, checkpoints: checkpoints.length, signaturesChecked: publicKey !== null, problem,
       seconds: (performance.now() - started) / 1000,
@@ -112,7 +114,7 @@ export function createCheckpointService(deps: ServiceDeps) {
     const verifier = createChainVerifier();
     let next = 0;
     let previousSeq = 0;
-    for await (const page of readLinkPages(deps.orm, chainId)) {
+    for await (const page of deps.audit.linkPages(chainId)) {
       for (const row of page) {
         const problem = verifier.push(row);
         if (problem) return report(problem, verifier.checked, verifier.head);
@@ -144,7 +146,7 @@ export function createCheckpointService(deps: ServiceDeps) {
 
   async function verifyAll(publicKey: KeyObject | null): Promise<ProofReport[]> {
     const reports: ProofReport[] = [];
-    for (const chainId of await listProofChains(deps.orm.em.fork())) reports.push(await verify(chainId, publicKey));
+    for (const chainId of await deps.audit.proofChains()) reports.push(await verify(chainId, publicKey));
     return reports;
   }
 

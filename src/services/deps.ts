@@ -2,20 +2,31 @@ import { randomUUID } from 'node:crypto';
 import type { Orm } from '../db/orm.ts';
 import type { AuditOrigin } from '../domain/index.ts';
 
-/** What every service needs; tests pass a fixed clock or id source where it matters. */
+/**
+ * Slack's user groups as the services need them: the members of one group, for roles that follow a group.
+ * The entry points hand in an adapter over the Web API; tests hand in a fake.
+ */
+export interface UserGroupDirectory {
+  membersOf(teamId: string, groupId: string): Promise<string[]>;
+}
+
+/** What the composition root gives the services; each service takes only the parts it uses. */
 export interface ServiceDeps {
   readonly orm: Orm;
   readonly clock: () => Date;
   readonly newId: () => string;
   /** Slack user ids that are admins from configuration (APPROVAL_ADMINS), in every workspace. */
   readonly bootstrapAdmins: readonly string[];
+  /** Where roles bound to a Slack user group get their members; without it they keep their last synced members. */
+  readonly userGroups?: UserGroupDirectory | null;
 }
 
-export const defaultDeps = (orm: Orm, bootstrapAdmins: readonly string[] = []): ServiceDeps => ({
+export const defaultDeps = (orm: Orm, bootstrapAdmins: readonly string[] = [], userGroups: UserGroupDirectory | null = null): ServiceDeps => ({
   orm,
   clock: () => new Date(),
   newId: randomUUID,
   bootstrapAdmins,
+  userGroups,
 });
 
 /** Where a request came from and which trace it belongs to; recorded on every audit event it causes. */
@@ -23,3 +34,6 @@ export interface RequestMeta {
   readonly origin: AuditOrigin;
   readonly traceId?: string | null;
 }
+
+/** Audit origin of what the system does on its own (timers, delegation handoffs, failures). */
+export const systemMeta = (component: string): RequestMeta => ({ origin: { kind: 'system', component }, traceId: randomUUID() });

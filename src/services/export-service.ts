@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { encodeBody, type AuditRow } from '../domain/index.ts';
 import type { SignedCheckpoint } from '../domain/checkpoint.ts';
-import { chainHeads, latestCheckpoint, readChainPages, type AuditFilter } from '../db/proof-store.ts';
-import { createCheckpointService, type Signer } from './checkpoint-service.ts';
-import type { ServiceDeps } from './deps.ts';
+import type { AuditFilter, AuditRepository } from '../db/audit-repository.ts';
+import type { CheckpointService, Signer } from './checkpoint-service.ts';
 
 export const EXPORT_FORMATS = ['csv', 'jsonl'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -61,8 +60,13 @@ const jsonlCheckpoint = (cp: SignedCheckpoint): string => JSON.stringify({
   record: 'checkpoint', chainId: cp.chainId, seq: cp.seq, hash: cp.hash, count: cp.count, signedAt: cp.signedAt, keyId: cp.keyId, payload: cp.payload, signature: cp.signature,
 });
 
-export function createExportService(deps: ServiceDeps) {
-  const checkpoints = createCheckpointService(deps);
+export interface ExportServiceDeps {
+  readonly audit: Pick<AuditRepository, 'heads' | 'latestCheckpoint' | 'chainPages'>;
+  readonly checkpoints: Pick<CheckpointService, 'signChain'>;
+}
+
+export function createExportService(deps: ExportServiceDeps) {
+  const { checkpoints } = deps;
 
   /**
    * Streams the trail, one chain after another, each followed by the signed checkpoint it ends at: rows are
@@ -70,8 +74,7 @@ export function createExportService(deps: ServiceDeps) {
    * constant however long the chain is.
    */
   async function exportAudit(write: (chunk: string) => Promise<void> | void, options: ExportOptions): Promise<{ chains: number; rows: number }> {
-    const em = deps.orm.em.fork();
-    const chains = options.teamId ? [options.teamId] : (await chainHeads(em)).map((h) => h.chainId);
+    const chains = options.teamId ? [options.teamId] : (await deps.audit.heads()).map((h) => h.chainId);
     const csv = options.format === 'csv';
     if (csv) await write(`${CSV_COLUMNS.join(',')}\n`);
     let rows = 0;
@@ -79,7 +82,7 @@ export function createExportService(deps: ServiceDeps) {
     for (const chainId of chains) {
       const checkpoint = options.signer
         ? (await checkpoints.signChain(chainId, options.signer, { origin: { kind: 'cli', command: 'audit:export' }, traceId: randomUUID() }))?.checkpoint ?? null
-        : await latestCheckpoint(em, chainId);
+        : await deps.audit.latestCheckpoint(chainId);
       if (!checkpoint) {
         if (options.teamId) throw new Error(`chain ${chainId} has no events${options.signer ? '' : ' or no checkpoint yet (set AUDIT_SIGNING_KEY to sign one now)'}`);
         continue;
@@ -91,7 +94,7 @@ export function createExportService(deps: ServiceDeps) {
         ...(options.workflowKey ? { workflowKey: options.workflowKey } : {}),
         ...(options.submissionId ? { submissionId: options.submissionId } : {}),
       };
-      for await (const page of readChainPages(deps.orm, chainId, filter)) {
+      for await (const page of deps.audit.chainPages(chainId, filter)) {
         if (page.length === 0) continue;
         let chunk = '';
         for (const row of page) chunk += `${csv ? csvEvent(row) : jsonlEvent(row)}\n`;

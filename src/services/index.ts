@@ -1,35 +1,73 @@
+import { createRepositories } from '../db/index.ts';
+import { withDecisionMetrics } from '../observability/decision-metrics.ts';
+import { createAdminCheck } from './admins.ts';
 import { createApiTokenService } from './api-token-service.ts';
 import { createAuditQueryService } from './audit-query-service.ts';
 import { createAuditService } from './audit-service.ts';
 import { createCheckpointService } from './checkpoint-service.ts';
-import { createDecisionService } from './decision-service.ts';
+import { createDecisionService } from './decisions/decision-service.ts';
+import { createDeliveryLedger } from './delivery-ledger.ts';
 import { createDeliveryService } from './delivery-service.ts';
 import type { ServiceDeps } from './deps.ts';
 import { createDirectoryService } from './directory-service.ts';
+import { createExportService } from './export-service.ts';
 import { createHomeService } from './home-service.ts';
+import { createReplayService } from './replay-service.ts';
+import { createRoleSync } from './role-sync.ts';
 import { createRoutingPreview } from './routing-preview.ts';
 import { createSubmissionService } from './submission-service.ts';
+import { createTransact } from './unit-of-work.ts';
 import { createWorkflowService } from './workflow-service.ts';
-import { withDecisionMetrics } from '../observability/decision-metrics.ts';
+import { createWorkflowVersions } from './workflow-versions.ts';
 
 export * from './deps.ts';
 
+/**
+ * The composition of the service layer: the repositories of one database, and each service given only the
+ * repository functions, clock and id source it uses.
+ */
 export function createServices(deps: ServiceDeps) {
-  const workflows = createWorkflowService(deps);
-  const directory = createDirectoryService(deps);
-  const decisions = createDecisionService(deps);
+  const repos = createRepositories(deps.orm);
+  const { clock, newId } = deps;
+  const transact = createTransact(deps.orm, newId);
+  const admins = createAdminCheck({ people: repos.people, bootstrapAdmins: deps.bootstrapAdmins });
+  const versions = createWorkflowVersions({ workflows: repos.workflows });
+  const directoryReads = repos.decisions.directory;
+  const workflows = createWorkflowService({ transact, workflows: repos.workflows, versions, admins, newId });
+  const directory = createDirectoryService({ transact, people: repos.people, delegations: repos.delegations, admins, bootstrapAdmins: deps.bootstrapAdmins, clock, newId });
+  const roleSync = createRoleSync({ transact, people: repos.people, userGroups: deps.userGroups ?? null });
+  const decisions = createDecisionService({
+    store: repos.decisions, current: repos.submissions.get, versions, roleSync, admins, clock, newId,
+  });
+  const checkpoints = createCheckpointService({ audit: repos.audit, transact, clock });
   return {
     workflows,
-    submissions: createSubmissionService(deps),
-    decisions: { ...decisions, decide: withDecisionMetrics(decisions.decide) },
+    submissions: createSubmissionService({ transact, submissions: repos.submissions, workflows: repos.workflows, versions, directory: directoryReads, admins, roleSync, clock, newId }),
+    decisions: { decide: withDecisionMetrics(decisions.decide) },
     directory,
-    audit: createAuditService(deps),
-    checkpoints: createCheckpointService(deps),
-    apiTokens: createApiTokenService(deps),
-    auditQuery: createAuditQueryService(deps),
-    home: createHomeService(deps, { listWorkflows: (teamId) => workflows.list(teamId), listRoles: (teamId) => directory.listRoles(teamId) }),
-    routingPreview: createRoutingPreview(deps),
-    delivery: createDeliveryService(deps),
+    roleSync,
+    audit: createAuditService({ audit: repos.audit }),
+    checkpoints,
+    exports: createExportService({ audit: repos.audit, checkpoints }),
+    replay: createReplayService({ audit: repos.audit, submissions: repos.submissions }),
+    apiTokens: createApiTokenService({ transact, tokens: repos.tokens, admins, clock, newId }),
+    auditQuery: createAuditQueryService({ audit: repos.audit, transact }),
+    home: createHomeService({
+      submissions: repos.submissions, delegations: repos.delegations, viewers: repos.homeViewers, versions, directory: directoryReads, admins,
+      listWorkflows: (teamId) => workflows.list(teamId), listRoles: (teamId) => directory.listRoles(teamId), clock,
+    }),
+    routingPreview: createRoutingPreview({ directory: directoryReads, clock }),
+    delivery: createDeliveryService({ failures: repos.failures, webhooks: repos.webhooks, admins }),
+    ledger: createDeliveryLedger({
+      transact, messages: repos.messages, timers: repos.timers, outbox: repos.outbox, delegations: repos.delegations,
+      submissions: repos.submissions, failures: repos.failures, webhooks: repos.webhooks,
+    }),
+    /** Stored first responses of the REST API's Idempotency-Key (the HTTP layer owns the rule, this the rows). */
+    apiIdempotency: repos.apiIdempotency,
+    /** For /readyz and /metrics. */
+    health: repos.health,
+    /** The outbox backlog, for /metrics. */
+    outboxBacklog: () => repos.outbox.backlog(),
   };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -1,7 +1,6 @@
 import { applyEvent, isSubmissionEventType, type AuditRow, type SubmissionEvent, type SubmissionState } from '../domain/index.ts';
-import { readSubmissionEvents } from '../db/audit-store.ts';
-import { loadSubmission } from '../db/submission-repository.ts';
-import type { ServiceDeps } from './deps.ts';
+import type { AuditRepository } from '../db/audit-repository.ts';
+import type { SubmissionRepository } from '../db/submission-repository.ts';
 
 export interface ReplayDifference {
   readonly submissionId: string;
@@ -94,10 +93,14 @@ export function firstDifference(a: unknown, b: unknown, path = ''): { path: stri
   return null;
 }
 
-export function createReplayService(deps: ServiceDeps) {
+export interface ReplayServiceDeps {
+  readonly audit: Pick<AuditRepository, 'submissionEvents' | 'requestIdsOnEitherSide'>;
+  readonly submissions: Pick<SubmissionRepository, 'get'>;
+}
+
+export function createReplayService(deps: ReplayServiceDeps) {
   async function checkOne(submissionId: string): Promise<{ events: number; difference: ReplayDifference | null }> {
-    const em = deps.orm.em.fork();
-    const [rows, loaded] = await Promise.all([readSubmissionEvents(em, submissionId), loadSubmission(em, submissionId)]);
+    const [rows, loaded] = await Promise.all([deps.audit.submissionEvents(submissionId), deps.submissions.get(submissionId)]);
     const events = rows.filter((r) => isSubmissionEventType(r.type));
     let rebuilt: SubmissionState | null;
     try {
@@ -114,22 +117,14 @@ export function createReplayService(deps: ServiceDeps) {
 
   /** Rebuilds every submission (of one workspace, or all) from the trail and compares it with the tables. */
   async function check(options: { teamId?: string; onProgress?: (done: number) => void } = {}): Promise<ReplayReport> {
-    const em = deps.orm.em.fork();
     const differences: ReplayDifference[] = [];
     let submissions = 0;
     let events = 0;
     // Ids from both sides: a submission only in the tables, or only in the trail, is itself a difference.
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
-      const ids = await em.execute<{ id: string }[]>(
-        `select id from (
-           select id from submission where id > ? ${options.teamId ? 'and team_id = ?' : ''}
-           union
-           select submission_id as id from audit_event where type = 'submission.created' and submission_id > ? ${options.teamId ? 'and chain_id = ?' : ''}
-         ) ids order by id limit 500`,
-        options.teamId ? [after, options.teamId, after, options.teamId] : [after, after],
-      );
-      for (const { id } of ids) {
+      const ids = await deps.audit.requestIdsOnEitherSide(after, options.teamId ?? null, 500);
+      for (const id of ids) {
         const outcome = await checkOne(id);
         submissions++;
         events += outcome.events;
@@ -138,7 +133,7 @@ export function createReplayService(deps: ServiceDeps) {
       options.onProgress?.(submissions);
       const last = ids[ids.length - 1];
       if (!last || ids.length < 500) break;
-      after = last.id;
+      after = last;
     }
     return { submissions, events, differences };
   }

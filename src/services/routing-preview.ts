@@ -2,8 +2,8 @@ import {
   planRoute, requiredApprovals, resolvePool, routingProblem, validateFieldValues,
   type FieldValues, type ResolutionContext, type WorkflowDefinition,
 } from '../domain/index.ts';
-import { loadDirectory } from '../db/directory-repository.ts';
-import type { ServiceDeps } from './deps.ts';
+import type { Directory } from '../domain/index.ts';
+import type { DirectoryQuery } from '../db/directory-reads.ts';
 import { rolesOf } from './submission-service.ts';
 
 export interface PreviewStage {
@@ -27,11 +27,16 @@ export interface RoutePreview {
  * each stage would ask, using the same domain rules a real submission uses. Sample values are checked like a
  * real form's, except that nothing is required.
  */
-export function createRoutingPreview(deps: ServiceDeps) {
+export interface RoutingPreviewDeps {
+  readonly directory: (query: DirectoryQuery) => Promise<Directory>;
+  readonly clock: () => Date;
+}
+
+export function createRoutingPreview(deps: RoutingPreviewDeps) {
   async function preview(teamId: string, definition: WorkflowDefinition, requesterId: string, sample: Readonly<Record<string, unknown>>): Promise<RoutePreview> {
     const fields = validateFieldValues(definition.fields.map((f) => ({ ...f, required: false })), sample);
     const userFields = definition.fields.filter((f) => f.type === 'user').map((f) => fields[f.id]).filter((v): v is string => typeof v === 'string');
-    const directory = await loadDirectory(deps.orm.em.fork(), {
+    const directory = await deps.directory({
       teamId, roles: rolesOf(definition), people: [requesterId, ...userFields], workflowKey: definition.key, at: deps.clock(),
     });
     const ctx: ResolutionContext = { requesterId, fields, directory };

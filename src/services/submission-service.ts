@@ -1,19 +1,18 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { z } from 'zod';
 import {
-  DomainError, applyEvents, cancel, startSubmission, validateFieldValues, validateTitle, withdraw,
-  type RuleContext, type SubmissionEvent, type SubmissionState, type WorkflowDefinition,
+  DomainError, applyEvents, normaliseShortId, requireCanSee, slackUserIdSchema, startSubmission, validateFieldValues, validateTitle,
+  type Directory, type RuleContext, type SubmissionEvent, type SubmissionState, type WorkflowDefinition,
 } from '../domain/index.ts';
-import { boundRolesRead, loadDirectory } from '../db/directory-repository.ts';
-import { IdempotencyRecord, Submission, Workflow, WorkflowVersion } from '../db/entities/index.ts';
-import { pooledRunner, sql, type SqlRunner } from '../db/sql.ts';
-import { loadSubmission, readSubmission, submissionVersionRead, submissionWrites } from '../db/submission-repository.ts';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { isAdmin } from './admins.ts';
-import type { RequestMeta, ServiceDeps } from './deps.ts';
+import type { DirectoryQuery } from '../db/directory-reads.ts';
+import type { OwnRequestRow, SubmissionRepository } from '../db/submission-repository.ts';
+import type { AdminCheck } from './admins.ts';
+import type { RoleSync } from './role-sync.ts';
+import type { RequestMeta } from './deps.ts';
 import { recordSubmissionEvents } from './submission-effects.ts';
-import { inTransaction, type UnitOfWork } from './unit-of-work.ts';
-import { slackUserIdSchema } from '../domain/index.ts';
+import type { Transact, UnitOfWork } from './unit-of-work.ts';
+import type { WorkflowRepository } from '../db/workflow-repository.ts';
+import type { WorkflowVersions } from './workflow-versions.ts';
 
 export const submitInputSchema = z.object({
   teamId: z.string().min(1),
@@ -33,56 +32,10 @@ export const rolesOf = (definition: WorkflowDefinition): string[] => [
   ...new Set(definition.stages.flatMap((s) => [...s.approvers, ...(s.escalateTo ?? [])]).flatMap((a) => (a.type === 'role' ? [a.role] : []))),
 ];
 
-/** People whose managers or incoming delegations may matter for a decision on this submission. */
-export const peopleOf = (state: SubmissionState, extra: readonly string[] = []): string[] => [
-  state.requesterId,
-  ...extra,
-  ...state.stages.filter((s) => s.status === 'open').flatMap((s) => [...s.pool, ...s.grants.map((g) => g.userId)]),
-];
-
-/** Published versions never change, so each is read from the database once per process. */
-const definitionCache = new Map<string, WorkflowDefinition>();
-const DEFINITION_CACHE_LIMIT = 500;
-
-export async function loadDefinition(runner: SqlRunner, workflowVersionId: string): Promise<WorkflowDefinition> {
-  const cached = definitionCache.get(workflowVersionId);
-  if (cached) return cached;
-  const [rows = []] = await runner.run([sql`select definition from workflow_version where id = ${workflowVersionId}`]);
-  const definition = rows[0]?.definition as WorkflowDefinition | undefined;
-  if (!definition) throw new Error(`workflow version ${workflowVersionId} is missing`);
-  if (definitionCache.size >= DEFINITION_CACHE_LIMIT) definitionCache.delete(definitionCache.keys().next().value as string);
-  definitionCache.set(workflowVersionId, definition);
-  return definition;
-}
-
-/**
- * Which workflow version each recently seen submission runs on: a fact that never changes, keyed by a random
- * id, so a decision can read the directory slice together with the submission when both are known.
- */
-const versionOfSubmission = new Map<string, string>();
-const VERSION_OF_SUBMISSION_LIMIT = 20_000;
-
-export function rememberWorkflowVersion(submissionId: string, workflowVersionId: string): void {
-  if (versionOfSubmission.has(submissionId)) return;
-  if (versionOfSubmission.size >= VERSION_OF_SUBMISSION_LIMIT) versionOfSubmission.delete(versionOfSubmission.keys().next().value as string);
-  versionOfSubmission.set(submissionId, workflowVersionId);
-}
-
-/** The version and definition a submission runs on, when both are already in memory. */
-export function knownDefinition(submissionId: string): { workflowVersionId: string; definition: WorkflowDefinition } | null {
-  const workflowVersionId = versionOfSubmission.get(submissionId);
-  const definition = workflowVersionId ? definitionCache.get(workflowVersionId) : undefined;
-  return workflowVersionId && definition ? { workflowVersionId, definition } : null;
-}
-
-export function ruleContext(deps: ServiceDeps, directory: RuleContext['directory']): RuleContext {
-  return { now: deps.clock(), directory, newId: deps.newId };
-}
-
-/** Applies decided facts: state rows, audit events and outbox messages, all written with the caller's transaction. */
-export function commitEvents(uow: UnitOfWork, before: SubmissionState | null, events: readonly SubmissionEvent[], workflowVersionId: string, at: Date): SubmissionState {
+/** Applies decided facts: state row writes, audit events and outbox messages, all written with the caller's transaction. */
+export function commitEvents(uow: UnitOfWork, writesFor: SubmissionRepository['writesFor'], before: SubmissionState | null, events: readonly SubmissionEvent[], workflowVersionId: string, at: Date): SubmissionState {
   const after = applyEvents(before, events, at.toISOString());
-  uow.write(submissionWrites(before, after, workflowVersionId));
+  uow.write(writesFor(before, after, workflowVersionId));
   recordSubmissionEvents(uow, after, events);
   return after;
 }
@@ -90,56 +43,64 @@ export function commitEvents(uow: UnitOfWork, before: SubmissionState | null, ev
 export const isRequestId = (id: string): boolean => z.uuid().safeParse(id).success;
 export const requestNotFound = (id: string): DomainError => new DomainError('not_found', `There is no request "${id}".`);
 
+/** A request and the exact workflow version it runs on (cards and replies render from both). */
+export interface RequestWithVersion {
+  readonly submission: SubmissionState;
+  readonly definition: WorkflowDefinition;
+}
+
+export interface SubmissionServiceDeps {
+  readonly transact: Transact;
+  readonly submissions: Pick<SubmissionRepository, 'get' | 'writesFor' | 'idsByPrefix' | 'ownRequests' | 'claimKey' | 'keyWrites' | 'submissionOfKey'>;
+  readonly workflows: Pick<WorkflowRepository, 'find'>;
+  readonly versions: Pick<WorkflowVersions, 'get' | 'ofId'>;
+  readonly directory: (query: DirectoryQuery) => Promise<Directory>;
+  readonly admins: Pick<AdminCheck, 'isAdmin'>;
+  readonly roleSync: Pick<RoleSync, 'bringUpToDate'>;
+  readonly clock: () => Date;
+  readonly newId: () => string;
+}
+
 /** The key already created a request: leave this transaction without writing and return that request. */
 class AlreadySubmitted extends Error {}
 
-export function createSubmissionService(deps: ServiceDeps) {
+/** Requests: submitting one, and reading them the way each surface needs. */
+export function createSubmissionService(deps: SubmissionServiceDeps) {
+  const ruleContext = (directory: Directory): RuleContext => ({ now: deps.clock(), directory, newId: deps.newId });
+
   async function submit(input: SubmitInput, meta: RequestMeta): Promise<SubmissionState> {
     const parsed = submitInputSchema.safeParse(input);
     if (!parsed.success) throw new DomainError('invalid_input', `Invalid request: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     const cmd = parsed.data;
     const title = validateTitle(cmd.title);
+    const workflow = await deps.workflows.find(cmd.teamId, cmd.workflowKey);
+    if (!workflow || !workflow.active) throw new DomainError('not_found', `There is no active workflow "${cmd.workflowKey}".`);
+    const version = await deps.versions.get(cmd.teamId, cmd.workflowKey, workflow.version);
+    const definition = version.definition;
+    const fields = validateFieldValues(definition.fields, cmd.fields);
+    const predecessor = cmd.predecessorId ? (await deps.submissions.get(cmd.predecessorId))?.state ?? null : null;
+    if (cmd.predecessorId && (!predecessor || predecessor.teamId !== cmd.teamId)) throw new DomainError('not_found', 'The request you are revising does not exist.');
+    // Routing reads role members: roles that follow a Slack user group are brought up to date first.
+    await deps.roleSync.bringUpToDate(cmd.teamId, rolesOf(definition), meta);
+    const userFields = definition.fields.filter((f) => f.type === 'user').map((f) => fields[f.id]).filter((v): v is string => typeof v === 'string');
     try {
-      const { result } = await inTransaction(deps, cmd.teamId, meta, async (em, uow) => {
-        if (cmd.idempotencyKey) {
-          const claimed = await em.execute<{ key: string }[]>(
-            `insert into idempotency_record (team_id, key, outcome) values (?, ?, '{}') on conflict do nothing returning key`,
-            [cmd.teamId, cmd.idempotencyKey],
-          );
-          if (claimed.length === 0) throw new AlreadySubmitted();
-        }
-        const workflow = await em.findOne(Workflow, { teamId: cmd.teamId, key: cmd.workflowKey });
-        if (!workflow || !workflow.active) throw new DomainError('not_found', `There is no active workflow "${cmd.workflowKey}".`);
-        const version = await em.findOneOrFail(WorkflowVersion, { teamId: cmd.teamId, workflowKey: cmd.workflowKey, version: workflow.currentVersion });
-        const definition = version.definition;
-        const fields = validateFieldValues(definition.fields, cmd.fields);
-        const predecessor = cmd.predecessorId ? (await loadSubmission(em, cmd.predecessorId))?.state ?? null : null;
-        if (cmd.predecessorId && (!predecessor || predecessor.teamId !== cmd.teamId)) throw new DomainError('not_found', 'The request you are revising does not exist.');
-        const userFields = definition.fields.filter((f) => f.type === 'user').map((f) => fields[f.id]).filter((v): v is string => typeof v === 'string');
-        const directory = await loadDirectory(em, { teamId: cmd.teamId, roles: rolesOf(definition), people: [cmd.requesterId, ...userFields], workflowKey: definition.key, at: deps.clock() });
+      const { result } = await deps.transact(cmd.teamId, meta, async (tx, uow) => {
+        if (cmd.idempotencyKey && !(await deps.submissions.claimKey(tx, cmd.teamId, cmd.idempotencyKey))) throw new AlreadySubmitted();
+        const directory = await deps.directory({ teamId: cmd.teamId, roles: rolesOf(definition), people: [cmd.requesterId, ...userFields], workflowKey: definition.key, at: deps.clock() });
         const events = startSubmission(definition, {
-          id: deps.newId(),
-          teamId: cmd.teamId,
-          workflowVersion: version.version,
-          requesterId: cmd.requesterId,
-          title,
-          fields,
-          entityKey: cmd.entityKey ?? null,
-          predecessor,
-        }, ruleContext(deps, directory));
-        const state = commitEvents(uow, null, events, version.id, deps.clock());
-        rememberWorkflowVersion(state.id, version.id);
-        if (cmd.idempotencyKey) {
-          await em.execute('update idempotency_record set submission_id = ?, outcome = ?::jsonb where team_id = ? and key = ?', [state.id, JSON.stringify({ result: 'submitted', submissionId: state.id }), cmd.teamId, cmd.idempotencyKey]);
-        }
+          id: deps.newId(), teamId: cmd.teamId, workflowVersion: version.version, requesterId: cmd.requesterId, title, fields,
+          entityKey: cmd.entityKey ?? null, predecessor,
+        }, ruleContext(directory));
+        const state = commitEvents(uow, deps.submissions.writesFor, null, events, version.id, deps.clock());
+        if (cmd.idempotencyKey) uow.write(deps.submissions.keyWrites(cmd.teamId, cmd.idempotencyKey, state.id));
         return state;
       });
       return result;
     } catch (error) {
       if (error instanceof AlreadySubmitted && cmd.idempotencyKey) {
-        const record = await deps.orm.em.fork().findOneOrFail(IdempotencyRecord, { teamId: cmd.teamId, key: cmd.idempotencyKey });
-        if (!record.submissionId) throw new DomainError('invalid_input', 'That idempotency key was already used for something other than a new request.');
-        return get(cmd.teamId, record.submissionId);
+        const submissionId = await deps.submissions.submissionOfKey(cmd.teamId, cmd.idempotencyKey);
+        if (!submissionId) throw new DomainError('invalid_input', 'That idempotency key was already used for something other than a new request.');
+        return get(cmd.teamId, submissionId);
       }
       if (error instanceof UniqueConstraintViolationException && String(error.message).includes('submission_one_active_per_entity')) {
         throw new DomainError('duplicate_active', `There is already an active request for "${cmd.entityKey}" in this workflow. Withdraw it or wait for its outcome first.`);
@@ -150,62 +111,40 @@ export function createSubmissionService(deps: ServiceDeps) {
 
   async function get(teamId: string, id: string): Promise<SubmissionState> {
     if (!isRequestId(id)) throw requestNotFound(id);
-    const loaded = await readSubmission(pooledRunner(deps.orm), id);
+    const loaded = await deps.submissions.get(id);
     if (!loaded || loaded.state.teamId !== teamId) throw requestNotFound(id);
     return loaded.state;
   }
 
-  /**
-   * What a decision on a request needs before its transaction, in one small read: the workflow version it runs on
-   * (versions never change, so the definition is usually cached) and the team's roles bound to Slack user groups.
-   */
-  async function decisionContext(teamId: string, id: string): Promise<{ definition: WorkflowDefinition; boundRoles: ReadonlySet<string> }> {
+  /** A request and the exact workflow version it runs on. */
+  async function withVersion(teamId: string, id: string): Promise<RequestWithVersion> {
     if (!isRequestId(id)) throw requestNotFound(id);
-    const runner = pooledRunner(deps.orm);
-    const [versions = [], bound = []] = await runner.run([submissionVersionRead(teamId, id), boundRolesRead(teamId)]);
-    const versionId = versions[0]?.workflow_version_id as string | undefined;
-    if (!versionId) throw requestNotFound(id);
-    rememberWorkflowVersion(id, versionId);
-    return { definition: await loadDefinition(runner, versionId), boundRoles: new Set(bound.map((r) => r.name as string)) };
+    const loaded = await deps.submissions.get(id);
+    if (!loaded || loaded.state.teamId !== teamId) throw requestNotFound(id);
+    return { submission: loaded.state, definition: (await deps.versions.ofId(loaded.workflowVersionId)).definition };
   }
 
-  async function listByRequester(teamId: string, requesterId: string, limit = 20): Promise<Submission[]> {
-    return deps.orm.em.fork().find(Submission, { teamId, requesterId }, { orderBy: { createdAt: 'desc' }, limit });
+  /** The same, for a viewer who must be allowed to see it (requester, people on its stages, admins). */
+  async function visibleTo(teamId: string, id: string, viewerId: string): Promise<RequestWithVersion> {
+    const found = await withVersion(teamId, id);
+    requireCanSee(found.submission, viewerId, await deps.admins.isAdmin(teamId, viewerId));
+    return found;
   }
 
-  async function withdrawRequest(teamId: string, id: string, actorId: string, reason: string | null, meta: RequestMeta): Promise<SubmissionState> {
-    return lifecycle(teamId, id, actorId, meta, 'withdraw', (state, ctx) => withdraw(state, actorId, reason, ctx));
+  /** Finds a request from what a person typed (`3f2a9c1b`, a longer prefix or the full id) within their team. */
+  async function resolveId(teamId: string, typed: string | undefined): Promise<string> {
+    if (!typed) throw new DomainError('invalid_input', 'Say which request, e.g. `3f2a9c1b` (the id shown on its card or in `/approval list`).');
+    const hex = normaliseShortId(typed);
+    if (!hex) throw new DomainError('invalid_input', `"${typed}" is not a request id. Ids are the 8 characters shown on cards and in \`/approval list\`, such as \`3f2a9c1b\`.`);
+    const ids = await deps.submissions.idsByPrefix(teamId, hex);
+    const [first] = ids;
+    if (!first) throw new DomainError('not_found', `There is no request \`${typed}\`. \`/approval list\` shows yours.`);
+    if (ids.length > 1) throw new DomainError('invalid_input', `\`${typed}\` matches more than one request; type more of its id.`);
+    return first;
   }
 
-  async function cancelRequest(teamId: string, id: string, actorId: string, reason: string, meta: RequestMeta): Promise<SubmissionState> {
-    return lifecycle(teamId, id, actorId, meta, 'cancel', async (state, ctx, em) => {
-      if (!(await isAdmin(deps, em, teamId, actorId))) throw new DomainError('forbidden', 'Only approval admins can cancel a request.');
-      return cancel(state, actorId, reason, ctx);
-    });
-  }
+  const listByRequester = (teamId: string, requesterId: string, limit = 20): Promise<OwnRequestRow[]> => deps.submissions.ownRequests(teamId, requesterId, limit);
 
-  /** Withdraw and cancel: one transaction; a refusal is recorded in the trail and then reported. */
-  async function lifecycle(
-    teamId: string, id: string, actorId: string, meta: RequestMeta, action: string,
-    rule: (state: SubmissionState, ctx: RuleContext, em: EntityManager) => SubmissionEvent[] | Promise<SubmissionEvent[]>,
-  ): Promise<SubmissionState> {
-    const { result } = await inTransaction(deps, teamId, meta, async (em, uow) => {
-      const loaded = z.uuid().safeParse(id).success ? await loadSubmission(em, id, { lock: true }) : null;
-      if (!loaded || loaded.state.teamId !== teamId) throw new DomainError('not_found', `There is no request "${id}".`);
-      const ctx = ruleContext(deps, await loadDirectory(em, { teamId, roles: [], people: [], workflowKey: loaded.state.workflowKey, at: deps.clock() }));
-      try {
-        const events = await rule(loaded.state, ctx, em);
-        return { state: commitEvents(uow, loaded.state, events, loaded.workflowVersionId, ctx.now), refusal: null };
-      } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
-        uow.record({ type: 'decision.refused', submissionId: id, workflowKey: loaded.state.workflowKey, workflowVersion: loaded.state.workflowVersion, actorId, reason: error.message, details: { action, code: error.code } });
-        return { state: loaded.state, refusal: error };
-      }
-    });
-    if (result.refusal) throw result.refusal;
-    return result.state;
-  }
-
-  return { submit, get, decisionContext, listByRequester, withdraw: withdrawRequest, cancel: cancelRequest };
+  return { submit, get, withVersion, visibleTo, resolveId, listByRequester };
 }
 export type SubmissionService = ReturnType<typeof createSubmissionService>;

@@ -1,8 +1,11 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { AUDIT_SCHEMA_VERSION, type AuditEventBody, type AuditEventType, type Capacity } from '../domain/index.ts';
-import { appendedFromRows, auditAppend, type AppendedEvent } from '../db/audit-store.ts';
-import { BatchedTransaction, entityManagerRunner, json, sql, tuples, type Sql } from '../db/sql.ts';
-import type { RequestMeta, ServiceDeps } from './deps.ts';
+import type { Sql } from '../db/sql.ts';
+import type { Orm } from '../db/orm.ts';
+import { inOrmTransaction, type ClosingWrites, type Committed, type Tx } from '../db/transaction.ts';
+import type { RequestMeta } from './deps.ts';
+import type { OutboxPayload, OutboxTopic } from './outbox-topics.ts';
+
+export type { Committed, Tx } from '../db/transaction.ts';
 
 export interface AuditDraft {
   readonly type: AuditEventType;
@@ -17,24 +20,27 @@ export interface AuditDraft {
   readonly details?: Record<string, unknown>;
 }
 
-/** Everything one transaction will write besides entity state: row writes, audit events and outbox messages. */
+/**
+ * Everything one transaction will write besides entity changes: row writes (statements built in src/db),
+ * audit events and typed outbox messages. It only collects; the transaction writes it all at commit.
+ */
 export class UnitOfWork {
   readonly teamId: string;
-  readonly audit: AuditEventBody[] = [];
-  readonly outbox: { topic: string; submissionId: string | null; payload: Record<string, unknown> }[] = [];
-  /** Row writes, sent in order before the outbox and the audit append. */
-  readonly writes: Sql[] = [];
-  private readonly deps: ServiceDeps;
+  private readonly audit: AuditEventBody[] = [];
+  private readonly outbox: { topic: OutboxTopic; submissionId: string | null; payload: unknown }[] = [];
+  private readonly statements: Sql[] = [];
+  private readonly newId: () => string;
   private readonly meta: RequestMeta;
 
-  constructor(deps: ServiceDeps, teamId: string, meta: RequestMeta) {
-    this.deps = deps;
+  constructor(teamId: string, meta: RequestMeta, newId: () => string) {
     this.teamId = teamId;
     this.meta = meta;
+    this.newId = newId;
   }
 
+  /** Adds an audit event; returns its id. */
   record(draft: AuditDraft): string {
-    const eventId = this.deps.newId();
+    const eventId = this.newId();
     this.audit.push({
       eventId,
       type: draft.type,
@@ -56,68 +62,27 @@ export class UnitOfWork {
     return eventId;
   }
 
-  enqueue(topic: string, submissionId: string | null, payload: Record<string, unknown>): void {
+  /** Queues a message for the worker, delivered only if the transaction commits. */
+  enqueue<T extends OutboxTopic>(topic: T, submissionId: string | null, payload: OutboxPayload<T>): void {
     this.outbox.push({ topic, submissionId, payload });
   }
 
   write(statements: readonly Sql[]): void {
-    this.writes.push(...statements);
+    this.statements.push(...statements);
   }
 
-  /** What the transaction ends with: the row writes, the outbox rows, then the audit append (last: it holds the chain lock). */
-  closingStatements(): { statements: Sql[]; auditAt: number } {
-    const statements = [...this.writes];
-    if (this.outbox.length) {
-      const rows = tuples(this.outbox.map((m) => [this.teamId, m.submissionId, m.topic, json(m.payload)]));
-      statements.push(sql`insert into outbox (team_id, submission_id, topic, payload) values ${rows}`);
-    }
-    if (this.audit.length === 0) return { statements, auditAt: -1 };
-    return { statements: [...statements, auditAppend(this.teamId, this.audit)], auditAt: statements.length };
+  closing(): ClosingWrites {
+    return { teamId: this.teamId, statements: this.statements, outbox: this.outbox, audit: this.audit };
   }
 }
 
-export interface Committed<T> {
-  readonly result: T;
-  readonly appended: AppendedEvent[];
-}
+/** Runs `work` in one transaction with a fresh unit of work, written together at commit. */
+export type Transact = <T>(teamId: string, meta: RequestMeta, work: (tx: Tx, uow: UnitOfWork) => Promise<T>) => Promise<Committed<T>>;
 
-/**
- * One transaction: the callback changes state and records row writes, audit events and outbox messages; they
- * are written together, the audit append last (it holds the chain lock until commit). Nothing leaves the
- * process here.
- */
-export async function inTransaction<T>(deps: ServiceDeps, teamId: string, meta: RequestMeta, work: (em: EntityManager, uow: UnitOfWork) => Promise<T>): Promise<Committed<T>> {
-  const em = deps.orm.em.fork();
-  return em.transactional(async (tx) => {
-    const uow = new UnitOfWork(deps, teamId, meta);
-    const result = await work(tx, uow);
-    await tx.flush();
-    const closing = uow.closingStatements();
-    const rows = await entityManagerRunner(tx).run(closing.statements);
-    return { result, appended: closing.auditAt < 0 ? [] : appendedFromRows(rows[closing.auditAt] ?? []) };
-  });
-}
-
-/**
- * The same unit of work on the hot path, without the ORM: the callback reads through `tx` (each call one round
- * trip, the first also opening the transaction), and everything the unit of work holds is written with
- * `commit` in one last round trip. Three round trips for a read-decide-write transaction.
- */
-export async function inBatchedTransaction<T>(deps: ServiceDeps, teamId: string, meta: RequestMeta, work: (tx: BatchedTransaction, uow: UnitOfWork) => Promise<T>): Promise<Committed<T>> {
-  const tx = await BatchedTransaction.open(deps.orm);
-  let broken = false;
-  try {
-    const uow = new UnitOfWork(deps, teamId, meta);
-    const result = await work(tx, uow);
-    const closing = uow.closingStatements();
-    const rows = await tx.commit(closing.statements);
-    return { result, appended: closing.auditAt < 0 ? [] : appendedFromRows(rows[closing.auditAt] ?? []) };
-  } catch (error) {
-    await tx.rollback().catch(() => {
-      broken = true;
-    });
-    throw error;
-  } finally {
-    tx.release(broken);
-  }
+/** `Transact` over one database: an ORM transaction whose unit of work is written at commit. */
+export function createTransact(orm: Orm, newId: () => string): Transact {
+  return (teamId, meta, work) => {
+    const uow = new UnitOfWork(teamId, meta, newId);
+    return inOrmTransaction(orm, (tx) => work(tx, uow), () => uow.closing());
+  };
 }

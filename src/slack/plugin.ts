@@ -6,11 +6,6 @@ import { currentContext, runInContext } from '../observability/log-context.ts';
 import { createSlackApp } from './app.ts';
 import type { SlackDeps } from './context.ts';
 import { registerListeners } from './listeners/index.ts';
-import { createSlackDirectory, type SlackDirectoryOptions } from './slack-directory.ts';
-
-export interface SlackPluginOptions {
-  readonly directory?: SlackDirectoryOptions;
-}
 
 /** How long shutdown waits for listeners that are still working after their ack. */
 const SHUTDOWN_GRACE_MS = 20_000;
@@ -24,12 +19,11 @@ function slackCorrelationId(body: unknown): string | undefined {
 }
 
 /** The Slack app as a plug-in: builds the Bolt app, registers every listener, serves `/slack/events`. */
-export function createSlackPlugin(options: SlackPluginOptions = {}): Plugin {
-  return async ({ env, orm, services, deps }) => {
+export function createSlackPlugin(): Plugin {
+  return async ({ env, services, deps, slackDirectory }) => {
     const slack = createSlackApp(env);
-    const directory = createSlackDirectory(slack.app.client, options.directory);
     // As many decisions at once as there are database connections: more would only queue for the pool.
-    const slackDeps: SlackDeps = { services, directory, orm, clock: deps.clock, afterAck: createAfterAck(env.DATABASE_POOL_SIZE) };
+    const slackDeps: SlackDeps = { services, directory: slackDirectory, clock: deps.clock, afterAck: createAfterAck(env.DATABASE_POOL_SIZE) };
     // Listeners keep working after their ack; shutdown waits for them (see stop below).
     const inFlight = trackInFlight();
     slack.app.use(async ({ next, body }) => {

@@ -1,8 +1,4 @@
 import type { WebClient } from '@slack/web-api';
-import type { WorkflowDefinition } from '../domain/index.ts';
-import type { RequestMeta } from '../services/index.ts';
-import type { Services } from '../services/index.ts';
-import { rolesOf } from '../services/submission-service.ts';
 
 export interface SlackUser {
   readonly id: string;
@@ -50,8 +46,8 @@ export interface SlackDirectoryOptions {
 }
 
 /**
- * Slack users, user groups and time zones through the Web API, cached briefly. Also keeps roles bound to a
- * Slack user group in step with the group before anything is routed to them.
+ * Slack users, user groups and time zones through the Web API, cached briefly. It is also the services'
+ * user-group port: roles bound to a group get their members from here.
  */
 export function createSlackDirectory(client: WebClient, options: SlackDirectoryOptions = {}) {
   const ttl = options.ttlMs ?? 60_000;
@@ -77,33 +73,18 @@ export function createSlackDirectory(client: WebClient, options: SlackDirectoryO
     return (await user(teamId, userId))?.tz ?? null;
   }
 
-  function userGroupMembers(teamId: string, groupId: string): Promise<string[]> {
+  /** Members of a Slack user group (the services' port for roles bound to a group). */
+  function membersOf(teamId: string, groupId: string): Promise<string[]> {
     return groups.get(`${teamId}/${groupId}`, async () => {
       const answer = await client.usergroups.users.list({ usergroup: groupId });
       return [...(answer.users ?? [])].sort();
     });
   }
 
-  /**
-   * Brings every role bound to a user group (all of them, or the ones `definition` names) up to date with
-   * the group. Returns the roles whose members changed.
-   */
-  async function syncBoundRoles(services: Services, teamId: string, meta: RequestMeta, definition?: WorkflowDefinition): Promise<string[]> {
-    const wanted = definition ? new Set(rolesOf(definition)) : null;
-    const roles = (await services.directory.listRoles(teamId)).filter((r) => r.slackUsergroupId && (!wanted || wanted.has(r.name)));
-    const changed: string[] = [];
-    for (const role of roles) {
-      const members = await userGroupMembers(teamId, role.slackUsergroupId ?? '');
-      if (await services.directory.syncRoleMembers(teamId, role.name, members, meta)) changed.push(role.name);
-    }
-    return changed;
-  }
-
   return {
     user,
     timeZoneOf,
-    userGroupMembers,
-    syncBoundRoles,
+    membersOf,
     /** Forget everything (tests, or after an admin rebinds a group). */
     clear(): void {
       users.clear();

@@ -2,9 +2,7 @@
  * Shared steps for the requester/reviewer end-to-end tests: a team with a published two-stage workflow
  * (manager, then 2 of the finance role), people known to the fake Slack, and the moves a person makes.
  */
-import { WebClient } from '@slack/web-api';
 import { expect } from 'vitest';
-import { outcomeNotice, reviewerCard } from '../../blocks/cards.ts';
 import { ACTION_IDS, CALLBACK_IDS, fieldActionId, fieldBlockId } from '../../blocks/ids.ts';
 import { encodeCardAction, encodeRequestAction } from '../../blocks/values.ts';
 import type { SubmissionState } from '../../src/domain/index.ts';
@@ -135,28 +133,34 @@ export interface PostedCard {
   readonly stageInstanceId: string;
 }
 
+/** The worker's first post to `recipient` whose blocks carry `value` (and `actionId`, when given). */
+async function postedByWorker(started: StartedApp, recipient: string, value: string, actionId?: string): Promise<RecordedCall> {
+  const carries = (call: RecordedCall): boolean => {
+    const blocks = JSON.stringify(call.args.blocks ?? []);
+    return blocks.includes(JSON.stringify(value).slice(1, -1)) && (!actionId || blocks.includes(`"action_id":"${actionId}"`));
+  };
+  return started.slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === recipient && c.response?.ok === true && carries(c), 10_000);
+}
+
 /**
- * Posts a reviewer card the way the delivery worker does (that worker is tested on its own), so clicks have a
- * real message to come from and to update.
+ * The reviewer card the worker posted to `reviewerId` for the request's open stage (or its last stage `stageId`),
+ * so clicks come from a real message that the worker keeps up to date.
  */
 export async function postReviewerCard(started: StartedApp, team: Team, submissionId: string, reviewerId: string, stageId?: string): Promise<PostedCard> {
   const submission = await started.app.services.submissions.get(team.teamId, submissionId);
   const stage = stageId ? submission.stages.findLast((s) => s.stageId === stageId) : submission.stages.findLast((s) => s.status === 'open');
   if (!stage) throw new Error('no such stage');
-  const { definition } = await started.app.services.workflows.getVersion(team.teamId, submission.workflowKey, submission.workflowVersion);
-  const card = reviewerCard({ submission, definition, now: new Date(), stageInstanceId: stage.id, reviewerId });
-  const client = new WebClient('xoxb-worker', { slackApiUrl: started.slack.url });
-  const posted = await client.chat.postMessage({ channel: reviewerId, text: card.text, blocks: card.blocks });
-  return { channelId: posted.channel ?? '', ts: posted.ts ?? '', value: encodeCardAction(submission.id, stage.id, submission.workflowVersion), stageInstanceId: stage.id };
+  const value = encodeCardAction(submission.id, stage.id, submission.workflowVersion);
+  const posted = await postedByWorker(started, reviewerId, value, ACTION_IDS.approve);
+  return { channelId: String(posted.response?.channel ?? ''), ts: String(posted.response?.ts ?? ''), value, stageInstanceId: stage.id };
 }
 
+/** The outcome notice the worker posted to the requester (with its Revise and resubmit button). */
 export async function postOutcomeNotice(started: StartedApp, team: Team, submissionId: string): Promise<{ channelId: string; ts: string; value: string }> {
   const submission = await started.app.services.submissions.get(team.teamId, submissionId);
-  const { definition } = await started.app.services.workflows.getVersion(team.teamId, submission.workflowKey, submission.workflowVersion);
-  const notice = outcomeNotice({ submission, definition, now: new Date() });
-  const client = new WebClient('xoxb-worker', { slackApiUrl: started.slack.url });
-  const posted = await client.chat.postMessage({ channel: submission.requesterId, text: notice.text, blocks: notice.blocks });
-  return { channelId: posted.channel ?? '', ts: posted.ts ?? '', value: encodeRequestAction(submission.id) };
+  const value = encodeRequestAction(submission.id);
+  const posted = await postedByWorker(started, submission.requesterId, value, ACTION_IDS.resubmit);
+  return { channelId: String(posted.response?.channel ?? ''), ts: String(posted.response?.ts ?? ''), value };
 }
 
 /** Calls made after `since` to `method` (optionally only those for one card or one user). */

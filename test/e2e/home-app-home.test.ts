@@ -67,7 +67,7 @@ describe('App Home', () => {
     const team = await setupTeam(started);
     const open = await submit(team, 'Monitors');
     const withdrawn = await submit(team, 'Old laptops');
-    await started.app.services.submissions.withdraw(team.teamId, withdrawn.id, team.requester, null, slackOrigin(team.teamId));
+    await started.app.services.decisions.decide({ kind: 'withdraw', teamId: team.teamId, submissionId: withdrawn.id, actorId: team.requester }, slackOrigin(team.teamId));
 
     const home = await openHome(team, team.requester);
     expect(home.text).toContain('Waiting for you (0)');

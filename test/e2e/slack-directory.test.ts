@@ -30,7 +30,7 @@ describe('the Slack directory', () => {
     const directory = createSlackDirectory(client, { ttlMs: 60_000 });
     slack.addUserGroup('SDIR1', ['UDIRA1', 'UDIRB2']);
     slack.serverErrorNext('usergroups.users.list', 503);
-    await expect(directory.userGroupMembers('T1', 'SDIR1')).rejects.toThrow();
-    expect(await directory.userGroupMembers('T1', 'SDIR1')).toEqual(['UDIRA1', 'UDIRB2']);
+    await expect(directory.membersOf('T1', 'SDIR1')).rejects.toThrow();
+    expect(await directory.membersOf('T1', 'SDIR1')).toEqual(['UDIRA1', 'UDIRB2']);
   });
 });

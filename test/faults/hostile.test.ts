@@ -186,7 +186,8 @@ describe('what people type, at and past every limit', () => {
       view: { id: 'VREASON', callbackId: CALLBACK_IDS.decisionModal, privateMetadata: JSON.stringify({ kind: 'comment', s: id, i: stage, v: 1, c: null, t: null }), blocks: [{ type: 'input', block_id: BLOCK_IDS.reason }] },
       values: { [BLOCK_IDS.reason]: { [ACTION_IDS.reason]: { type: 'plain_text_input', value: reason } } },
     });
-    // A refused decision changes nothing but the audit trail, where the refusal itself is recorded.
+    // A refused decision changes nothing but the audit trail, where the refusal itself is recorded, and the
+    // outbox, which asks the worker to redraw the person's card.
     for (const bad of ['ü'.repeat(MAX_REASON_LENGTH + 1), 'why\u0000not', 'esc\u001b[2J']) {
       const before = await state();
       const refused = await reject(bad);
@@ -194,9 +195,11 @@ describe('what people type, at and past every limit', () => {
       expect(Object.keys(refused.json?.errors as object)).toEqual([BLOCK_IDS.reason]);
       expect(JSON.stringify(refused.json?.errors)).not.toContain('Something went wrong');
       const after = await state();
-      expect({ ...after, audit_event: 0, idempotency_record: 0 }).toEqual({ ...before, audit_event: 0, idempotency_record: 0 });
+      expect({ ...after, audit_event: 0, idempotency_record: 0, outbox: 0 }).toEqual({ ...before, audit_event: 0, idempotency_record: 0, outbox: 0 });
       const added = await stack.sql<{ type: string }>('select type from audit_event order by occurred_at desc, seq desc limit ?', [after.audit_event - before.audit_event]);
       expect(added.map((e) => e.type)).toEqual(Array(added.length).fill('decision.refused'));
+      const queued = await stack.sql<{ topic: string }>('select topic from outbox order by id desc limit ?', [after.outbox - before.outbox]);
+      expect(queued.map((q) => q.topic)).toEqual(['decision.refused']);
     }
     const atLimit = await reject('ü'.repeat(MAX_REASON_LENGTH));
     expect(atLimit.json?.response_action, atLimit.text).toBe('update');

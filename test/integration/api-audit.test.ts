@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GENESIS_HASH, computeHash, encodeBody, type AuditRow } from '../../src/domain/index.ts';
 import { loadPublicKey, loadSigningKey, verifyCheckpoint } from '../../src/domain/checkpoint.ts';
 import { SYSTEM_CHAIN_ID } from '../../src/http/api/index.ts';
-import type { ApiScope } from '../../src/db/entities/index.ts';
+import type { ApiScope } from '../../src/domain/index.ts';
 import { slackOrigin, uniqueTeamId, uniqueUserId } from '../support/db.ts';
 import { appendEvents, startTestApi, testEnv, testKey } from '../support/proof.ts';
 import { apiClient, type JsonBody } from '../support/api-client.ts';

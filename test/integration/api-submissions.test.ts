@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiScope } from '../../src/db/entities/index.ts';
+import type { ApiScope } from '../../src/domain/index.ts';
 import { slackOrigin, uniqueTeamId, uniqueUserId } from '../support/db.ts';
 import { startTestApi, testEnv } from '../support/proof.ts';
 import { purchaseOrderWorkflow } from '../fixtures/workflows.ts';

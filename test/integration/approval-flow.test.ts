@@ -126,8 +126,8 @@ describe('a purchase order through manager, finance quorum and CFO', () => {
 
   it('lets only the requester withdraw', async () => {
     const created = await submit(300);
-    expect((await refusal(app.services.submissions.withdraw(app.teamId, created.id, manager, null, slackOrigin(app.teamId)))).code).toBe('not_requester');
-    const withdrawn = await app.services.submissions.withdraw(app.teamId, created.id, requester, 'Bought it myself', slackOrigin(app.teamId));
+    expect((await refusal(app.services.decisions.decide({ kind: 'withdraw', teamId: app.teamId, submissionId: created.id, actorId: manager }, slackOrigin(app.teamId)))).code).toBe('not_requester');
+    const { submission: withdrawn } = await app.services.decisions.decide({ kind: 'withdraw', teamId: app.teamId, submissionId: created.id, actorId: requester, reason: 'Bought it myself' }, slackOrigin(app.teamId));
     expect(withdrawn.status).toBe('withdrawn');
     expect((await refusal(act(created, manager, 'approve'))).code).toBe('not_active');
   });
@@ -147,9 +147,9 @@ describe('roles', () => {
   it('keeps members who stay when a role is re-synced', async () => {
     const [a, b, c] = [uniqueUserId('A'), uniqueUserId('B'), uniqueUserId('C')];
     await app.services.directory.setRole(app.teamId, app.admin, { name: 'sync_check', members: [a, b] }, slackOrigin(app.teamId));
-    expect(await app.services.directory.syncRoleMembers(app.teamId, 'sync_check', [a, c], slackOrigin(app.teamId))).toBe(true);
+    expect(await app.services.roleSync.syncMembers(app.teamId, 'sync_check', [a, c], slackOrigin(app.teamId))).toBe(true);
     const role = (await app.services.directory.listRoles(app.teamId)).find((r) => r.name === 'sync_check');
     expect(role?.members.sort()).toEqual([a, c].sort());
-    expect(await app.services.directory.syncRoleMembers(app.teamId, 'sync_check', [c, a], slackOrigin(app.teamId))).toBe(false);
+    expect(await app.services.roleSync.syncMembers(app.teamId, 'sync_check', [c, a], slackOrigin(app.teamId))).toBe(false);
   });
 });

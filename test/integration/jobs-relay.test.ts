@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import type { OutboxRow } from '../../src/db/delivery-repository.ts';
+import type { OutboxRow } from '../../src/services/delivery-ledger.ts';
 import { startOutboxRelay, type OutboxRelay } from '../../src/jobs/outbox-relay.ts';
 import { createQueues, DEFAULT_TUNING, type Queues } from '../../src/jobs/queues.ts';
 import { testDatabaseUrl } from '../support/db.ts';
@@ -27,7 +27,7 @@ describe('outbox relay', () => {
     const perRelay = [0, 0];
     for (const index of [0, 1]) {
       relays.push(startOutboxRelay({
-        orm: h.orm, queues, teams: [h.teamId], pollMs: 50, batchSize: 7,
+        outbox: h.services.ledger.outbox, databaseUrl: testDatabaseUrl(), queues, teams: [h.teamId], pollMs: 50, batchSize: 7,
         onEnqueued: (rows) => {
           enqueued.push(...rows);
           perRelay[index] = (perRelay[index] ?? 0) + rows.length;
@@ -64,7 +64,7 @@ describe('outbox relay', () => {
     h = await createHarness({ runtime: false });
     queues = createQueues(inject('redisUrl'), h.prefix, DEFAULT_TUNING);
     const seen: number[] = [];
-    relays.push(startOutboxRelay({ orm: h.orm, queues, teams: [h.teamId], pollMs: 50, onEnqueued: (rows) => seen.push(...rows.map((r) => r.id)) }));
+    relays.push(startOutboxRelay({ outbox: h.services.ledger.outbox, databaseUrl: testDatabaseUrl(), queues, teams: [h.teamId], pollMs: 50, onEnqueued: (rows) => seen.push(...rows.map((r) => r.id)) }));
     const slow = new pg.Client({ connectionString: testDatabaseUrl() });
     await slow.connect();
     try {

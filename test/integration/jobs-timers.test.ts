@@ -60,7 +60,7 @@ describe('stage timers', () => {
     expect(outcome.submissionStatus).toBe('approved');
     // A late or duplicate SLA timer does nothing more.
     const state = await h.services.submissions.get(h.teamId, id);
-    expect(await h.services.decisions.applyTimeout(h.teamId, id, state.stages[0]?.id ?? '', slackOrigin(h.teamId))).toBeNull();
+    expect((await h.services.decisions.decide({ kind: 'timeout', teamId: h.teamId, submissionId: id, stageInstanceId: state.stages[0]?.id ?? '' }, slackOrigin(h.teamId))).events).toEqual([]);
   });
 
   it('auto-approves and auto-rejects at the SLA, recorded as done by the system with the rule', async () => {

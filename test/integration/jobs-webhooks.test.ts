@@ -72,7 +72,7 @@ describe('outgoing webhooks', () => {
     const downstream = await startReceiver({ '/gone': [410, 410, 410] });
     await h.publish(oneStageWorkflow('access', [alice], {}, { webhooks: [{ url: downstream.url('/gone'), events: ['withdrawn'] }] }));
     const id = await h.submit('access', requester);
-    await h.services.submissions.withdraw(h.teamId, id, requester, 'not needed', slackOrigin(h.teamId));
+    await h.services.decisions.decide({ kind: 'withdraw', teamId: h.teamId, submissionId: id, actorId: requester, reason: 'not needed' }, slackOrigin(h.teamId));
 
     await waitUntil(async () => (await auditTypes(h, id)).includes('webhook.failed'), 10_000, 'webhook.failed audited');
     expect(downstream.received).toHaveLength(1);

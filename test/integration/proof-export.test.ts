@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSigningKey } from '../../src/domain/checkpoint.ts';
 import { createExportService } from '../../src/services/export-service.ts';
-import { inTransaction } from '../../src/services/unit-of-work.ts';
+import { createTransact } from '../../src/services/unit-of-work.ts';
 import { createTestApp, slackOrigin, testDatabaseUrl, uniqueTeamId, uniqueUserId, type TestApp } from '../support/db.ts';
 import { appendEvents, testKey } from '../support/proof.ts';
 import { purchaseOrderWorkflow } from '../fixtures/workflows.ts';
@@ -41,7 +41,7 @@ async function busyTeam(): Promise<{ teamId: string; submissionId: string }> {
   await app.services.directory.setManager(teamId, app.admin, requester, manager, meta);
   const created = await app.services.submissions.submit({ teamId, workflowKey: 'purchase-order', requesterId: requester, title: 'Ünïcode "quotes" — 😀\nnew line', fields: { vendor: 'Acme, Inc.', amount: 1234.56 } }, meta);
   await app.services.decisions.decide({ teamId, submissionId: created.id, kind: 'approve', actorId: manager, idempotencyKey: `k-${created.id}` }, meta);
-  await inTransaction(app.deps, teamId, meta, async (_em, uow) => {
+  await createTransact(app.deps.orm, app.deps.newId)(teamId, meta, async (_tx, uow) => {
     uow.record({ type: 'role.updated', reason: '', details: { tiny: 1e-7, small: 0.000001, big: 1e21, huge: 123456789012345680000, neg: -2.5, ctrl: '\u0001\t', '😀key': 1, 'ékey': 2, zkey: [null, true, { b: 1, a: 2 }] } });
   });
   await appendEvents(app.deps, teamId, 3);
@@ -50,7 +50,7 @@ async function busyTeam(): Promise<{ teamId: string; submissionId: string }> {
 
 async function exportTo(file: string, options: Parameters<ReturnType<typeof createExportService>['exportAudit']>[1]) {
   let text = '';
-  const summary = await createExportService(app.deps).exportAudit((chunk) => { text += chunk; }, options);
+  const summary = await app.services.exports.exportAudit((chunk) => { text += chunk; }, options);
   await writeFile(join(dir, file), text);
   return { summary, text };
 }

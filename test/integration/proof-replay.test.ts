@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createReplayService } from '../../src/services/replay-service.ts';
 import { createTestApp, slackOrigin, testDatabaseUrl, uniqueTeamId, uniqueUserId, type TestApp } from '../support/db.ts';
 import { purchaseOrderWorkflow } from '../fixtures/workflows.ts';
 
@@ -46,11 +45,11 @@ async function eventfulTeam(): Promise<{ teamId: string; ids: string[] }> {
   const b = await submit('rejected');
   await act(b.id, manager, 'reject', { reason: 'no budget' });
   const c = await submit('withdrawn');
-  await app.services.submissions.withdraw(teamId, c.id, requester, 'not needed', meta());
+  await app.services.decisions.decide({ kind: 'withdraw', teamId, submissionId: c.id, actorId: requester, reason: 'not needed' }, meta());
 
   const d = await submit('escalated');
   app.clock.now = new Date(Date.now() + 2 * 3_600_000);
-  await app.services.decisions.applyTimeout(teamId, d.id, d.stages[0]?.id as string, meta());
+  await app.services.decisions.decide({ kind: 'timeout', teamId, submissionId: d.id, stageInstanceId: d.stages[0]?.id as string }, meta());
   await act(d.id, boss, 'approve');
   app.clock.now = new Date();
   return { teamId, ids: [a.id, b.id, c.id, d.id] };
@@ -62,7 +61,7 @@ describe('audit replay', () => {
     const states = await Promise.all(ids.map((id) => app.services.submissions.get(teamId, id)));
     expect(states.map((s) => s.status)).toEqual(['approved', 'rejected', 'withdrawn', 'in_review']);
     expect(states[3]?.stages[0]?.escalatedAt).not.toBeNull();
-    const report = await createReplayService(app.deps).check({ teamId });
+    const report = await app.services.replay.check({ teamId });
     expect(report.differences).toEqual([]);
     expect(report.submissions).toBe(4);
     expect(report.events).toBeGreaterThan(20);
@@ -74,7 +73,7 @@ describe('audit replay', () => {
     await em.execute(`update submission set status = 'approved' where id = ?`, [ids[1]]);
     await em.execute(`update decision set reason = 'changed later' where submission_id = ? and kind = 'approve'`, [ids[3]]);
     await em.execute(`update stage_instance set required = 1 where submission_id = ? and stage_id = 'finance'`, [ids[0]]);
-    const report = await createReplayService(app.deps).check({ teamId });
+    const report = await app.services.replay.check({ teamId });
     expect(report.differences.map((d) => [d.submissionId, d.path])).toEqual(expect.arrayContaining([
       [ids[1], 'status'],
       [ids[0], expect.stringMatching(/^stages\.\d\.required$/)],

@@ -5,7 +5,7 @@ import { startApp, type RunningApp } from '../../src/app.ts';
 import { apiPlugin } from '../../src/http/api/index.ts';
 import { generateSigningKey } from '../../src/domain/checkpoint.ts';
 import type { ServiceDeps } from '../../src/services/index.ts';
-import { inTransaction } from '../../src/services/unit-of-work.ts';
+import { createTransact } from '../../src/services/unit-of-work.ts';
 import type { AuditRow } from '../../src/domain/index.ts';
 import { AUDIT_COLUMNS, toAuditRow, type AuditRowRecord } from '../../src/db/audit-store.ts';
 import { testDatabaseUrl } from './db.ts';
@@ -35,7 +35,7 @@ export async function startTestApi(env: Env = testEnv()): Promise<RunningApp & {
 
 /** Appends n plain events to a chain (the cheapest way to grow a chain through the real writer). */
 export async function appendEvents(deps: ServiceDeps, teamId: string, n: number, label = 'filler'): Promise<void> {
-  await inTransaction(deps, teamId, { origin: { kind: 'system', component: 'test' }, traceId: randomUUID() }, async (_em, uow) => {
+  await createTransact(deps.orm, deps.newId)(teamId, { origin: { kind: 'system', component: 'test' }, traceId: randomUUID() }, async (_tx, uow) => {
     for (let i = 0; i < n; i++) uow.record({ type: 'role.updated', details: { label, i } });
   });
 }

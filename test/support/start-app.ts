@@ -6,7 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { startApp, type Plugin, type RunningApp } from '../../src/app.ts';
 import { loadEnv, type Env } from '../../src/config/env.ts';
+import { workerPlugin } from '../../src/jobs/runtime.ts';
 import { createSlackPlugin } from '../../src/slack/plugin.ts';
+import { Redis } from 'ioredis';
 import { startFakeSlack, type FakeSlack } from './fake-slack.ts';
 import { slackRequester, type SlackRequester } from './slack-requests.ts';
 import { testDatabaseUrl } from './db.ts';
@@ -23,7 +25,7 @@ export interface StartedApp {
 }
 
 export interface StartOptions {
-  /** Plug-ins to run; by default the Slack plug-in alone (with its directory cache off, so tests see changes). */
+  /** Plug-ins to run; by default the Slack plug-in alone. The Slack directory's cache is off, so tests see changes. */
   readonly plugins?: readonly Plugin[];
   /** Slack user ids that are admins from configuration. */
   readonly admins?: readonly string[];
@@ -31,6 +33,11 @@ export interface StartOptions {
   readonly slack?: FakeSlack;
   /** Extra environment variables (e.g. a queue prefix for a worker plug-in). */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Runs the worker in the app process, as `npm start` does by default, on queues of its own: cards are posted
+   * and redrawn by it. (With `plugins` given, those are run instead.)
+   */
+  readonly worker?: boolean;
 }
 
 export async function startTestApp(options: StartOptions = {}): Promise<StartedApp> {
@@ -50,8 +57,9 @@ export async function startTestApp(options: StartOptions = {}): Promise<StartedA
     ...options.env,
   });
   const env: Env = parsed;
-  const plugins = options.plugins ?? [createSlackPlugin({ directory: { ttlMs: 0 } })];
-  const app = await startApp(env, plugins);
+  const queuePrefix = `e2e${randomBytes(5).toString('hex')}`;
+  const plugins = options.plugins ?? [createSlackPlugin(), ...(options.worker ? [workerPlugin({ queuePrefix, tuning: { retryBaseMs: 50, relayPollMs: 100 } })] : [])];
+  const app = await startApp(env, plugins, { directory: { ttlMs: 0 } });
   const baseUrl = `http://127.0.0.1:${app.port}`;
   return {
     app,
@@ -61,7 +69,19 @@ export async function startTestApp(options: StartOptions = {}): Promise<StartedA
     requests: slackRequester(baseUrl, signingSecret),
     async stop() {
       await app.stop();
+      if (options.worker && !options.plugins) await deleteQueueKeys(env.REDIS_URL, queuePrefix);
       if (!options.slack) await slack.close();
     },
   };
+}
+
+/** Removes a test's queues from the shared Redis. */
+async function deleteQueueKeys(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
 }

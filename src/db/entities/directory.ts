@@ -45,21 +45,3 @@ export const AppAdmin = defineEntity({
   },
 });
 export type AppAdmin = InferEntity<typeof AppAdmin>;
-
-export const Delegation = defineEntity({
-  name: 'Delegation',
-  tableName: 'delegation',
-  properties: {
-    id: p.uuid().primary(),
-    teamId: p.string(),
-    fromUserId: p.string(),
-    toUserId: p.string(),
-    startsAt: p.datetime(),
-    endsAt: p.datetime(),
-    workflowKey: p.string().nullable(),
-    reason: p.text().nullable(),
-    createdAt: p.datetime().onCreate(() => new Date()),
-    revokedAt: p.datetime().nullable(),
-  },
-});
-export type Delegation = InferEntity<typeof Delegation>;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { jsonbText } from '../../domain/index.ts';
-import type { Orm } from '../../db/orm.ts';
+import type { Services } from '../../services/index.ts';
 import { ApiError, errorBody, toApiError } from './errors.ts';
 import type { HandlerResult } from './route.ts';
 
@@ -10,20 +10,13 @@ import type { HandlerResult } from './route.ts';
  * fails unexpectedly releases its key, so the client may retry it.
  */
 export async function idempotent<T>(
-  orm: Orm, scope: { teamId: string; tokenId: string; key: string }, body: unknown, run: () => Promise<HandlerResult<T>>,
+  store: Services['apiIdempotency'], scope: { teamId: string; tokenId: string; key: string }, body: unknown, run: () => Promise<HandlerResult<T>>,
 ): Promise<HandlerResult<T>> {
   if (!/^[\x21-\x7e]{8,200}$/.test(scope.key)) throw new ApiError(400, 'invalid_input', 'The Idempotency-Key header must be 8 to 200 visible ASCII characters.');
   const requestHash = createHash('sha256').update(jsonbText(body)).digest('hex');
-  const em = orm.em.fork();
-  const claimed = await em.execute<{ key: string }[]>(
-    'insert into api_idempotency (team_id, token_id, key, request_hash) values (?, ?, ?, ?) on conflict do nothing returning key',
-    [scope.teamId, scope.tokenId, scope.key, requestHash],
-  );
-  if (claimed.length === 0) {
-    const [first] = await em.execute<{ request_hash: string; status: number | null; response: unknown }[]>(
-      'select request_hash, status, response from api_idempotency where team_id = ? and token_id = ? and key = ?', [scope.teamId, scope.tokenId, scope.key],
-    );
-    if (!first || first.request_hash !== requestHash) {
+  if (!(await store.claim(scope, requestHash))) {
+    const first = await store.find(scope);
+    if (!first || first.requestHash !== requestHash) {
       throw new ApiError(409, 'idempotency_conflict', 'This Idempotency-Key was already used with a different request body. Use a new key for a new request.');
     }
     if (first.status === null) throw new ApiError(409, 'idempotency_in_progress', 'A request with this Idempotency-Key is still being processed. Retry in a moment.');
@@ -34,21 +27,17 @@ export async function idempotent<T>(
     }
     return { status: first.status, body: first.response as T, headers: { 'idempotency-replayed': 'true' } };
   }
-  const store = (status: number, response: unknown) => em.execute(
-    'update api_idempotency set status = ?, response = ?::jsonb where team_id = ? and token_id = ? and key = ?',
-    [status, JSON.stringify(response), scope.teamId, scope.tokenId, scope.key],
-  );
   try {
     const result = await run();
-    await store(result.status ?? 200, result.body);
+    await store.store(scope, result.status ?? 200, result.body);
     return result;
   } catch (error) {
     const apiError = toApiError(error);
     if (apiError && apiError.status < 500) {
-      await store(apiError.status, errorBody(apiError));
+      await store.store(scope, apiError.status, errorBody(apiError));
       throw apiError;
     }
-    await em.execute('delete from api_idempotency where team_id = ? and token_id = ? and key = ?', [scope.teamId, scope.tokenId, scope.key]);
+    await store.release(scope);
     throw error;
   }
 }

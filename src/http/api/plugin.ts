@@ -108,8 +108,8 @@ export function createApiHandler(services: Services, routes: readonly ApiRoute[]
 
 /** Plug-in: the REST API v1 (routes under /api/v1, OpenAPI at /api/v1/openapi.json). */
 export function apiPlugin(): Plugin {
-  return async ({ env, orm, services }) => {
-    const routes = buildRoutes({ orm, services, publicKey: publicKeyFromEnv(env) });
+  return async ({ env, services }) => {
+    const routes = buildRoutes({ services, publicKey: publicKeyFromEnv(env) });
     return { routes: [createApiHandler(services, routes)] };
   };
 }

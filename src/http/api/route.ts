@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import type { ApiScope } from '../../db/entities/proof.ts';
+import type { ApiScope } from '../../domain/index.ts';
 import type { RequestMeta } from '../../services/deps.ts';
 import type { TokenSummary } from '../../services/api-token-service.ts';
 import { ApiError } from './errors.ts';

@@ -1,6 +1,5 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { keyIdOf, publicKeyPem, rawPublicKey } from '../../domain/checkpoint.ts';
-import type { Orm } from '../../db/orm.ts';
 import type { Services } from '../../services/index.ts';
 import type { AuditPage } from '../../services/audit-query-service.ts';
 import { ApiError } from './errors.ts';
@@ -13,7 +12,6 @@ import {
 } from './schemas.ts';
 
 export interface RouteDeps {
-  readonly orm: Orm;
   readonly services: Services;
   readonly publicKey: KeyObject | null;
 }
@@ -27,7 +25,7 @@ function cursorOr400(value: string | undefined, name: string): number {
   return seq;
 }
 
-export function buildRoutes({ orm, services, publicKey }: RouteDeps): ApiRoute[] {
+export function buildRoutes({ services, publicKey }: RouteDeps): ApiRoute[] {
   const recordRead = (auth: AuthContext, what: Record<string, unknown>) => services.auditQuery.recordRead(auth.teamId, auth.userId, what, auth.meta);
 
   return [
@@ -54,7 +52,7 @@ export function buildRoutes({ orm, services, publicKey }: RouteDeps): ApiRoute[]
           return { status: 201, body: toSubmissionView(state) };
         };
         const key = req.headers['idempotency-key'];
-        return typeof key === 'string' ? idempotent(orm, { teamId: auth.teamId, tokenId: auth.token.id, key }, body, run) : run();
+        return typeof key === 'string' ? idempotent(services.apiIdempotency, { teamId: auth.teamId, tokenId: auth.token.id, key }, body, run) : run();
       },
     }),
     defineRoute({
@@ -71,21 +69,20 @@ export function buildRoutes({ orm, services, publicKey }: RouteDeps): ApiRoute[]
         if (header !== undefined && (typeof header !== 'string' || !/^[\x21-\x7e]{8,200}$/.test(header))) {
           throw new ApiError(400, 'invalid_input', 'The Idempotency-Key header must be 8 to 200 visible ASCII characters.');
         }
-        if (body.kind === 'withdraw') {
-          const state = await services.submissions.withdraw(auth.teamId, params.id, auth.userId, body.reason ?? null, auth.meta);
-          return { body: { result: 'accepted' as const, kind: 'withdraw' as const, submissionId: state.id, stageInstanceId: null, events: ['submission.withdrawn'], submissionStatus: state.status, replayed: false, submission: toSubmissionView(state) } };
-        }
-        const outcome = await services.decisions.decide({
-          teamId: auth.teamId, submissionId: params.id, kind: body.kind, actorId: auth.userId,
-          ...(body.stageInstanceId ? { stageInstanceId: body.stageInstanceId } : {}),
-          ...(body.workflowVersion ? { workflowVersion: body.workflowVersion } : {}),
-          ...(body.reason !== undefined ? { reason: body.reason } : {}),
-          ...(body.delegateTo ? { delegateTo: body.delegateTo } : {}),
-          // Keys are per token, so two clients cannot collide, nor with keys Slack clicks produce.
-          idempotencyKey: `api:${auth.token.id}:${typeof header === 'string' ? header : randomUUID()}`,
-        }, auth.meta);
-        const state = await services.submissions.get(auth.teamId, params.id);
-        return { body: { ...outcome, submissionStatus: state.status, submission: toSubmissionView(state) } };
+        // Keys are per token, so two clients cannot collide, nor with keys Slack clicks produce.
+        const idempotencyKey = `api:${auth.token.id}:${typeof header === 'string' ? header : randomUUID()}`;
+        const outcome = await services.decisions.decide(body.kind === 'withdraw'
+          ? { kind: 'withdraw', teamId: auth.teamId, submissionId: params.id, actorId: auth.userId, reason: body.reason ?? null, idempotencyKey }
+          : {
+            teamId: auth.teamId, submissionId: params.id, kind: body.kind, actorId: auth.userId,
+            ...(body.stageInstanceId ? { stageInstanceId: body.stageInstanceId } : {}),
+            ...(body.workflowVersion ? { workflowVersion: body.workflowVersion } : {}),
+            ...(body.reason !== undefined ? { reason: body.reason } : {}),
+            ...(body.delegateTo ? { delegateTo: body.delegateTo } : {}),
+            idempotencyKey,
+          }, auth.meta);
+        const { submission, ...decided } = outcome;
+        return { body: { ...decided, kind: body.kind, submissionStatus: submission.status, submission: toSubmissionView(submission) } };
       },
     }),
     defineRoute({

@@ -3,7 +3,7 @@ import {
   AUDIT_EVENT_TYPES, DECISION_KINDS, STAGE_STATUSES, SUBMISSION_STATUSES, approvalCount, openStages, pendingReviewers,
   workflowDefinitionSchema, type AuditRow, type StageInstance, type SubmissionState,
 } from '../../domain/index.ts';
-import { API_SCOPES } from '../../db/entities/proof.ts';
+import { API_SCOPES } from '../../domain/index.ts';
 import { AUDIT_OUTCOMES } from '../../services/audit-query-service.ts';
 import { slackUserIdSchema } from '../../domain/index.ts';
 

@@ -3,10 +3,9 @@ import { decisionModal } from '../../../../blocks/decision-modals.ts';
 import { ACTION_IDS } from '../../../../blocks/ids.ts';
 import type { ModalDecisionKind } from '../../../../blocks/metadata.ts';
 import { cardActionValueSchema, decodeValue, type CardActionValue } from '../../../../blocks/values.ts';
-import { DomainError, type SubmissionState } from '../../../domain/index.ts';
-import { loadRequest, slackMeta, type SlackDeps } from '../../context.ts';
+import { DomainError } from '../../../domain/index.ts';
+import { slackMeta, type SlackDeps } from '../../context.ts';
 import { tellUser } from '../../errors.ts';
-import { decideFromCard, refreshAfterDecision } from './decide.ts';
 import { actionOrigin, buttonSchema, type ActionOrigin } from './payload.ts';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
@@ -44,28 +43,27 @@ async function parseClick({ body, action, client, logger }: ButtonArgs): Promise
   return { origin, value, actionId: button.data.action_id, actionTs: button.data.action_ts, triggerId: origin.body.trigger_id };
 }
 
-/** Approve decides at once; the card is redrawn with the outcome, a refusal is explained to the clicker. */
+/**
+ * Approve decides at once through the decision service; a refusal is explained to the clicker. Cards are not
+ * drawn here: the decision (or the refusal) leaves an outbox message, and the worker redraws every card it
+ * touches, the clicker's included, with the one renderer of each card kind.
+ */
 export function approveClick(deps: SlackDeps) {
   return async (args: ButtonArgs): Promise<void> => {
     await args.ack();
     const click = await parseClick(args);
     if (!click) return;
     const { origin, value } = click;
-    const meta = slackMeta(origin.teamId, { channelId: origin.channelId, actionId: click.actionId, surface: 'reviewer_card' });
-    let decided: SubmissionState | null = null;
+    const meta = slackMeta(origin.teamId, { channelId: origin.channelId, actionId: click.actionId, surface: origin.messageTs ? 'reviewer_card' : 'home' });
     try {
-      // Only the decision takes an after-ack slot (it holds a database connection); the Slack calls do not.
-      decided = await deps.afterAck.run(() => decideFromCard(deps, {
-        teamId: origin.teamId, actorId: origin.userId, submissionId: value.s, stageInstanceId: value.i, workflowVersion: value.v,
-        kind: 'approve', idempotencyKey: clickKey(origin, click.actionId, click.actionTs),
-      }, meta, args.logger));
+      // The decision takes an after-ack slot (it holds a database connection); telling the clicker does not.
+      await deps.afterAck.run(() => deps.services.decisions.decide({
+        kind: 'approve', teamId: origin.teamId, actorId: origin.userId, submissionId: value.s, stageInstanceId: value.i, workflowVersion: value.v,
+        idempotencyKey: clickKey(origin, click.actionId, click.actionTs),
+      }, meta));
     } catch (error) {
       await tellUser(args.client, origin, error, args.logger);
     }
-    await refreshAfterDecision(deps, args.client, args.logger, {
-      teamId: origin.teamId, submissionId: value.s, stageInstanceId: value.i, reviewerId: origin.userId, decided,
-      card: origin.channelId && origin.messageTs ? { channelId: origin.channelId, ts: origin.messageTs } : null,
-    });
   };
 }
 
@@ -77,7 +75,7 @@ export function decisionModalClick(deps: SlackDeps, kind: ModalDecisionKind) {
     if (!click) return;
     const { origin, value } = click;
     try {
-      const { submission } = await loadRequest(deps, origin.teamId, value.s);
+      const submission = await deps.services.submissions.get(origin.teamId, value.s);
       const stage = submission.stages.find((s) => s.id === value.i);
       if (!stage) throw DAMAGED;
       const view = decisionModal({

@@ -85,7 +85,7 @@ export function submitRole(deps: SlackDeps) {
     let members = readUsers(values, ADMIN_BLOCKS.roleMembers);
     if (groupId) {
       try {
-        members = await deps.directory.userGroupMembers(submission.teamId, groupId);
+        members = await deps.directory.membersOf(submission.teamId, groupId);
       } catch (error) {
         logger.warn('could not read a user group', error);
         return void (await ack({ response_action: 'errors', errors: { [ADMIN_BLOCKS.roleGroup]: 'Slack does not know that user group (or I may not read it).' } }));

@@ -3,7 +3,7 @@ import { withdrawModal } from '../../../../blocks/decision-modals.ts';
 import { STATUS_LABEL } from '../../../../blocks/format.ts';
 import { requestModal } from '../../../../blocks/request-modal.ts';
 import { DomainError, isActive, type SubmissionStatus } from '../../../domain/index.ts';
-import { loadRequest, requireCanSee, resolveRequestId, type SlackDeps } from '../../context.ts';
+import type { SlackDeps } from '../../context.ts';
 import type { CommandContext, CommandOutcome, Subcommand } from './subcommand.ts';
 
 /** The request form, with a workflow picked when one was named (by key or by name). */
@@ -26,10 +26,8 @@ function oneId(ctx: CommandContext, usage: string): string | undefined {
 }
 
 async function visibleRequest(ctx: CommandContext, usage: string) {
-  const id = await resolveRequestId(ctx.deps, ctx.teamId, oneId(ctx, usage));
-  const loaded = await loadRequest(ctx.deps, ctx.teamId, id);
-  await requireCanSee(ctx.deps, ctx.teamId, ctx.userId, loaded.submission);
-  return loaded;
+  const submissions = ctx.deps.services.submissions;
+  return submissions.visibleTo(ctx.teamId, await submissions.resolveId(ctx.teamId, oneId(ctx, usage)), ctx.userId);
 }
 
 export function requesterSubcommands(): Subcommand[] {
@@ -74,7 +72,7 @@ export function requesterSubcommands(): Subcommand[] {
       usage: 'withdraw <id>',
       summary: 'Withdraw one of your active requests (asks you to confirm).',
       async run(ctx) {
-        const id = await resolveRequestId(ctx.deps, ctx.teamId, oneId(ctx, 'withdraw 3f2a9c1b'));
+        const id = await ctx.deps.services.submissions.resolveId(ctx.teamId, oneId(ctx, 'withdraw 3f2a9c1b'));
         const submission = await ctx.deps.services.submissions.get(ctx.teamId, id);
         return { open: withdrawConfirmation(submission.requesterId, ctx.userId, submission) };
       },

@@ -7,7 +7,6 @@ import { isDomainError } from '../../../domain/index.ts';
 import { slackMeta, type SlackDeps } from '../../context.ts';
 import { blockIdsOf, decisionModalErrors, tellUser, userMessageFor } from '../../errors.ts';
 import { withinBudget } from '../ack-budget.ts';
-import { decideFromCard, refreshAfterDecision } from '../actions/decide.ts';
 import { parseViewSubmission, submissionDigest, textValue } from './view-payload.ts';
 
 type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
@@ -22,7 +21,7 @@ const DONE: Record<string, string> = {
 /**
  * The reason (or person) modal behind Reject, Request changes, Delegate and Comment. The decision is made
  * before the ack so a missing reason or a bad delegate shows inline; other refusals replace the modal with
- * the reason. The card the modal came from is redrawn afterwards either way.
+ * the reason. The worker redraws the card the modal came from, after the decision or the refusal.
  */
 export function decisionSubmitted(deps: SlackDeps) {
   return async ({ ack, body, client, logger }: ViewArgs): Promise<void> => {
@@ -37,12 +36,12 @@ export function decisionSubmitted(deps: SlackDeps) {
     const reason = textValue(values, BLOCK_IDS.reason, ACTION_IDS.reason);
     const delegateTo = values[BLOCK_IDS.delegateTo]?.[ACTION_IDS.delegateTo]?.selected_user ?? undefined;
     const meta = slackMeta(teamId, { surface: 'decision_modal', actionId: metadata.kind });
-    const work = decideFromCard(deps, {
+    const work = deps.services.decisions.decide({
       teamId, actorId: user.id, submissionId: metadata.s, stageInstanceId: metadata.i, workflowVersion: metadata.v, kind: metadata.kind,
       reason, ...(metadata.kind === 'delegate' ? { delegateTo: delegateTo ?? '' } : {}),
       // A retry of this submission repeats the key; a corrected resubmission (new values) gets a new one.
       idempotencyKey: `slack-view:${teamId}:${view.id}:${submissionDigest(values)}`,
-    }, meta, logger);
+    }, meta);
 
     try {
       const raced = await withinBudget(work);
@@ -60,10 +59,6 @@ export function decisionSubmitted(deps: SlackDeps) {
       }
       await ack({ response_action: 'update', view: infoModal('Not recorded', `:no_entry: ${escapeMrkdwn(userMessageFor(error, logger))}`) });
     }
-    await refreshAfterDecision(deps, client, logger, {
-      teamId, submissionId: metadata.s, stageInstanceId: metadata.i, reviewerId: user.id,
-      card: metadata.c && metadata.t ? { channelId: metadata.c, ts: metadata.t } : null,
-    });
   };
 }
 

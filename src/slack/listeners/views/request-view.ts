@@ -8,7 +8,6 @@ import { DomainError, isDomainError, openStages } from '../../../domain/index.ts
 import { slackMeta, type SlackDeps } from '../../context.ts';
 import { blockIdsOf, modalErrors, userMessageFor } from '../../errors.ts';
 import { withinBudget } from '../ack-budget.ts';
-import { syncRolesOrKeep } from '../actions/decide.ts';
 import { parseViewSubmission, readRequestForm } from './view-payload.ts';
 
 type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
@@ -52,7 +51,6 @@ export function requestSubmitted(deps: SlackDeps) {
           notice: `"${current.definition.name}" was changed to version ${current.version} while you were filling it in. Please check the form and submit again.`,
         }) };
       }
-      await syncRolesOrKeep(deps, teamId, meta, current.definition, logger);
       const state = await deps.services.submissions.submit({
         teamId, workflowKey: current.key, requesterId: submission.user.id, title: form.title, fields: form.fields, predecessorId: metadata.p,
       }, meta);

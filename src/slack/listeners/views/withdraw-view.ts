@@ -23,13 +23,16 @@ export function withdrawSubmitted(deps: SlackDeps) {
     const reason = textValue(submission.view.state.values, BLOCK_IDS.reason, ACTION_IDS.reason).trim() || null;
     const meta = slackMeta(submission.teamId, { surface: 'withdraw_modal' });
     try {
-      const raced = await withinBudget(deps.services.submissions.withdraw(submission.teamId, metadata.s, submission.user.id, reason, meta));
+      const raced = await withinBudget(deps.services.decisions.decide({
+        kind: 'withdraw', teamId: submission.teamId, submissionId: metadata.s, actorId: submission.user.id, reason,
+        idempotencyKey: `slack-view:${submission.teamId}:${submission.view.id}`,
+      }, meta));
       if (!raced.done) {
         await ack({ response_action: 'update', view: infoModal('Withdrawing…', 'This is taking longer than usual; your tracking card will show the outcome.') });
         await raced.later.catch((error: unknown) => logger.error('late withdrawal failed', error));
         return;
       }
-      const state = raced.value;
+      const state = raced.value.submission;
       await ack({ response_action: 'update', view: infoModal('Request withdrawn', `:wastebasket: *${escapeMrkdwn(state.title)}* (\`${shortId(state.id)}\`) is withdrawn. Its reviewers' cards now say so.`) });
     } catch (error) {
       await ack({ response_action: 'update', view: infoModal('Not withdrawn', `:no_entry: ${escapeMrkdwn(userMessageFor(error, logger))}`) });

@@ -1,7 +1,5 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Directory } from '../domain/index.ts';
-import { AppAdmin } from './entities/index.ts';
-import { entityManagerRunner, list, sql, type Sql, type SqlRow, type SqlRunner } from './sql.ts';
+import { list, sql, type Sql, type SqlRow, type SqlRunner } from './sql.ts';
 
 export interface DirectoryQuery {
   readonly teamId: string;
@@ -46,20 +44,4 @@ export function directoryReads(query: DirectoryQuery): { statements: Sql[]; buil
 export async function readDirectory(runner: SqlRunner, query: DirectoryQuery): Promise<Directory> {
   const reads = directoryReads(query);
   return reads.build(await runner.run(reads.statements));
-}
-
-export function loadDirectory(em: EntityManager, query: DirectoryQuery): Promise<Directory> {
-  return readDirectory(entityManagerRunner(em), query);
-}
-
-export async function isAdminRecorded(em: EntityManager, teamId: string, userId: string): Promise<boolean> {
-  return (await em.count(AppAdmin, { teamId, userId })) > 0;
-}
-
-/** The team's roles that follow a Slack user group (and so may need syncing before a decision); rows of `name`. */
-export const boundRolesRead = (teamId: string): Sql => sql`select name from role where team_id = ${teamId} and slack_usergroup_id is not null`;
-
-export async function boundRoleNames(runner: SqlRunner, teamId: string): Promise<Set<string>> {
-  const [rows = []] = await runner.run([boundRolesRead(teamId)]);
-  return new Set(rows.map((r) => r.name as string));
 }

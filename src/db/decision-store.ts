@@ -1,0 +1,106 @@
+import type { Directory, SubmissionState } from '../domain/index.ts';
+import { directoryReads, readDirectory, type DirectoryQuery } from './directory-reads.ts';
+import type { Orm } from './orm.ts';
+import { json, pooledRunner, sql, textArray, type Sql } from './sql.ts';
+import { submissionFromRows, submissionReads, submissionWrites, type LoadedSubmission } from './submission-rows.ts';
+import { inBatchedTransaction, type ClosingWrites, type Committed } from './transaction.ts';
+
+/** What a decision needs to know before its transaction: the version its request runs on and the roles bound to Slack user groups. */
+export interface DecisionContext {
+  readonly workflowVersionId: string;
+  /** Role name to Slack user group id, for the team's roles whose members follow a group. */
+  readonly boundRoles: ReadonlyMap<string, string>;
+}
+
+export interface DecisionScope {
+  readonly teamId: string;
+  readonly submissionId: string;
+  /** Claimed first; null for decisions that are idempotent by their rule alone (timeouts). */
+  readonly idempotencyKey: string | null;
+  /** The directory slice to read with the submission (people are added to everyone the submission names). */
+  readonly directory: Omit<DirectoryQuery, 'teamId' | 'people'> & { readonly extraPeople: readonly string[] };
+}
+
+/** The decision's open transaction: the locked submission, its directory slice, and what to write at commit. */
+export interface OpenDecision {
+  readonly loaded: LoadedSubmission | null;
+  readonly directory: Directory;
+  saveSubmission(before: SubmissionState, after: SubmissionState, workflowVersionId: string): void;
+  saveOutcome(outcome: unknown): void;
+}
+
+export type DecisionRun<T> = { readonly replayed: true; readonly outcome: unknown } | ({ readonly replayed: false } & Committed<T>);
+
+/** A key already has an outcome: leave the transaction without writing. */
+class AlreadyClaimed extends Error {}
+
+/**
+ * The decision path's storage, in two round trips: (1) claim the idempotency key (a concurrent twin waits here
+ * until the first commits, then finds the key taken), lock and read the submission, and read the directory slice
+ * for everyone the submission names; (2) the state changes, the outcome, the outbox and the audit append, with
+ * the commit. Batched literal statements (src/db/README.md says why).
+ */
+export function createDecisionStore(orm: Orm) {
+  async function context(teamId: string, submissionId: string): Promise<DecisionContext | null> {
+    const [versions = [], bound = []] = await pooledRunner(orm).run([
+      sql`select workflow_version_id from submission where id = ${submissionId} and team_id = ${teamId}`,
+      sql`select name, slack_usergroup_id from role where team_id = ${teamId} and slack_usergroup_id is not null`,
+    ]);
+    const workflowVersionId = versions[0]?.workflow_version_id as string | undefined;
+    if (!workflowVersionId) return null;
+    return { workflowVersionId, boundRoles: new Map(bound.map((r) => [r.name as string, r.slack_usergroup_id as string])) };
+  }
+
+  async function run<T>(scope: DecisionScope, work: (open: OpenDecision) => Promise<T>, closing: () => ClosingWrites): Promise<DecisionRun<T>> {
+    const writes: Sql[] = [];
+    try {
+      const committed = await inBatchedTransaction(orm, async (tx) => {
+        const claim = scope.idempotencyKey
+          ? [sql`insert into idempotency_record (team_id, key, submission_id, outcome) values (${scope.teamId}, ${scope.idempotencyKey}, ${scope.submissionId}, '{}')
+              on conflict do nothing returning key`]
+          : [];
+        const reads = submissionReads(scope.submissionId, { lock: true });
+        const slice = directoryReads({ ...scope.directory, teamId: scope.teamId, people: peopleOf(scope.submissionId, scope.directory.extraPeople) });
+        const rows = await tx.run([...claim, ...reads, ...slice.statements]);
+        if (scope.idempotencyKey && (rows[0] ?? []).length === 0) throw new AlreadyClaimed();
+        const loadedRows = rows.slice(claim.length, claim.length + reads.length);
+        const open: OpenDecision = {
+          loaded: submissionFromRows(loadedRows),
+          directory: slice.build(rows.slice(claim.length + reads.length)),
+          saveSubmission: (before, after, versionId) => writes.push(...submissionWrites(before, after, versionId)),
+          saveOutcome: (outcome) => {
+            if (scope.idempotencyKey) writes.push(sql`update idempotency_record set outcome = ${json(outcome)} where team_id = ${scope.teamId} and key = ${scope.idempotencyKey}`);
+          },
+        };
+        return work(open);
+      }, () => {
+        const rest = closing();
+        return { ...rest, statements: [...writes, ...rest.statements] };
+      });
+      return { replayed: false, ...committed };
+    } catch (error) {
+      if (!(error instanceof AlreadyClaimed) || !scope.idempotencyKey) throw error;
+      return { replayed: true, outcome: await storedOutcome(scope.teamId, scope.idempotencyKey) };
+    }
+  }
+
+  async function storedOutcome(teamId: string, key: string): Promise<unknown> {
+    const [rows = []] = await pooledRunner(orm).run([sql`select outcome from idempotency_record where team_id = ${teamId} and key = ${key}`]);
+    return rows[0]?.outcome ?? null;
+  }
+
+  /** A directory slice outside a decision (previews, read models). */
+  const directory = (query: DirectoryQuery): Promise<Directory> => readDirectory(pooledRunner(orm), query);
+
+  return { context, run, directory };
+}
+export type DecisionStore = ReturnType<typeof createDecisionStore>;
+
+/**
+ * Everyone a submission names, as a query of `user_id`s: requester, `extra`, and every stage's pool and
+ * grantees. A superset of the people a decision looks up, so the directory slice is read with the submission.
+ */
+const peopleOf = (id: string, extra: readonly string[]): Sql => sql`select requester_id as user_id from submission where id = ${id}
+  union select jsonb_array_elements_text(pool) from stage_instance where submission_id = ${id}
+  union select user_id from stage_grant where stage_instance_id in (select id from stage_instance where submission_id = ${id})
+  ${extra.length ? sql`union select unnest(${textArray(extra)})` : sql``}`;

@@ -1,0 +1,79 @@
+import type { MessageKind } from '../domain/index.ts';
+import { sql, type SqlRow, type SqlRunner } from './sql.ts';
+
+/** What a Slack message the worker posts is about; `key` is unique per workspace, so retries find it. */
+export interface MessageRef {
+  readonly teamId: string;
+  readonly key: string;
+  readonly kind: MessageKind;
+  readonly submissionId: string | null;
+  readonly stageInstanceId: string | null;
+  readonly delegationId: string | null;
+  readonly recipientId: string;
+}
+
+export interface StoredMessage extends MessageRef {
+  readonly channel: string | null;
+  readonly ts: string | null;
+  readonly claimedBy: string | null;
+}
+
+export type Claim = { readonly state: 'post' } | { readonly state: 'update'; readonly channel: string; readonly ts: string } | { readonly state: 'busy' };
+
+const COLUMNS = sql`team_id, key, kind, submission_id, stage_instance_id, delegation_id, recipient_id, channel, ts, claimed_by`;
+const toMessage = (r: SqlRow): StoredMessage => ({
+  teamId: r.team_id as string, key: r.key as string, kind: r.kind as MessageKind, submissionId: r.submission_id as string | null,
+  stageInstanceId: r.stage_instance_id as string | null, delegationId: r.delegation_id as string | null, recipientId: r.recipient_id as string,
+  channel: r.channel as string | null, ts: r.ts as string | null, claimedBy: r.claimed_by as string | null,
+});
+
+/** The slack_message ledger: which message was posted where, so a retried job updates instead of posting again. */
+export function createSlackMessageRepository(db: SqlRunner) {
+  const rows = async (statement: ReturnType<typeof sql>): Promise<SqlRow[]> => (await db.run([statement]))[0] ?? [];
+
+  async function find(teamId: string, key: string): Promise<StoredMessage | null> {
+    const [row] = await rows(sql`select ${COLUMNS} from slack_message where team_id = ${teamId} and key = ${key}`);
+    return row ? toMessage(row) : null;
+  }
+
+  return {
+    find,
+    /**
+     * Before posting, a job claims the message's key. It may post when the key is new, when the previous claim
+     * is its own (the same job retried after its process died) or stale. If the message was already posted, it
+     * gets the channel and ts to update. Another live claim means another job is posting it right now.
+     */
+    async claim(ref: MessageRef, claimant: string, staleBefore: Date): Promise<Claim> {
+      const won = await rows(sql`insert into slack_message (team_id, key, kind, submission_id, stage_instance_id, delegation_id, recipient_id, claimed_by, claimed_at)
+        values (${ref.teamId}, ${ref.key}, ${ref.kind}, ${ref.submissionId}, ${ref.stageInstanceId}, ${ref.delegationId}, ${ref.recipientId}, ${claimant}, now())
+        on conflict (team_id, key) do update set claimed_by = excluded.claimed_by, claimed_at = now(), updated_at = now()
+          where slack_message.ts is null
+            and (slack_message.claimed_by is null or slack_message.claimed_by = excluded.claimed_by or slack_message.claimed_at < ${staleBefore})
+        returning key`);
+      if (won.length > 0) return { state: 'post' };
+      const existing = await find(ref.teamId, ref.key);
+      if (existing?.ts && existing.channel) return { state: 'update', channel: existing.channel, ts: existing.ts };
+      return { state: 'busy' };
+    },
+    async recordPosted(teamId: string, key: string, channel: string, ts: string, threadTs: string | null): Promise<void> {
+      await rows(sql`update slack_message set channel = ${channel}, ts = ${ts}, thread_ts = ${threadTs}, claimed_by = null, claimed_at = null, updated_at = now()
+        where team_id = ${teamId} and key = ${key}`);
+    },
+    /** Drops a claim that did not lead to a post, or a record whose message Slack no longer has. */
+    async forget(teamId: string, key: string): Promise<void> {
+      await rows(sql`delete from slack_message where team_id = ${teamId} and key = ${key}`);
+    },
+    async touch(teamId: string, key: string): Promise<void> {
+      await rows(sql`update slack_message set updated_at = now() where team_id = ${teamId} and key = ${key}`);
+    },
+    /** Cards about one stage (reviewers, escalation targets, delegates), to refresh when it changes. */
+    async ofStage(stageInstanceId: string): Promise<StoredMessage[]> {
+      return (await rows(sql`select ${COLUMNS} from slack_message where stage_instance_id = ${stageInstanceId} and kind in ('reviewer', 'delegate') order by created_at`)).map(toMessage);
+    },
+    /** A delegate's cards of one out-of-office delegation. */
+    async ofDelegation(delegationId: string): Promise<StoredMessage[]> {
+      return (await rows(sql`select ${COLUMNS} from slack_message where delegation_id = ${delegationId} and kind = 'delegate' order by created_at`)).map(toMessage);
+    },
+  };
+}
+export type SlackMessageRepository = ReturnType<typeof createSlackMessageRepository>;

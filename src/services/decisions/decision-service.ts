@@ -1,0 +1,133 @@
+import {
+  DomainError, applyEvents, cancel, decide, timeoutStage, withdraw,
+  type Directory, type RuleContext, type SubmissionEvent, type SubmissionState, type WorkflowDefinition,
+} from '../../domain/index.ts';
+import type { DecisionContext, DecisionRun, DecisionScope, OpenDecision } from '../../db/decision-store.ts';
+import type { ClosingWrites } from '../../db/transaction.ts';
+import type { LoadedSubmission } from '../../db/submission-rows.ts';
+import type { AdminCheck } from '../admins.ts';
+import type { RequestMeta } from '../deps.ts';
+import type { RoleSync } from '../role-sync.ts';
+import { recordSubmissionEvents } from '../submission-effects.ts';
+import { rolesOf } from '../submission-service.ts';
+import { UnitOfWork } from '../unit-of-work.ts';
+import type { WorkflowVersions } from '../workflow-versions.ts';
+import { parseDecision, storedOutcomeSchema, type AcceptedOutcome, type DecisionCommand, type DecisionInput, type StoredOutcome } from './decision-input.ts';
+
+export type { DecisionInput } from './decision-input.ts';
+
+/** The storage a decision needs (src/db/decision-store.ts; an in-memory fake in unit tests). */
+export interface DecisionStorePort {
+  context(teamId: string, submissionId: string): Promise<DecisionContext | null>;
+  run<T>(scope: DecisionScope, work: (open: OpenDecision) => Promise<T>, closing: () => ClosingWrites): Promise<DecisionRun<T>>;
+}
+
+export interface DecisionServiceDeps {
+  readonly store: DecisionStorePort;
+  readonly current: (submissionId: string) => Promise<LoadedSubmission | null>;
+  readonly versions: Pick<WorkflowVersions, 'definitionOf'>;
+  readonly roleSync: Pick<RoleSync, 'bringUpToDate'>;
+  readonly admins: Pick<AdminCheck, 'isAdmin'>;
+  readonly clock: () => Date;
+  readonly newId: () => string;
+}
+
+/** An accepted decision with the request as it left it (as it is now, for a replayed key). */
+export type DecisionResult = AcceptedOutcome & { readonly replayed: boolean; readonly submission: SubmissionState };
+
+const notFound = (): DomainError => new DomainError('not_found', 'That request does not exist.');
+
+/**
+ * The one door for every decision: a card click, a modal, the REST API, a withdrawal, an admin's cancel and an
+ * SLA timer all come through `decide`. It brings roles bound to Slack user groups up to date, loads the request
+ * and the exact workflow version it runs on, asks the domain, and records state, audit events, outbox messages
+ * and the outcome in one transaction. Refusals are recorded too (audit, and an outbox message so the person's
+ * card is redrawn) and then thrown as the domain's DomainError.
+ */
+export function createDecisionService(deps: DecisionServiceDeps) {
+  /** The domain rule for a command, or a DomainError saying why it is refused. */
+  async function rule(cmd: DecisionCommand, state: SubmissionState, definition: WorkflowDefinition, ctx: RuleContext): Promise<SubmissionEvent[]> {
+    switch (cmd.kind) {
+      case 'timeout': return timeoutStage(state, definition, cmd.stageInstanceId, ctx);
+      case 'withdraw': return withdraw(state, cmd.actorId, cmd.reason ?? null, ctx);
+      case 'cancel': return cancel(state, { id: cmd.actorId, isAdmin: await deps.admins.isAdmin(cmd.teamId, cmd.actorId) }, cmd.reason, ctx);
+      default: return decide(state, definition, cmd, ctx);
+    }
+  }
+
+  async function decideOnce(input: DecisionInput, meta: RequestMeta): Promise<DecisionResult> {
+    const cmd = parseDecision(input);
+    const context = await deps.store.context(cmd.teamId, cmd.submissionId);
+    if (!context) throw notFound();
+    const definition = await deps.versions.definitionOf(context.workflowVersionId);
+    // Who may decide depends on roles that follow Slack user groups: those are brought up to date first.
+    if (cmd.kind !== 'withdraw' && cmd.kind !== 'cancel') await deps.roleSync.bringUpToDate(cmd.teamId, rolesOf(definition), meta, context.boundRoles);
+
+    const uow = new UnitOfWork(cmd.teamId, meta, deps.newId);
+    const actorId = cmd.kind === 'timeout' ? null : cmd.actorId;
+    const needsDirectory = cmd.kind !== 'withdraw' && cmd.kind !== 'cancel';
+    const scope: DecisionScope = {
+      teamId: cmd.teamId,
+      submissionId: cmd.submissionId,
+      idempotencyKey: 'idempotencyKey' in cmd ? cmd.idempotencyKey ?? null : null,
+      directory: { roles: needsDirectory ? rolesOf(definition) : [], extraPeople: actorId ? [actorId] : [], workflowKey: definition.key, at: deps.clock() },
+    };
+    let decided: SubmissionState | null = null;
+    const run = await deps.store.run(scope, async (open): Promise<StoredOutcome> => {
+      const outcome = await judge(cmd, open, definition, uow, context.workflowVersionId);
+      decided = outcome.state;
+      open.saveOutcome(outcome.stored);
+      return outcome.stored;
+    }, () => uow.closing());
+
+    const stored: StoredOutcome = run.replayed ? storedOutcomeSchema.parse(run.outcome) : run.result;
+    if (stored.result === 'refused') throw new DomainError(stored.code, stored.message, stored.fieldErrors);
+    const submission = decided ?? (await deps.current(cmd.submissionId))?.state;
+    if (!submission) throw notFound();
+    return { ...stored, replayed: run.replayed, submission };
+  }
+
+  /** Inside the transaction: the domain's answer, recorded in the unit of work either way. */
+  async function judge(cmd: DecisionCommand, open: OpenDecision, definition: WorkflowDefinition, uow: UnitOfWork, workflowVersionId: string): Promise<{ stored: StoredOutcome; state: SubmissionState | null }> {
+    const loaded = open.loaded;
+    if (!loaded || loaded.state.teamId !== cmd.teamId) {
+      return { stored: { result: 'refused', code: 'not_found', message: notFound().message, fieldErrors: {} }, state: null };
+    }
+    const before = loaded.state;
+    const ctx: RuleContext = { now: deps.clock(), directory: open.directory as Directory, newId: deps.newId };
+    try {
+      const events = await rule(cmd, before, definition, ctx);
+      const after = applyAndRecord(uow, open, before, events, workflowVersionId, ctx.now);
+      return {
+        stored: {
+          result: 'accepted', submissionId: before.id, kind: cmd.kind, stageInstanceId: events[0]?.stageInstanceId ?? null,
+          events: events.map((e) => e.type), submissionStatus: after.status,
+        },
+        state: after,
+      };
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      const actorId = cmd.kind === 'timeout' ? null : cmd.actorId;
+      const stageInstanceId = 'stageInstanceId' in cmd ? cmd.stageInstanceId ?? null : null;
+      uow.record({
+        type: 'decision.refused', submissionId: before.id, workflowKey: before.workflowKey, workflowVersion: before.workflowVersion,
+        stageInstanceId, actorId, reason: error.message, details: { action: cmd.kind, code: error.code },
+      });
+      // The person's card may be out of date (that is often why it was refused): the worker redraws it.
+      if (actorId) uow.enqueue('decision.refused', before.id, { submissionId: before.id, stageInstanceId, actorId });
+      return { stored: { result: 'refused', code: error.code, message: error.message, fieldErrors: { ...error.fieldErrors } }, state: before };
+    }
+  }
+
+  return { decide: decideOnce };
+}
+export type DecisionService = ReturnType<typeof createDecisionService>;
+
+/** Applies decided facts to the state and records them: row writes, audit events, outbox messages. */
+function applyAndRecord(uow: UnitOfWork, open: OpenDecision, before: SubmissionState, events: readonly SubmissionEvent[], workflowVersionId: string, at: Date): SubmissionState {
+  if (events.length === 0) return before;
+  const after = applyEvents(before, events, at.toISOString());
+  open.saveSubmission(before, after, workflowVersionId);
+  recordSubmissionEvents(uow, after, events);
+  return after;
+}
