@@ -298,7 +298,7 @@ export async function runDecisionPath(options: DecisionPathOptions): Promise<Dec
     const port = await freePort();
     const signingSecret = randomBytes(16).toString('hex');
     const env = {
-      NODE_ENV: 'production', PORT: String(port), DATABASE_URL: db.url, DATABASE_POOL_SIZE: String(clients), REDIS_URL: options.redisUrl,
+      PORT: String(port), DATABASE_URL: db.url, DATABASE_POOL_SIZE: String(clients), REDIS_URL: options.redisUrl,
       QUEUE_PREFIX: queuePrefix, SLACK_SIGNING_SECRET: signingSecret, SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_API_URL: fake.url,
       APPROVAL_ADMINS: ADMIN, RUN_WORKER: 'false', LOG_LEVEL: 'warn',
     };

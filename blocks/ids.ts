@@ -21,9 +21,6 @@ export const ACTION_IDS = {
 } as const;
 export type ActionId = (typeof ACTION_IDS)[keyof typeof ACTION_IDS];
 
-/** The reviewer card's decision buttons, which all carry a CardActionValue. */
-export const CARD_ACTION_IDS = [ACTION_IDS.approve, ACTION_IDS.reject, ACTION_IDS.requestChanges, ACTION_IDS.delegate, ACTION_IDS.comment] as const;
-
 /** A field's input element: one action id per field so the submission can be read field by field. */
 export const fieldActionId = (fieldId: string): string => `field.${fieldId}`;
 

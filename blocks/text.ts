@@ -1,4 +1,4 @@
-import type { types } from '@slack/bolt';
+import type { MrkdwnElement, PlainTextElement } from '@slack/types';
 
 const ELLIPSIS = '…';
 
@@ -39,11 +39,11 @@ function truncateMrkdwn(text: string, max: number): string {
 }
 
 /** A plain_text object cut to `max` (use a LIMITS constant). */
-export function plain(text: string, max: number): types.PlainTextElement {
+export function plain(text: string, max: number): PlainTextElement {
   return { type: 'plain_text', text: truncate(text, max), emoji: true };
 }
 
 /** A mrkdwn object cut to `max`; `text` is mrkdwn already, with user input passed through escapeMrkdwn. */
-export function mrkdwn(text: string, max: number): types.MrkdwnElement {
+export function mrkdwn(text: string, max: number): MrkdwnElement {
   return { type: 'mrkdwn', text: truncateMrkdwn(text, max) };
 }

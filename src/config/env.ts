@@ -11,7 +11,6 @@ const redisUrl = z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL');
 
 /** Every setting the app reads, described once. Parsed at start-up; a bad value stops the process. */
 export const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('production').describe('Run mode.'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('HTTP port for Slack requests, the API and health checks (0 picks a free port).'),
   DATABASE_URL: postgresUrl.describe('PostgreSQL connection URL.'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10).describe('Connections in the database pool.'),

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import type { Orm } from './orm.ts';
 import { bigintArray, entityManagerRunner, sql, type Sql, type SqlRow, type SqlRunner } from './sql.ts';
 import { teamFilter, type TeamScope } from './team-scope.ts';
@@ -56,6 +57,26 @@ export function createOutboxRepository(orm: Orm, db: SqlRunner) {
     },
     async hasUnrelayed(teams: TeamScope): Promise<boolean> {
       return (await rows(sql`select 1 as one from outbox where relayed_at is null and available_at <= now()${teamFilter(sql`team_id`, teams)} limit 1`)).length > 0;
+    },
+    /**
+     * A connection of its own that LISTENs for the insert trigger's NOTIFY, so the relay wakes at once instead of
+     * at its next poll. `onLost` is told when the connection breaks (the caller reconnects).
+     */
+    async listen(onNotify: () => void, onLost: (error: Error) => void): Promise<{ close(): Promise<void> }> {
+      const client = new pg.Client({ connectionString: String(orm.config.get('clientUrl')) });
+      client.on('notification', onNotify);
+      client.on('error', (error: Error) => {
+        client.end().catch(() => undefined);
+        onLost(error);
+      });
+      try {
+        await client.connect();
+        await client.query('listen outbox');
+      } catch (error) {
+        await client.end().catch(() => undefined);
+        throw error;
+      }
+      return { close: () => client.end().catch(() => undefined) };
     },
     /** How many rows wait for the relay, and the age of the oldest in seconds (for /metrics). */
     async backlog(): Promise<{ count: number; oldestSeconds: number }> {

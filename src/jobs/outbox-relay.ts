@@ -1,4 +1,3 @@
-import pg from 'pg';
 import type { DeliveryLedger, OutboxRow, TeamScope } from '../services/delivery-ledger.ts';
 import type { Queues } from './queues.ts';
 import { jobIds } from './registry.ts';
@@ -9,8 +8,6 @@ const log = loggerFor('outbox-relay');
 export interface RelayOptions {
   readonly outbox: DeliveryLedger['outbox'];
   readonly queues: Queues;
-  /** For LISTEN (a connection of its own that waits for the insert trigger's NOTIFY). */
-  readonly databaseUrl: string;
   readonly teams: TeamScope;
   readonly pollMs: number;
   readonly batchSize?: number;
@@ -34,11 +31,10 @@ export interface OutboxRelay {
  */
 export function startOutboxRelay(options: RelayOptions): OutboxRelay {
   const batchSize = options.batchSize ?? 200;
-  const { databaseUrl } = options;
   let stopped = false;
   let running: Promise<number> | null = null;
   let again = false;
-  let listener: pg.Client | null = null;
+  let listener: { close(): Promise<void> } | null = null;
   let reconnect: NodeJS.Timeout | null = null;
 
   /** One batch: rows are locked, enqueued and marked in one transaction; if Redis is away they stay and are retried shortly. */
@@ -86,23 +82,17 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
 
   async function listen(): Promise<void> {
     if (stopped) return;
-    const client = new pg.Client({ connectionString: databaseUrl });
-    client.on('notification', () => run());
-    client.on('error', (error: Error) => {
-      log.warn({ err: error.message }, 'outbox LISTEN connection lost; polling until it is back');
-      client.end().catch(() => undefined);
-      if (listener === client) listener = null;
-      if (!stopped) reconnect = setTimeout(() => void listen(), 1000);
-    });
     try {
-      await client.connect();
-      await client.query('listen outbox');
-      listener = client;
-      if (stopped) await client.end();
+      const opened = await options.outbox.listen(() => void run(), (error) => {
+        log.warn({ err: error.message }, 'outbox LISTEN connection lost; polling until it is back');
+        if (listener === opened) listener = null;
+        if (!stopped) reconnect = setTimeout(() => void listen(), 1000);
+      });
+      listener = opened;
+      if (stopped) await opened.close();
       else void run(); // rows committed while we were not listening
     } catch (error) {
       log.warn({ err: (error as Error).message }, 'outbox LISTEN failed; polling');
-      await client.end().catch(() => undefined);
       if (!stopped) reconnect = setTimeout(() => void listen(), 1000);
     }
   }
@@ -126,7 +116,7 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
       clearInterval(poll);
       if (reconnect) clearTimeout(reconnect);
       await running;
-      await listener?.end().catch(() => undefined);
+      await listener?.close();
       listener = null;
     },
   };

@@ -30,8 +30,6 @@ export interface WorkerRuntimeOptions {
   readonly redisUrl?: string;
   readonly slackClient?: WebClient;
   readonly queuePrefix?: string;
-  /** For the relay's LISTEN connection; defaults to env.DATABASE_URL. */
-  readonly databaseUrl?: string;
   /** Only these workspaces' outbox rows and timers (tests, sharding); all when absent. */
   readonly teams?: readonly string[] | null;
   readonly tuning?: Partial<Tuning>;
@@ -74,8 +72,6 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   if (!redisUrl) throw new Error('startWorkerRuntime needs redisUrl or env.REDIS_URL');
   const slack = options.slackClient ?? (options.env ? createSlackClient(options.env.SLACK_BOT_TOKEN, options.env.SLACK_API_URL) : null);
   if (!slack) throw new Error('startWorkerRuntime needs slackClient or env.SLACK_BOT_TOKEN');
-  const databaseUrl = options.databaseUrl ?? options.env?.DATABASE_URL;
-  if (!databaseUrl) throw new Error('startWorkerRuntime needs databaseUrl or env.DATABASE_URL');
   const prefix = options.queuePrefix ?? options.env?.QUEUE_PREFIX ?? 'approvals';
   const tuning: Tuning = { ...DEFAULT_TUNING, ...options.tuning };
   const queues = createQueues(redisUrl, prefix, tuning);
@@ -168,7 +164,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
 
   // Wakes the timers worker at each due millisecond instead of Redis' next cron tick (see timer-waker.ts).
   const waker = startTimerWaker(queues.connection, prefix, 'timers');
-  const relay = startOutboxRelay({ outbox: options.services.ledger.outbox, databaseUrl, queues, teams: ctx.teams, pollMs: tuning.relayPollMs });
+  const relay = startOutboxRelay({ outbox: options.services.ledger.outbox, queues, teams: ctx.teams, pollMs: tuning.relayPollMs });
 
   let reconciling: Promise<ReconcileReport> | null = null;
   const reconcileNow = (): Promise<ReconcileReport> => {

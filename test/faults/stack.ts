@@ -148,7 +148,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const redisUrl = options.redisUrl ?? inject('redisUrl');
   const queuePrefix = `faults${randomBytes(5).toString('hex')}`;
   const env: Record<string, string> = {
-    NODE_ENV: 'test',
     DATABASE_URL: databaseUrl,
     DATABASE_POOL_SIZE: '10',
     REDIS_URL: redisUrl,

@@ -18,7 +18,6 @@ const orm = await createOrm({ databaseUrl: need('DATABASE_URL'), poolSize: 4 });
 const deps: ServiceDeps = { orm, clock: () => new Date(), newId: randomUUID, bootstrapAdmins: [] };
 await startWorkerRuntime({
   redisUrl: need('REDIS_URL'),
-  databaseUrl: need('DATABASE_URL'),
   services: createServices(deps),
   deps,
   slackClient: createSlackClient('xoxb-child-worker', need('SLACK_API_URL')),

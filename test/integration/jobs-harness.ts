@@ -8,7 +8,7 @@ import type { Tuning } from '../../src/jobs/queues.ts';
 import { createSlackClient } from '../../src/jobs/slack-client.ts';
 import { createServices, type ServiceDeps, type Services } from '../../src/services/index.ts';
 import { startFakeSlack, type FakeSlack, type RecordedCall } from '../support/fake-slack.ts';
-import { createTestOrm, slackOrigin, testDatabaseUrl, uniqueTeamId, uniqueUserId } from '../support/db.ts';
+import { createTestOrm, slackOrigin, uniqueTeamId, uniqueUserId } from '../support/db.ts';
 
 /** Short locks, fast retries and quick polling so the tests take seconds. */
 export const FAST: Partial<Tuning> = {
@@ -60,7 +60,7 @@ export async function createHarness(options: { runtime?: boolean; tuning?: Parti
     orm, services, deps, teamId, admin, prefix, fake, redis, runtime: null,
     async startRuntime(tuning) {
       const runtime = await startWorkerRuntime({
-        redisUrl, databaseUrl: testDatabaseUrl(), services, deps, slackClient: createSlackClient('xoxb-test-token', fake.url), queuePrefix: prefix, teams: [teamId], tuning: { ...FAST, ...tuning },
+        redisUrl, services, deps, slackClient: createSlackClient('xoxb-test-token', fake.url), queuePrefix: prefix, teams: [teamId], tuning: { ...FAST, ...tuning },
       });
       harness.runtime = runtime;
       return runtime;

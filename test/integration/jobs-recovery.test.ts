@@ -53,7 +53,7 @@ describe('nothing is lost when Redis or a worker dies', () => {
     const [requester, alice] = h.users('REQ', 'ALICE') as [string, string];
     await h.publish(oneStageWorkflow('access', [alice]));
     const queues = createQueues(inject('redisUrl'), h.prefix, DEFAULT_TUNING);
-    const relay = startOutboxRelay({ outbox: h.services.ledger.outbox, databaseUrl: testDatabaseUrl(), queues, teams: [h.teamId], pollMs: 100 });
+    const relay = startOutboxRelay({ outbox: h.services.ledger.outbox, queues, teams: [h.teamId], pollMs: 100 });
     const id = await h.submit('access', requester);
     await waitUntil(async () => (await h.sql('select 1 from outbox where submission_id = ? and relayed_at is null', [id])).length === 0, 5000, 'relayed');
     await relay.stop();

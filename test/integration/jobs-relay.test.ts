@@ -27,7 +27,7 @@ describe('outbox relay', () => {
     const perRelay = [0, 0];
     for (const index of [0, 1]) {
       relays.push(startOutboxRelay({
-        outbox: h.services.ledger.outbox, databaseUrl: testDatabaseUrl(), queues, teams: [h.teamId], pollMs: 50, batchSize: 7,
+        outbox: h.services.ledger.outbox, queues, teams: [h.teamId], pollMs: 50, batchSize: 7,
         onEnqueued: (rows) => {
           enqueued.push(...rows);
           perRelay[index] = (perRelay[index] ?? 0) + rows.length;
@@ -64,7 +64,7 @@ describe('outbox relay', () => {
     h = await createHarness({ runtime: false });
     queues = createQueues(inject('redisUrl'), h.prefix, DEFAULT_TUNING);
     const seen: number[] = [];
-    relays.push(startOutboxRelay({ outbox: h.services.ledger.outbox, databaseUrl: testDatabaseUrl(), queues, teams: [h.teamId], pollMs: 50, onEnqueued: (rows) => seen.push(...rows.map((r) => r.id)) }));
+    relays.push(startOutboxRelay({ outbox: h.services.ledger.outbox, queues, teams: [h.teamId], pollMs: 50, onEnqueued: (rows) => seen.push(...rows.map((r) => r.id)) }));
     const slow = new pg.Client({ connectionString: testDatabaseUrl() });
     await slow.connect();
     try {

@@ -16,7 +16,6 @@ export const testKey = generateSigningKey();
 /** An app environment for tests: the test database, dummy Slack values, an ephemeral port. */
 export function testEnv(overrides: Record<string, string> = {}): Env {
   const env = loadEnv({
-    NODE_ENV: 'test',
     DATABASE_URL: testDatabaseUrl(),
     DATABASE_POOL_SIZE: '5',
     REDIS_URL: 'redis://127.0.0.1:6379',

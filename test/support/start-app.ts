@@ -44,7 +44,6 @@ export async function startTestApp(options: StartOptions = {}): Promise<StartedA
   const slack = options.slack ?? (await startFakeSlack());
   const signingSecret = randomBytes(16).toString('hex');
   const parsed = loadEnv({
-    NODE_ENV: 'test',
     DATABASE_URL: testDatabaseUrl(),
     DATABASE_POOL_SIZE: '5',
     REDIS_URL: inject('redisUrl'),

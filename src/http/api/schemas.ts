@@ -3,7 +3,6 @@ import {
   AUDIT_EVENT_TYPES, DECISION_KINDS, STAGE_STATUSES, SUBMISSION_STATUSES, approvalCount, openStages, pendingReviewers,
   workflowDefinitionSchema, type AuditRow, type StageInstance, type SubmissionState,
 } from '../../domain/index.ts';
-import { API_SCOPES } from '../../domain/index.ts';
 import { AUDIT_OUTCOMES } from '../../services/audit-query-service.ts';
 import { slackUserIdSchema } from '../../domain/index.ts';
 
@@ -172,9 +171,6 @@ export const publicKeyView = z.object({
   publicKeyPem: z.string(),
   publicKeyRaw: z.string().describe('The raw 32-byte key, base64.'),
 });
-export const emptyObject = z.object({}).strict();
-
-export const scopeSchema = z.enum(API_SCOPES);
 
 // ---- views ----
 const stageToView = (stage: StageInstance): z.input<typeof stageView> => ({

@@ -29,7 +29,6 @@ export const decisionInputSchema = z.discriminatedUnion('kind', [
 ]);
 export type DecisionInput = z.input<typeof decisionInputSchema>;
 export type DecisionCommand = z.output<typeof decisionInputSchema>;
-export type DecisionCommandKind = DecisionCommand['kind'];
 
 /** A command from outside, parsed; a bad one is refused naming each field. */
 export function parseDecision(input: DecisionInput): DecisionCommand {

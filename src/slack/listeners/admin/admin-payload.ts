@@ -116,6 +116,3 @@ export function readNumber(values: StateValues, blockId: string): number | null 
   const raw = readText(values, blockId);
   return raw === '' ? null : Number(raw);
 }
-
-/** Block ids present in a view, to know where `response_action: errors` may point. */
-export const inputBlockIds = (view: AdminViewPayload): string[] => view.blocks.flatMap((b) => (b.block_id && b.type === 'input' ? [b.block_id] : []));
