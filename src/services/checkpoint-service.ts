@@ -53,7 +53,7 @@ export function createCheckpointService(deps: ServiceDeps) {
       if (last && last.eventSeq >= head.seq) return { checkpoint: last, created: false };
       const signed = signCheckpoint({ chainId, seq: head.seq, hash: head.hash, count: head.seq, signedAt: deps.clock().toISOString() }, signer.privateKey);
       const eventSeq = head.seq + 1;
-      await insertCheckpoint(em, signed, eventSeq);
+      await insertCheckpoint(em, signed);
       uow.record({
         type: 'checkpoint.signed',
         capacity: { kind: 'system', rule: 'periodic signed checkpoint' },
