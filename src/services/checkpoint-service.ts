@@ -1,6 +1,7 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { createChainVerifier, type ChainProblemKind } from '../domain/index.ts';
 import { checkpointText, signCheckpoint, verifyCheckpoint, type SignedCheckpoint } from '../domain/checkpoint.ts';
+import type { WitnessedCheckpoint } from '../domain/witness.ts';
 import {
   chainHeads, insertCheckpoint, latestCheckpoint, listCheckpoints, listProofChains, lockChainHead, readLinkPages,
   type StoredCheckpoint,
@@ -23,14 +24,21 @@ export interface ProofProblem {
   readonly kind: ProofProblemKind;
   readonly seq: number;
   readonly message: string;
+  /** For checkpoint problems: where that checkpoint came from (the database, or a witness outside it). */
+  readonly source?: string;
 }
+
+/** The source name of checkpoints read from the database's own audit_checkpoint table. */
+export const STORED = 'audit_checkpoint';
 
 export interface ProofReport {
   readonly chainId: string;
   readonly ok: boolean;
   readonly checked: number;
   readonly head: { seq: number; hash: string } | null;
+  /** Checkpoints stored in the database, and those kept outside it that were checked too. */
   readonly checkpoints: number;
+  readonly witnessed: number;
   /** False when no public key was given: checkpoint hashes were compared but their signatures were not checked. */
   readonly signaturesChecked: boolean;
   readonly problem: ProofProblem | null;
@@ -91,21 +99,26 @@ export function createCheckpointService(deps: ServiceDeps) {
   /**
    * Verifies a chain end to end: every row's hash and link, every checkpoint's signature, that the row at
    * each checkpoint still has the signed hash (a rewritten chain does not), and that the chain still reaches
-   * the newest checkpoint (a cut-off tail does not). Streams the chain; stops at the first problem.
+   * the newest checkpoint (a cut-off tail does not). The checkpoints are the stored ones and any kept outside
+   * the database (`witnessed`): those still count when the stored ones were deleted. Streams the chain; stops
+   * at the first problem, naming the checkpoint it broke against.
    */
-  async function verify(chainId: string, publicKey: KeyObject | null): Promise<ProofReport> {
+  async function verify(chainId: string, publicKey: KeyObject | null, witnessed: readonly WitnessedCheckpoint[] = []): Promise<ProofReport> {
     const started = performance.now();
     const em = deps.orm.em.fork();
-    const checkpoints = await listCheckpoints(em, chainId);
+    const stored = await listCheckpoints(em, chainId);
+    const outside = witnessed.filter((c) => c.chainId === chainId);
+    const checkpoints = [...stored.map((c) => ({ ...c, source: STORED })), ...outside].sort((a, b) => a.seq - b.seq);
     const report = (problem: ProofProblem | null, checked: number, head: ProofReport['head']): ProofReport => ({
-      chainId, ok: problem === null, checked, head, checkpoints: checkpoints.length, signaturesChecked: publicKey !== null, problem,
+      chainId, ok: problem === null, checked, head, checkpoints: stored.length, witnessed: outside.length, signaturesChecked: publicKey !== null, problem,
       seconds: (performance.now() - started) / 1000,
     });
+    const named = (c: WitnessedCheckpoint) => `the checkpoint signed at ${c.signedAt} (${c.source})`;
 
     if (publicKey) {
       for (const checkpoint of checkpoints) {
         const check = verifyCheckpoint(checkpoint, publicKey);
-        if (!check.ok) return report({ kind: 'bad_checkpoint', seq: checkpoint.seq, message: `checkpoint at seq ${checkpoint.seq} (signed ${checkpoint.signedAt}) is not valid: ${check.message}` }, 0, null);
+        if (!check.ok) return report({ kind: 'bad_checkpoint', seq: checkpoint.seq, source: checkpoint.source, message: `${named(checkpoint)} for seq ${checkpoint.seq} is not valid: ${check.message}` }, 0, null);
       }
     }
 
@@ -116,17 +129,16 @@ export function createCheckpointService(deps: ServiceDeps) {
       for (const row of page) {
         const problem = verifier.push(row);
         if (problem) return report(problem, verifier.checked, verifier.head);
-        const checkpoint = checkpoints[next];
-        if (checkpoint && row.seq === checkpoint.seq) {
+        for (let checkpoint = checkpoints[next]; checkpoint && row.seq === checkpoint.seq; checkpoint = checkpoints[++next]) {
           if (row.hash !== checkpoint.hash) {
             return report({
               kind: 'rewritten',
               seq: row.seq,
-              message: `row ${row.seq} has hash ${row.hash}, but the checkpoint signed at ${checkpoint.signedAt} says ${checkpoint.hash}: the chain was rewritten somewhere in rows ${previousSeq + 1}..${row.seq}`,
+              source: checkpoint.source,
+              message: `row ${row.seq} has hash ${row.hash}, but ${named(checkpoint)} says ${checkpoint.hash}: the chain was rewritten somewhere in rows ${previousSeq + 1}..${row.seq}`,
             }, verifier.checked, verifier.head);
           }
           previousSeq = checkpoint.seq;
-          next++;
         }
       }
     }
@@ -136,15 +148,18 @@ export function createCheckpointService(deps: ServiceDeps) {
       return report({
         kind: 'truncated',
         seq: length + 1,
-        message: `the chain ends at seq ${length}, but the checkpoint signed at ${newest.signedAt} covers seq ${newest.seq}: rows ${length + 1}..${newest.seq} (at least) were cut off`,
+        source: newest.source,
+        message: `the chain ends at seq ${length}, but ${named(newest)} covers seq ${newest.seq}: rows ${length + 1}..${newest.seq} (at least) were cut off`,
       }, verifier.checked, verifier.head);
     }
     return report(null, verifier.checked, verifier.head);
   }
 
-  async function verifyAll(publicKey: KeyObject | null): Promise<ProofReport[]> {
+  /** Every chain the database knows of (a head or a checkpoint) and every chain a witness signed. */
+  async function verifyAll(publicKey: KeyObject | null, witnessed: readonly WitnessedCheckpoint[] = []): Promise<ProofReport[]> {
+    const chains = new Set([...(await listProofChains(deps.orm.em.fork())), ...witnessed.map((c) => c.chainId)]);
     const reports: ProofReport[] = [];
-    for (const chainId of await listProofChains(deps.orm.em.fork())) reports.push(await verify(chainId, publicKey));
+    for (const chainId of [...chains].sort()) reports.push(await verify(chainId, publicKey, witnessed));
     return reports;
   }
 
