@@ -127,7 +127,12 @@ export function classifyMismatch(link: ChainLink): ChainProblem {
       };
     }
     if (hashAt(link, link.seq + offset) === link.hash) {
-      return { kind: 'reordered', seq: link.seq, message: `row ${link.seq} was written as row ${link.seq + offset}: rows were reordered` };
+      // Telling the two apart needs the rows after this one; the first row that moved is the same in both.
+      return {
+        kind: 'reordered',
+        seq: link.seq,
+        message: `row ${link.seq} was written as row ${link.seq + offset}: rows were reordered, or ${offset} row(s) from ${link.seq} on were deleted and the later rows renumbered to close the gap`,
+      };
     }
   }
   const what = link.eventId ? ` (event ${link.eventId}, ${link.type ?? 'unknown type'})` : '';
