@@ -5,6 +5,7 @@ import type { Orm } from '../db/orm.ts';
 import type { TeamScope } from '../db/delivery-repository.ts';
 import type { RequestMeta, ServiceDeps, Services } from '../services/index.ts';
 import type { Queues, Tuning } from './queues.ts';
+import type { WebhookPoster } from './webhook-post.ts';
 
 /** Renders a user's App Home (src/slack/home/render-home.ts once it exists). */
 export type HomeRenderer = (services: Services, teamId: string, userId: string, now: Date) => Promise<View>;
@@ -20,6 +21,8 @@ export interface WorkerContext {
   /** Workspaces this worker's relay and reconciler look after; null for all. */
   readonly teams: TeamScope;
   readonly renderHome: HomeRenderer | null;
+  /** Posts webhooks to the targets the deployment allows (WEBHOOK_ALLOW_PRIVATE_TARGETS, WEBHOOK_ALLOWED_TARGETS). */
+  readonly webhooks: WebhookPoster;
 }
 
 /** Audit origin of everything the worker does on its own (timers, delegation handoffs, failures). */
