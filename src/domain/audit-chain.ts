@@ -12,7 +12,8 @@ export type AuditOrigin =
   | { kind: 'slack'; teamId: string; channelId?: string | null; actionId?: string | null; surface?: string | null }
   | { kind: 'api'; clientId: string; ip: string | null }
   | { kind: 'system'; component: string }
-  | { kind: 'cli'; command: string };
+  /** An operator command; `ranBy` is whoever ran it, from its --actor flag or else the OS user (`ranByFrom` says which). */
+  | { kind: 'cli'; command: string; ranBy?: string; ranByFrom?: 'actor_flag' | 'os_user' };
 
 /** The fields of an audit event that the writer supplies (sequence, time and hashes come from the chain). */
 export interface AuditEventBody {

@@ -9,6 +9,7 @@ import { createDirectoryService } from './directory-service.ts';
 import { createHomeService } from './home-service.ts';
 import { createRoutingPreview } from './routing-preview.ts';
 import { createSubmissionService } from './submission-service.ts';
+import { createTokenAdminService } from './token-admin-service.ts';
 import { createWorkflowService } from './workflow-service.ts';
 import { withDecisionMetrics } from '../observability/decision-metrics.ts';
 
@@ -26,6 +27,7 @@ export function createServices(deps: ServiceDeps) {
     audit: createAuditService(deps),
     checkpoints: createCheckpointService(deps),
     apiTokens: createApiTokenService(deps),
+    tokenAdmin: createTokenAdminService(deps),
     auditQuery: createAuditQueryService(deps),
     home: createHomeService(deps, { listWorkflows: (teamId) => workflows.list(teamId), listRoles: (teamId) => directory.listRoles(teamId) }),
     routingPreview: createRoutingPreview(deps),

@@ -19,7 +19,7 @@ export const AuditCheckpoint = defineEntity({
 });
 export type AuditCheckpoint = InferEntity<typeof AuditCheckpoint>;
 
-export const API_SCOPES = ['submissions:write', 'submissions:read', 'audit:read', 'workflows:write', 'queues:admin'] as const;
+export const API_SCOPES = ['submissions:write', 'submissions:read', 'audit:read', 'workflows:write', 'queues:admin', 'tokens:admin'] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
 
 /** A REST API bearer token; only its SHA-256 is stored. */
