@@ -133,6 +133,12 @@ export async function chainHeads(em: EntityManager): Promise<{ chainId: string; 
   return rows.map((r) => ({ chainId: r.chain_id, seq: Number(r.seq), hash: r.hash }));
 }
 
+/** One chain's head as stored (the last row's seq and hash, as audit_append left them), or null. */
+export async function chainHead(em: EntityManager, chainId: string): Promise<{ seq: number; hash: string } | null> {
+  const rows = await em.execute<{ seq: string; hash: string }[]>('select seq, hash from audit_chain_head where chain_id = ?', [chainId]);
+  return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : null;
+}
+
 interface CheckpointRecord {
   id: string;
   chain_id: string;

@@ -3,7 +3,7 @@ import { createChainVerifier, type ChainProblemKind } from '../domain/index.ts';
 import { checkpointText, signCheckpoint, verifyCheckpoint, type SignedCheckpoint } from '../domain/checkpoint.ts';
 import type { WitnessedCheckpoint } from '../domain/witness.ts';
 import {
-  chainHeads, insertCheckpoint, latestCheckpoint, listCheckpoints, listProofChains, lockChainHead, readLinkPages,
+  chainHead, chainHeads, insertCheckpoint, latestCheckpoint, listCheckpoints, listProofChains, lockChainHead, readLinkPages,
   type StoredCheckpoint,
 } from '../db/proof-store.ts';
 import type { RequestMeta, ServiceDeps } from './deps.ts';
@@ -30,6 +30,15 @@ export interface ProofProblem {
 
 /** The source name of checkpoints read from the database's own audit_checkpoint table. */
 export const STORED = 'audit_checkpoint';
+const HEAD = 'audit_chain_head';
+
+/** A point the chain must still pass through: a checkpoint's row, or the chain head's. */
+interface Anchor {
+  readonly seq: number;
+  readonly hash: string;
+  readonly source: string;
+  readonly name: string;
+}
 
 export interface ProofReport {
   readonly chainId: string;
@@ -106,11 +115,13 @@ export function createCheckpointService(deps: ServiceDeps) {
   async function verify(chainId: string, publicKey: KeyObject | null, witnessed: readonly WitnessedCheckpoint[] = []): Promise<ProofReport> {
     const started = performance.now();
     const em = deps.orm.em.fork();
+    // The head is read before the rows: rows appended meanwhile lie beyond it, rows it covers were committed with it.
+    const head = await chainHead(em, chainId);
     const stored = await listCheckpoints(em, chainId);
     const outside = witnessed.filter((c) => c.chainId === chainId);
     const checkpoints = [...stored.map((c) => ({ ...c, source: STORED })), ...outside].sort((a, b) => a.seq - b.seq);
-    const report = (problem: ProofProblem | null, checked: number, head: ProofReport['head']): ProofReport => ({
-      chainId, ok: problem === null, checked, head, checkpoints: stored.length, witnessed: outside.length, signaturesChecked: publicKey !== null, problem,
+    const report = (problem: ProofProblem | null, checked: number, reached: ProofReport['head']): ProofReport => ({
+      chainId, ok: problem === null, checked, head: reached, checkpoints: stored.length, witnessed: outside.length, signaturesChecked: publicKey !== null, problem,
       seconds: (performance.now() - started) / 1000,
     });
     const named = (c: WitnessedCheckpoint) => `the checkpoint signed at ${c.signedAt} (${c.source})`;
@@ -122,6 +133,12 @@ export function createCheckpointService(deps: ServiceDeps) {
       }
     }
 
+    // What the chain must still contain: every checkpoint's row, and (unsigned, but written with the rows) the head's.
+    const anchors: Anchor[] = checkpoints.map((c) => ({ seq: c.seq, hash: c.hash, source: c.source, name: named(c) }));
+    const headAnchor: Anchor | null = head && head.seq > 0 ? { seq: head.seq, hash: head.hash, source: HEAD, name: `the chain head (${HEAD})` } : null;
+    if (headAnchor) anchors.push(headAnchor);
+    anchors.sort((a, b) => a.seq - b.seq);
+
     const verifier = createChainVerifier();
     let next = 0;
     let previousSeq = 0;
@@ -129,27 +146,31 @@ export function createCheckpointService(deps: ServiceDeps) {
       for (const row of page) {
         const problem = verifier.push(row);
         if (problem) return report(problem, verifier.checked, verifier.head);
-        for (let checkpoint = checkpoints[next]; checkpoint && row.seq === checkpoint.seq; checkpoint = checkpoints[++next]) {
-          if (row.hash !== checkpoint.hash) {
+        for (let anchor = anchors[next]; anchor && row.seq === anchor.seq; anchor = anchors[++next]) {
+          if (row.hash !== anchor.hash) {
             return report({
               kind: 'rewritten',
               seq: row.seq,
-              source: checkpoint.source,
-              message: `row ${row.seq} has hash ${row.hash}, but ${named(checkpoint)} says ${checkpoint.hash}: the chain was rewritten somewhere in rows ${previousSeq + 1}..${row.seq}`,
+              source: anchor.source,
+              message: `row ${row.seq} has hash ${row.hash}, but ${anchor.name} says ${anchor.hash}: the chain was rewritten somewhere in rows ${previousSeq + 1}..${row.seq}`,
             }, verifier.checked, verifier.head);
           }
-          previousSeq = checkpoint.seq;
+          previousSeq = anchor.seq;
         }
       }
     }
-    const newest = checkpoints[checkpoints.length - 1];
     const length = verifier.head?.seq ?? 0;
-    if (newest && length < newest.seq) {
+    // A signed checkpoint is the stronger witness of a cut: named first when it covers rows the chain lacks.
+    const newestSigned = checkpoints[checkpoints.length - 1];
+    const covering = newestSigned && length < newestSigned.seq
+      ? { seq: newestSigned.seq, source: newestSigned.source, name: named(newestSigned) }
+      : headAnchor && length < headAnchor.seq ? headAnchor : null;
+    if (covering) {
       return report({
         kind: 'truncated',
         seq: length + 1,
-        source: newest.source,
-        message: `the chain ends at seq ${length}, but ${named(newest)} covers seq ${newest.seq}: rows ${length + 1}..${newest.seq} (at least) were cut off`,
+        source: covering.source,
+        message: `the chain ends at seq ${length}, but ${covering.name} covers seq ${covering.seq}: rows ${length + 1}..${covering.seq} (at least) were cut off`,
       }, verifier.checked, verifier.head);
     }
     return report(null, verifier.checked, verifier.head);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { computeHash, encodeBody } from '../../src/domain/index.ts';
+import { GENESIS_HASH, computeHash, encodeBody } from '../../src/domain/index.ts';
 import { loadSigningKey, publicKeyOf } from '../../src/domain/checkpoint.ts';
 import { createTestApp, uniqueTeamId, type TestApp } from '../support/db.ts';
 import { appendEvents, chainRows, insertRow, tamperConnection, testKey } from '../support/proof.ts';
@@ -55,5 +55,24 @@ describe('verification names what happened', () => {
       expect(report.problem?.message).toBe('row 1 does not start from the genesis hash');
       expect(report.checked).toBe(0);
     }
+  });
+
+  it('rows cut off or rewritten while the chain head was left as it was: the head, written with the rows, still says where the chain ended', async () => {
+    const cut = uniqueTeamId();
+    await appendEvents(app.deps, cut, 6);
+    const c = await tamperConnection();
+    try {
+      await c.query('delete from audit_event where chain_id = $1 and seq >= 5', [cut]);
+    } finally {
+      await c.end();
+    }
+    const truncated = await app.services.checkpoints.verify(cut, publicKey);
+    expect(truncated.problem).toMatchObject({ kind: 'truncated', seq: 5, source: 'audit_chain_head' });
+    expect(truncated.problem?.message).toBe('the chain ends at seq 4, but the chain head (audit_chain_head) covers seq 6: rows 5..6 (at least) were cut off');
+
+    const rewritten = uniqueTeamId();
+    await appendEvents(app.deps, rewritten, 5);
+    await rewriteChain(rewritten, (rows) => ({ rows: rows.map((r) => (r.seq === 2 ? { ...r, details: { label: 'changed' } } : r)), start: GENESIS_HASH }));
+    expect((await app.services.checkpoints.verify(rewritten, publicKey)).problem).toMatchObject({ kind: 'rewritten', seq: 5, source: 'audit_chain_head' });
   });
 });
