@@ -1,24 +1,63 @@
 import { parseArgs } from 'node:util';
 import { loadDatabaseEnv } from '../config/env.ts';
 import { createOrm } from '../db/orm.ts';
+import type { WitnessedCheckpoint } from '../domain/witness.ts';
 import { createServices, defaultDeps } from '../services/index.ts';
 import { publicKeyFrom } from './audit-keys.ts';
+import { checkpointsFromFiles, checkpointsFromSlack } from './witness-checkpoints.ts';
 
 /**
- * Verifies every audit chain, every checkpoint signature, and that each chain still matches every checkpoint.
- * Prints the first problem of each chain and the rows checked per second; exits 1 when anything is wrong.
+ * Verifies every audit chain, every checkpoint signature, and that each chain still matches every checkpoint:
+ * the stored ones, and those kept outside the database (files given with --checkpoints, and the witness
+ * channel's posts when AUDIT_CHANNEL_ID and SLACK_BOT_TOKEN are set). Prints the first problem of each chain
+ * and the rows checked per second; exits 1 when anything is wrong.
  *
- *   npm run audit:verify [-- --public-key <PEM, base64 or file>] [--team T123]
+ *   npm run audit:verify [-- --public-key <PEM, base64 or file>] [--team T123] [--checkpoints file ...] [--no-slack]
  */
-const { values } = parseArgs({ options: { 'public-key': { type: 'string' }, team: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    'public-key': { type: 'string' },
+    team: { type: 'string' },
+    checkpoints: { type: 'string', multiple: true, default: [] },
+    slack: { type: 'boolean', default: true },
+  },
+  allowNegative: true,
+});
 const env = loadDatabaseEnv();
 const publicKey = publicKeyFrom(values['public-key']);
+
+async function witnessed(): Promise<WitnessedCheckpoint[] | null> {
+  const found: WitnessedCheckpoint[] = [];
+  try {
+    found.push(...(await checkpointsFromFiles(values.checkpoints)));
+  } catch (error) {
+    console.log(`error: --checkpoints: ${(error as Error).message}`);
+    return null;
+  }
+  const channelId = process.env.AUDIT_CHANNEL_ID;
+  const token = process.env.SLACK_BOT_TOKEN;
+  if (values.slack && channelId && token) {
+    try {
+      const posted = await checkpointsFromSlack({ token, channelId, ...(process.env.SLACK_API_URL ? { slackApiUrl: process.env.SLACK_API_URL } : {}) });
+      console.log(`witness channel ${channelId}: ${posted.length} checkpoint(s) read back`);
+      found.push(...posted);
+    } catch (error) {
+      // A witness that is configured but cannot be read is not silently skipped.
+      console.log(`error: could not read the witness channel ${channelId}: ${(error as Error).message} (use --no-slack to verify without it)`);
+      return null;
+    }
+  }
+  return found;
+}
+
+const outside = await witnessed();
+if (!outside) process.exit(1);
 const orm = await createOrm({ databaseUrl: env.DATABASE_URL, poolSize: 2 });
 let failed = false;
 try {
   const service = createServices(defaultDeps(orm)).checkpoints;
   if (!publicKey) console.log('warning: no public key (set AUDIT_PUBLIC_KEY, AUDIT_SIGNING_KEY or --public-key): checkpoint signatures are NOT checked');
-  const reports = values.team ? [await service.verify(values.team, publicKey)] : await service.verifyAll(publicKey);
+  const reports = values.team ? [await service.verify(values.team, publicKey, outside)] : await service.verifyAll(publicKey, outside);
   if (reports.length === 0) console.log('No audit events yet.');
   let rows = 0;
   let seconds = 0;
@@ -26,7 +65,7 @@ try {
     rows += report.checked;
     seconds += report.seconds;
     const rate = report.seconds > 0 ? Math.round(report.checked / report.seconds) : report.checked;
-    const anchors = `${report.checkpoints} checkpoint(s)${report.signaturesChecked ? ', signatures valid' : ', signatures unchecked'}`;
+    const anchors = `${report.checkpoints} checkpoint(s)${report.witnessed ? ` and ${report.witnessed} kept outside the database` : ''}${report.signaturesChecked ? ', signatures valid' : ', signatures unchecked'}`;
     if (report.ok) {
       console.log(`chain ${report.chainId}: OK, ${report.checked} rows up to seq ${report.head?.seq ?? 0}, ${anchors} (${rate} rows/s)`);
     } else {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { slackUserIdSchema } from '../domain/identifiers.ts';
 
@@ -5,6 +6,19 @@ const slackUserIds = z
   .string()
   .transform((value) => value.split(',').map((id) => id.trim()).filter(Boolean))
   .pipe(z.array(slackUserIdSchema('each entry must be a Slack user id such as U012ABCDEF')));
+
+const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
+/** A host name, an IP address, or a CIDR range (10.1.0.0/16, fd12:3456::/48). */
+const isTarget = (entry: string): boolean => {
+  const [address = '', prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0) return prefix === undefined && HOST_NAME.test(entry);
+  return extra === undefined && (prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128)));
+};
+const webhookTargets = z
+  .string()
+  .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean))
+  .pipe(z.array(z.string().refine(isTarget, 'each entry must be a host name (erp.internal), an address (10.0.0.5) or a CIDR range (10.0.0.0/8)')));
 
 const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL');
 const redisUrl = z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL');
@@ -25,6 +39,8 @@ export const envSchema = z.object({
   AUDIT_CHANNEL_ID: z.string().regex(/^[CG][A-Z0-9]+$/).optional().describe('Slack channel where signed checkpoints are posted as an outside witness.'),
   AUDIT_PUBLIC_KEY: z.string().optional().describe('Ed25519 public key (SPKI PEM, base64 DER or raw hex) that audit:verify checks checkpoints against when the signing key is not at hand.'),
   AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86400).default(300).describe('How often each audit chain head is signed as a checkpoint.'),
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true').describe('Deliver webhooks to loopback, private and link-local addresses too (off: only public internet addresses are called, checked on the address connected to).'),
+  WEBHOOK_ALLOWED_TARGETS: webhookTargets.default([]).describe('Comma-separated host names, addresses or CIDR ranges that webhooks may reach although they are not public (an ERP on the internal network).'),
   RUN_WORKER: z.enum(['true', 'false']).default('true').transform((v) => v === 'true').describe('Run the BullMQ worker and outbox relay inside the app process (small teams); set false when `npm run worker` runs separately.'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('Log verbosity.'),
 });

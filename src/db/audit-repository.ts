@@ -2,7 +2,7 @@ import type { SignedCheckpoint } from '../domain/checkpoint.ts';
 import { listChains, readChain, readSubmissionEvents } from './audit-store.ts';
 import type { Orm } from './orm.ts';
 import {
-  chainHeads, insertCheckpoint, latestCheckpoint, listCheckpoints, listProofChains, lockChainHead, readAuditPage, readChainPages, readLinkPages,
+  chainHead, chainHeads, insertCheckpoint, latestCheckpoint, listCheckpoints, listProofChains, lockChainHead, readAuditPage, readChainPages, readLinkPages,
   type AuditFilter,
 } from './proof-store.ts';
 import { pooledRunner, sql } from './sql.ts';
@@ -22,9 +22,10 @@ export function createAuditRepository(orm: Orm) {
     page: (chainId: string, filter: AuditFilter, limit: number) => readAuditPage(orm, chainId, filter, limit),
     proofChains: () => listProofChains(em()),
     heads: () => chainHeads(em()),
+    head: (chainId: string) => chainHead(em(), chainId),
     checkpoints: (chainId: string, options?: { afterSeq?: number; limit?: number }) => listCheckpoints(em(), chainId, options),
     latestCheckpoint: (chainId: string, tx?: Tx) => latestCheckpoint(tx?.em ?? em(), chainId),
-    insertCheckpoint: (tx: Tx, checkpoint: SignedCheckpoint, eventSeq: number) => insertCheckpoint(tx.em, checkpoint, eventSeq),
+    insertCheckpoint: (tx: Tx, checkpoint: SignedCheckpoint) => insertCheckpoint(tx.em, checkpoint),
     lockHead: (tx: Tx, chainId: string) => lockChainHead(tx.em, chainId),
     /** Ids of requests in the tables or the trail (a request on only one side is itself a difference), after `afterId`. */
     async requestIdsOnEitherSide(afterId: string, teamId: string | null, limit: number): Promise<string[]> {

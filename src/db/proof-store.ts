@@ -133,6 +133,12 @@ export async function chainHeads(em: EntityManager): Promise<{ chainId: string; 
   return rows.map((r) => ({ chainId: r.chain_id, seq: Number(r.seq), hash: r.hash }));
 }
 
+/** One chain's head as stored (the last row's seq and hash, as audit_append left them), or null. */
+export async function chainHead(em: EntityManager, chainId: string): Promise<{ seq: number; hash: string } | null> {
+  const rows = await em.execute<{ seq: string; hash: string }[]>('select seq, hash from audit_chain_head where chain_id = ?', [chainId]);
+  return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : null;
+}
+
 interface CheckpointRecord {
   id: string;
   chain_id: string;
@@ -177,15 +183,19 @@ export async function latestCheckpoint(em: EntityManager, chainId: string): Prom
   return rows[0] ? toCheckpoint(rows[0]) : null;
 }
 
-export async function insertCheckpoint(em: EntityManager, checkpoint: SignedCheckpoint, eventSeq: number): Promise<void> {
+/**
+ * Stores a checkpoint of the chain's current head through the database's audit_checkpoint_record function (the
+ * app's role may not write audit_checkpoint itself); its checkpoint.signed event follows at seq + 1.
+ */
+export async function insertCheckpoint(em: EntityManager, checkpoint: SignedCheckpoint): Promise<void> {
   await em.execute(
-    'insert into audit_checkpoint (chain_id, seq, hash, count, signed_at, key_id, payload, signature, event_seq) values (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    [checkpoint.chainId, checkpoint.seq, checkpoint.hash, checkpoint.count, checkpoint.signedAt, checkpoint.keyId, checkpoint.payload, checkpoint.signature, eventSeq],
+    'select audit_checkpoint_record(?, ?, ?, ?, ?, ?, ?, ?)',
+    [checkpoint.chainId, checkpoint.seq, checkpoint.hash, checkpoint.count, checkpoint.signedAt, checkpoint.keyId, checkpoint.payload, checkpoint.signature],
   );
 }
 
 /** Locks the chain head until commit (the same lock audit_append takes), so nothing is appended meanwhile. */
 export async function lockChainHead(em: EntityManager, chainId: string): Promise<{ seq: number; hash: string } | null> {
-  const rows = await em.execute<{ seq: string; hash: string }[]>('select seq, hash from audit_chain_head where chain_id = ? for update', [chainId]);
+  const rows = await em.execute<{ seq: string; hash: string }[]>('select seq, hash from audit_chain_head_lock(?)', [chainId]);
   return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : null;
 }

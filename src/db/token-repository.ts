@@ -1,3 +1,4 @@
+import { LockMode } from '@mikro-orm/core';
 import type { ApiScope } from '../domain/index.ts';
 import { ApiToken } from './entities/index.ts';
 import type { Orm } from './orm.ts';
@@ -13,11 +14,12 @@ export interface TokenRow {
   readonly createdAt: Date;
   readonly lastUsedAt: Date | null;
   readonly revokedAt: Date | null;
+  readonly revokedBy: string | null;
 }
 
 const rowOf = (t: ApiToken): TokenRow => ({
   id: t.id, teamId: t.teamId, ownerId: t.ownerId, name: t.name, scopes: t.scopes, createdBy: t.createdBy,
-  createdAt: t.createdAt, lastUsedAt: t.lastUsedAt ?? null, revokedAt: t.revokedAt ?? null,
+  createdAt: t.createdAt, lastUsedAt: t.lastUsedAt ?? null, revokedAt: t.revokedAt ?? null, revokedBy: t.revokedBy ?? null,
 });
 
 /** REST API tokens, stored as SHA-256 hashes (ORM entity). */
@@ -34,19 +36,25 @@ export function createTokenRepository(orm: Orm) {
     touch(id: string, at: Date): void {
       void orm.em.fork().nativeUpdate(ApiToken, { id }, { lastUsedAt: at }).catch(() => undefined);
     },
-    async list(teamId: string): Promise<TokenRow[]> {
-      return (await orm.em.fork().find(ApiToken, { teamId }, { orderBy: { createdAt: 'desc' } })).map(rowOf);
+    /** A workspace's tokens, or every workspace's when `teamId` is null, newest first within each. */
+    async list(teamId: string | null): Promise<TokenRow[]> {
+      return (await orm.em.fork().find(ApiToken, teamId ? { teamId } : {}, { orderBy: { teamId: 'asc', createdAt: 'desc' } })).map(rowOf);
     },
-    async find(tx: Tx, teamId: string, id: string): Promise<TokenRow | null> {
-      const row = await tx.em.findOne(ApiToken, { id, teamId });
+    async find(id: string, teamId?: string, tx?: Tx): Promise<TokenRow | null> {
+      const row = await (tx?.em ?? orm.em.fork()).findOne(ApiToken, { id, ...(teamId ? { teamId } : {}) });
       return row ? rowOf(row) : null;
     },
-    async revoke(tx: Tx, id: string, at: Date, by: string): Promise<TokenRow | null> {
-      const row = await tx.em.findOne(ApiToken, { id });
+    /**
+     * Revokes a token under a lock on its row, so two revocations at once change it once. Returns the row and
+     * whether this call revoked it (false when it was revoked already), or null when there is no such token.
+     */
+    async revoke(tx: Tx, id: string, at: Date, by: string): Promise<{ row: TokenRow; revoked: boolean } | null> {
+      const row = await tx.em.findOne(ApiToken, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!row) return null;
+      if (row.revokedAt) return { row: rowOf(row), revoked: false };
       row.revokedAt = at;
       row.revokedBy = by;
-      return rowOf(row);
+      return { row: rowOf(row), revoked: true };
     },
   };
 }

@@ -12,7 +12,8 @@ export type AuditOrigin =
   | { kind: 'slack'; teamId: string; channelId?: string | null; actionId?: string | null; surface?: string | null }
   | { kind: 'api'; clientId: string; ip: string | null }
   | { kind: 'system'; component: string }
-  | { kind: 'cli'; command: string };
+  /** An operator command; `ranBy` is whoever ran it, from its --actor flag or else the OS user (`ranByFrom` says which). */
+  | { kind: 'cli'; command: string; ranBy?: string; ranByFrom?: 'actor_flag' | 'os_user' };
 
 /** The fields of an audit event that the writer supplies (sequence, time and hashes come from the chain). */
 export interface AuditEventBody {
@@ -127,7 +128,12 @@ export function classifyMismatch(link: ChainLink): ChainProblem {
       };
     }
     if (hashAt(link, link.seq + offset) === link.hash) {
-      return { kind: 'reordered', seq: link.seq, message: `row ${link.seq} was written as row ${link.seq + offset}: rows were reordered` };
+      // Telling the two apart needs the rows after this one; the first row that moved is the same in both.
+      return {
+        kind: 'reordered',
+        seq: link.seq,
+        message: `row ${link.seq} was written as row ${link.seq + offset}: rows were reordered, or ${offset} row(s) from ${link.seq} on were deleted and the later rows renumbered to close the gap`,
+      };
     }
   }
   const what = link.eventId ? ` (event ${link.eventId}, ${link.type ?? 'unknown type'})` : '';

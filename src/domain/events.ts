@@ -43,6 +43,7 @@ export const AUDIT_EVENT_TYPES = [
   'checkpoint.signed',
   'api.token_created',
   'api.token_revoked',
+  'api.tokens_listed',
   'api.auth_failed',
   'api.audit_read',
 ] as const;

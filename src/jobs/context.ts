@@ -3,6 +3,7 @@ import type { View } from '@slack/types';
 import type { ServiceDeps, Services } from '../services/index.ts';
 import type { TeamScope } from '../services/delivery-ledger.ts';
 import type { Queues, Tuning } from './queues.ts';
+import type { WebhookPoster } from './webhook-post.ts';
 
 export { systemMeta } from '../services/index.ts';
 
@@ -19,4 +20,6 @@ export interface WorkerContext {
   /** Workspaces this worker's relay and reconciler look after; null for all. */
   readonly teams: TeamScope;
   readonly renderHome: HomeRenderer | null;
+  /** Posts webhooks to the targets the deployment allows (WEBHOOK_ALLOW_PRIVATE_TARGETS, WEBHOOK_ALLOWED_TARGETS). */
+  readonly webhooks: WebhookPoster;
 }

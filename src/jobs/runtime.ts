@@ -17,6 +17,8 @@ import { createSlackClient, SlackDeliveryError } from './slack-client.ts';
 import { handleCardJob, handleCheckpointJob, handleDelegationNoticeJob, handleHomeJob, handleReminderJob } from './slack-jobs.ts';
 import { handleDelegationEnd, handleDelegationStart, handleReminderTimer, handleSlaTimer, type Defer } from './timer-jobs.ts';
 import { handleWebhookJob } from './webhooks.ts';
+import { createWebhookPoster } from './webhook-post.ts';
+import { REFUSE_PRIVATE, webhookTargetPolicy, type WebhookTargetPolicy } from './webhook-targets.ts';
 import { instrumentJob } from './job-instrumentation.ts';
 import { loggerFor } from '../observability/logger.ts';
 
@@ -35,6 +37,8 @@ export interface WorkerRuntimeOptions {
   readonly tuning?: Partial<Tuning>;
   /** Renders App Home for the refresh job (the Home tab's own builder by default); null turns refreshes off. */
   readonly renderHome?: HomeRenderer | null;
+  /** Where webhooks may go; from env's WEBHOOK_* settings when absent, else public addresses only. */
+  readonly webhookTargets?: WebhookTargetPolicy;
   /** Called with every reconcile report (logging, tests). */
   readonly onReconciled?: (report: ReconcileReport) => void;
 }
@@ -78,6 +82,8 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   const ctx: WorkerContext = {
     services: options.services, deps: options.deps, queues, slack, tuning,
     teams: options.teams ?? null, renderHome: options.renderHome === undefined ? renderHome : options.renderHome,
+    webhooks: createWebhookPoster(options.webhookTargets
+      ?? (options.env ? webhookTargetPolicy(options.env.WEBHOOK_ALLOW_PRIVATE_TARGETS, options.env.WEBHOOK_ALLOWED_TARGETS) : REFUSE_PRIVATE)),
   };
 
   const processors: Record<QueueName, (job: Job, token?: string) => Promise<void>> = {

@@ -58,23 +58,29 @@ export async function handleWebhookJob(ctx: WorkerContext, job: JobData<'webhook
   const started = performance.now();
   let status: number | null = null;
   let error: string | null = null;
+  // A refused target or a redirect will be the same on every retry: recorded once, then given up on.
+  let permanent = false;
   try {
-    const response = await fetch(job.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'approvals-webhook/1',
-        [DELIVERY_HEADER]: job.deliveryId,
-        [TIMESTAMP_HEADER]: String(timestamp),
-        [SIGNATURE_HEADER]: signWebhook(secret, timestamp, body),
-      },
-      body,
-      redirect: 'error',
-      signal: AbortSignal.timeout(ctx.tuning.webhookTimeoutMs),
-    });
-    status = response.status;
-    await response.body?.cancel();
-    if (!response.ok) error = `HTTP ${response.status}`;
+    const answer = await ctx.webhooks.post(job.url, {
+      'content-type': 'application/json',
+      'user-agent': 'approvals-webhook/1',
+      [DELIVERY_HEADER]: job.deliveryId,
+      [TIMESTAMP_HEADER]: String(timestamp),
+      [SIGNATURE_HEADER]: signWebhook(secret, timestamp, body),
+    }, body, ctx.tuning.webhookTimeoutMs);
+    if (answer.kind === 'refused') {
+      error = `refused: ${answer.reason}`;
+      permanent = true;
+    } else {
+      status = answer.status;
+      if (answer.kind === 'redirect') {
+        error = `HTTP ${answer.status} redirect to ${answer.location || '(no location)'} not followed: webhooks are delivered to the URL as configured`;
+        permanent = true;
+      } else if (answer.status < 200 || answer.status >= 300) {
+        error = `HTTP ${answer.status}`;
+        permanent = !retryable(answer.status);
+      }
+    }
   } catch (cause) {
     error = cause instanceof Error ? cause.message : String(cause);
   }
@@ -83,7 +89,6 @@ export async function handleWebhookJob(ctx: WorkerContext, job: JobData<'webhook
     url: job.url, attempt, statusCode: status, error, durationMs: Math.round(performance.now() - started), succeeded: error === null,
   });
   if (error === null) return;
-  const permanent = status !== null && !retryable(status);
   if (permanent || lastAttempt) {
     await ctx.services.ledger.recordWebhookFailure(job, error);
     throw new UnrecoverableError(`webhook ${job.url}: ${error}`);

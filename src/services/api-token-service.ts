@@ -96,15 +96,14 @@ export function createApiTokenService(deps: ApiTokenServiceDeps) {
   async function revokeToken(teamId: string, tokenId: string, actorId: string, meta: RequestMeta = { origin: { kind: 'slack', teamId } }): Promise<TokenSummary> {
     if (!z.uuid().safeParse(tokenId).success) throw new DomainError('not_found', 'There is no such API token.');
     const { result } = await deps.transact(teamId, meta, async (tx, uow) => {
-      const row = await deps.tokens.find(tx, teamId, tokenId);
+      const row = await deps.tokens.find(tokenId, teamId, tx);
       if (!row) throw new DomainError('not_found', 'There is no such API token.');
       if (row.ownerId !== actorId && !(await deps.admins.isAdmin(teamId, actorId, tx))) {
         throw new DomainError('forbidden', 'Only approval admins or the token owner can revoke an API token.');
       }
-      if (row.revokedAt) return row;
-      const revoked = await deps.tokens.revoke(tx, tokenId, deps.clock(), actorId);
-      uow.record({ type: 'api.token_revoked', actorId, details: { tokenId, ownerId: row.ownerId, name: row.name } });
-      return revoked ?? row;
+      const outcome = await deps.tokens.revoke(tx, tokenId, deps.clock(), actorId);
+      if (outcome?.revoked) uow.record({ type: 'api.token_revoked', actorId, details: { tokenId, ownerId: row.ownerId, name: row.name } });
+      return outcome?.row ?? row;
     });
     return summary(result);
   }

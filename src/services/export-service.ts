@@ -3,6 +3,7 @@ import { encodeBody, type AuditRow } from '../domain/index.ts';
 import type { SignedCheckpoint } from '../domain/checkpoint.ts';
 import type { AuditFilter, AuditRepository } from '../db/audit-repository.ts';
 import type { CheckpointService, Signer } from './checkpoint-service.ts';
+import type { RequestMeta } from './deps.ts';
 
 export const EXPORT_FORMATS = ['csv', 'jsonl'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -17,6 +18,8 @@ export interface ExportOptions {
   readonly submissionId?: string;
   /** With a signer the export ends at a fresh checkpoint; without, at the newest stored one. */
   readonly signer?: Signer | null;
+  /** Recorded on the checkpoint a signer signs: who exported (the command line's operator by default). */
+  readonly meta?: RequestMeta;
 }
 
 export const CSV_COLUMNS = [
@@ -81,7 +84,7 @@ export function createExportService(deps: ExportServiceDeps) {
     let exported = 0;
     for (const chainId of chains) {
       const checkpoint = options.signer
-        ? (await checkpoints.signChain(chainId, options.signer, { origin: { kind: 'cli', command: 'audit:export' }, traceId: randomUUID() }))?.checkpoint ?? null
+        ? (await checkpoints.signChain(chainId, options.signer, options.meta ?? { origin: { kind: 'cli', command: 'audit:export' }, traceId: randomUUID() }))?.checkpoint ?? null
         : await deps.audit.latestCheckpoint(chainId);
       if (!checkpoint) {
         if (options.teamId) throw new Error(`chain ${chainId} has no events${options.signer ? '' : ' or no checkpoint yet (set AUDIT_SIGNING_KEY to sign one now)'}`);

@@ -17,6 +17,7 @@ import { createRoleSync } from './role-sync.ts';
 import { createRoutingPreview } from './routing-preview.ts';
 import { createSubmissionService } from './submission-service.ts';
 import { createTransact } from './unit-of-work.ts';
+import { createTokenAdminService } from './token-admin-service.ts';
 import { createWorkflowService } from './workflow-service.ts';
 import { createWorkflowVersions } from './workflow-versions.ts';
 
@@ -51,6 +52,7 @@ export function createServices(deps: ServiceDeps) {
     exports: createExportService({ audit: repos.audit, checkpoints }),
     replay: createReplayService({ audit: repos.audit, submissions: repos.submissions }),
     apiTokens: createApiTokenService({ transact, tokens: repos.tokens, admins, clock, newId }),
+    tokenAdmin: createTokenAdminService({ transact, tokens: repos.tokens, admins, clock }),
     auditQuery: createAuditQueryService({ audit: repos.audit, transact }),
     home: createHomeService({
       submissions: repos.submissions, delegations: repos.delegations, viewers: repos.homeViewers, versions, directory: directoryReads, admins,

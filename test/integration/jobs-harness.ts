@@ -6,6 +6,7 @@ import type { Orm } from '../../src/db/orm.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../../src/jobs/runtime.ts';
 import type { Tuning } from '../../src/jobs/queues.ts';
 import { createSlackClient } from '../../src/jobs/slack-client.ts';
+import type { WebhookTargetPolicy } from '../../src/jobs/webhook-targets.ts';
 import { createServices, type ServiceDeps, type Services } from '../../src/services/index.ts';
 import { startFakeSlack, type FakeSlack, type RecordedCall } from '../support/fake-slack.ts';
 import { createTestOrm, slackOrigin, uniqueTeamId, uniqueUserId } from '../support/db.ts';
@@ -45,7 +46,7 @@ export interface Harness {
 }
 
 /** Real services on the test database (with a real clock, timers compare with it), fake Slack, own queue prefix. */
-export async function createHarness(options: { runtime?: boolean; tuning?: Partial<Tuning> } = {}): Promise<Harness> {
+export async function createHarness(options: { runtime?: boolean; tuning?: Partial<Tuning>; webhookTargets?: WebhookTargetPolicy } = {}): Promise<Harness> {
   const orm = await createTestOrm();
   const admin = uniqueUserId('ADM');
   const deps: ServiceDeps = { orm, clock: () => new Date(), newId: randomUUID, bootstrapAdmins: [admin] };
@@ -61,6 +62,7 @@ export async function createHarness(options: { runtime?: boolean; tuning?: Parti
     async startRuntime(tuning) {
       const runtime = await startWorkerRuntime({
         redisUrl, services, deps, slackClient: createSlackClient('xoxb-test-token', fake.url), queuePrefix: prefix, teams: [teamId], tuning: { ...FAST, ...tuning },
+        ...(options.webhookTargets ? { webhookTargets: options.webhookTargets } : {}),
       });
       harness.runtime = runtime;
       return runtime;

@@ -3,7 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature } from '../../src/jobs/webhooks.ts';
 import { slackOrigin } from '../support/db.ts';
+import { webhookTargetPolicy } from '../../src/jobs/webhook-targets.ts';
 import { auditTypes, createHarness, oneStageWorkflow, waitUntil, type Harness } from './jobs-harness.ts';
+
+/** The receivers here listen on 127.0.0.1, which webhooks reach only with WEBHOOK_ALLOW_PRIVATE_TARGETS=true. */
+const allowPrivate = webhookTargetPolicy(true, []);
 
 let h: Harness;
 let receiver: Server | null = null;
@@ -35,7 +39,7 @@ async function startReceiver(statuses: Record<string, number[]>): Promise<{ url:
 
 describe('outgoing webhooks', () => {
   it('posts a signed payload for the events a webhook asks for, retrying after a failure, every attempt recorded', async () => {
-    h = await createHarness();
+    h = await createHarness({ webhookTargets: allowPrivate });
     const [requester, alice] = h.users('REQ', 'ALICE') as [string, string];
     const downstream = await startReceiver({ '/erp': [500] });
     const erp = downstream.url('/erp');
@@ -67,7 +71,7 @@ describe('outgoing webhooks', () => {
   });
 
   it('gives up at once on a refusing receiver and records the failure in the audit trail', async () => {
-    h = await createHarness();
+    h = await createHarness({ webhookTargets: allowPrivate });
     const [requester, alice] = h.users('REQ', 'ALICE') as [string, string];
     const downstream = await startReceiver({ '/gone': [410, 410, 410] });
     await h.publish(oneStageWorkflow('access', [alice], {}, { webhooks: [{ url: downstream.url('/gone'), events: ['withdrawn'] }] }));

@@ -109,23 +109,38 @@ describe('audit export', () => {
     expect(none.text.trim().split('\n')).toHaveLength(1);
   });
 
-  it('writes CSV whose body column hashes with plain sha256', async () => {
+  it('writes CSV that the documented recipe verifies, holding every column to the hashed body', async () => {
     const { teamId } = await busyTeam();
     const { text } = await exportTo('full.csv', { format: 'csv', teamId, signer });
-    const script = `
-import csv, hashlib, sys
-rows = list(csv.DictReader(open(sys.argv[1], newline='', encoding='utf-8')))
-events = [r for r in rows if r['record'] == 'event']
-for r in events:
-    pre = '\\n'.join([r['prev_hash'], r['chain_id'], r['seq'], r['occurred_at'], r['body']])
-    assert hashlib.sha256(pre.encode('utf-8')).hexdigest() == r['hash'], r['seq']
-cp = rows[-1]
-assert cp['record'] == 'checkpoint' and cp['hash'] == events[-1]['hash'] and cp['body'].startswith('audit-checkpoint/v1')
-print(len(events))
-`;
-    await writeFile(join(dir, 'csv-check.py'), script);
-    const { stdout } = await run('python3', ['csv-check.py', 'full.csv'], { cwd: dir });
-    expect(Number(stdout.trim())).toBe(text.trim().split('\n').filter((l) => l.startsWith('event,')).length);
+    // Only this export's checkpoint files (an earlier case leaves a forged one behind on purpose).
+    for (const file of (await readdir(dir)).filter((f) => f.startsWith('checkpoint-'))) await rm(join(dir, file));
+    const { stdout } = await run('sh', ['-c', shellRecipe.replace(/audit\.jsonl/g, 'full.csv')], { cwd: dir });
+    expect(stdout).toContain(`${teamId}: rows verified from genesis to the checkpoint`);
+    expect(stdout).toContain('OK');
+    expect(stdout).toContain('Signature Verified Successfully');
+
+    // A column that repeats a body member is not hashed itself: editing it alone must still be caught.
+    const lines = text.split('\n');
+    const index = lines.findIndex((l) => l.startsWith(`event,${teamId},`) && /,U[A-Z0-9]+,/.test(l));
+    const line = lines[index] as string;
+    const actor = /,(U[A-Z0-9]+),/.exec(line)?.[1] as string;
+    const edited = [...lines];
+    edited[index] = line.replace(`,${actor},`, ',UMALLORY01,');
+    expect(edited[index]).not.toBe(line);
+    await writeFile(join(dir, 'actor.csv'), edited.join('\n'));
+    const seq = line.split(',')[2];
+    const actorEdit = await python('actor.csv');
+    expect(actorEdit.code).toBe(1);
+    expect(actorEdit.out).toContain(`${teamId} seq ${seq}: column actor_id differs from the hashed body`);
+    expect(actorEdit.out).not.toContain('hash does not match');
+
+    const bodyEdit = [...lines];
+    bodyEdit[index] = line.replace(`""actorId"": ""${actor}""`, '""actorId"": ""UMALLORY01""');
+    expect(bodyEdit[index]).not.toBe(line);
+    await writeFile(join(dir, 'body.csv'), bodyEdit.join('\n'));
+    const bodyResult = await python('body.csv');
+    expect(bodyResult.code).toBe(1);
+    expect(bodyResult.out).toContain(`${teamId} seq ${seq}: hash does not match the row`);
   });
 
   it('npm run audit:export streams a chain to a file, and without a key ends at the newest stored checkpoint', async () => {

@@ -62,6 +62,8 @@ export interface StoredMessage {
   text: string | undefined;
   blocks: unknown;
   threadTs: string | undefined;
+  /** A person who posted it; messages without one were posted by the app's bot. */
+  user?: string;
 }
 
 export interface StoredView {
@@ -74,7 +76,7 @@ export interface StoredView {
   userId: string | undefined;
 }
 
-export const DEFAULT_SCOPES = ['commands', 'chat:write', 'im:write', 'users:read', 'usergroups:read'];
+export const DEFAULT_SCOPES = ['commands', 'chat:write', 'im:write', 'users:read', 'usergroups:read', 'channels:history', 'groups:history'];
 
 const REQUIRED_SCOPE: Record<string, string> = {
   'chat.postMessage': 'chat:write',
@@ -133,6 +135,11 @@ const invalidView = (problems: Problem[]): SlackBody =>
 const str = (v: unknown): string | undefined =>
   typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined;
 const bool = (v: unknown): boolean => v === true || v === 'true' || v === '1' || v === 1;
+/** A message ts ("1712345678.000100") as microseconds, exactly (a double cannot hold all of its digits). */
+const tsKey = (ts: string): bigint => {
+  const [seconds = '0', fraction = ''] = ts.split('.');
+  return BigInt(seconds) * 1_000_000n + BigInt(fraction.padEnd(6, '0').slice(0, 6));
+};
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function tzLabel(tz: string): string {
@@ -174,6 +181,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
   const homeViewByUser = new Map<string, string>();
   const mpims = new Map<string, string>();
   const openedDms = new Set<string>();
+  /** Channels the fake knows, and whether the bot is a member (it joins every channel it posts to). */
+  const channels = new Map<string, { botIsMember: boolean }>();
   let seq = 0;
   let lastRootViewId: string | undefined;
 
@@ -241,7 +250,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
   }
 
   function messageJson(m: StoredMessage): Obj {
-    const json: Obj = { type: 'message', user: botUserId, bot_id: botId, app_id: appId, team: teamId, ts: m.ts, text: m.text ?? '' };
+    const json: Obj = m.user
+      ? { type: 'message', user: m.user, team: teamId, ts: m.ts, text: m.text ?? '' }
+      : { type: 'message', user: botUserId, bot_id: botId, app_id: appId, team: teamId, ts: m.ts, text: m.text ?? '' };
     if (m.blocks !== undefined) json.blocks = m.blocks;
     if (m.threadTs !== undefined) json.thread_ts = m.threadTs;
     return json;
@@ -320,6 +331,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
       const threadTs = str(args.thread_ts);
       const m: StoredMessage = { channel: channel.id, ts: nextTs(), text: str(args.text), blocks: args.blocks, threadTs };
       messages.set(messageKey(m.channel, m.ts), m);
+      if (/^[CG]/.test(m.channel)) channels.set(m.channel, { botIsMember: true });
       return ok({ channel: m.channel, ts: m.ts, message: messageJson(m) });
     },
 
@@ -385,6 +397,54 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
         ? { id, created: Math.floor(Date.now() / 1000), is_im: ids.length === 1, is_open: true, is_org_shared: false, user: ids.length === 1 ? ids[0] : undefined, last_read: '0000000000.000000', unread_count: 0 }
         : { id };
       return ok(alreadyOpen ? { no_op: true, already_open: true, channel } : { channel });
+    },
+
+    'conversations.history': (args) => {
+      const channelId = str(args.channel);
+      if (channelId === undefined) return fail('channel_not_found');
+      const dm = /^D[UW]/.test(channelId);
+      // The scope depends on the kind of conversation: channels:history (public), groups:history (private), im:history.
+      const needed = dm ? 'im:history' : channelId.startsWith('G') ? 'groups:history' : 'channels:history';
+      if (!scopes.includes(needed)) return fail('missing_scope', { needed, provided: scopes.join(',') });
+      const channel = channels.get(channelId);
+      if (!dm && !channel) return fail('channel_not_found');
+      if (channel && !channel.botIsMember) return fail('not_in_channel');
+      const latest = str(args.latest);
+      const oldest = str(args.oldest);
+      if (latest !== undefined && !/^\d+(\.\d+)?$/.test(latest)) return fail('invalid_ts_latest');
+      if (oldest !== undefined && !/^\d+(\.\d+)?$/.test(oldest)) return fail('invalid_ts_oldest');
+      const inclusive = bool(args.inclusive);
+      const limit = Math.min(999, Math.max(1, Number(str(args.limit) ?? 100) || 100));
+      const cursor = str(args.cursor);
+      let before: bigint | undefined;
+      if (cursor !== undefined) {
+        const decoded = /^next_ts:(\d+\.\d+)$/.exec(Buffer.from(cursor, 'base64').toString('utf8'));
+        if (!decoded) return fail('invalid_cursor');
+        before = tsKey(decoded[1] as string);
+      }
+      const upper = latest === undefined ? undefined : tsKey(latest);
+      const lower = oldest === undefined ? undefined : tsKey(oldest);
+      // Newest first; thread replies are not part of a channel's history (only their parent messages).
+      const inRange = [...messages.values()]
+        .filter((m) => m.channel === channelId && (m.threadTs === undefined || m.threadTs === m.ts))
+        .filter((m) => {
+          const ts = tsKey(m.ts);
+          if (before !== undefined && ts > before) return false;
+          if (upper !== undefined && (inclusive ? ts > upper : ts >= upper)) return false;
+          if (lower !== undefined && (inclusive ? ts < lower : ts <= lower)) return false;
+          return true;
+        })
+        .sort((a, b) => (tsKey(b.ts) > tsKey(a.ts) ? 1 : -1));
+      const page = inRange.slice(0, limit);
+      const next = inRange[limit];
+      return ok({
+        messages: page.map(messageJson),
+        has_more: next !== undefined,
+        pin_count: 0,
+        channel_actions_ts: null,
+        channel_actions_count: 0,
+        ...(next ? { response_metadata: { next_cursor: Buffer.from(`next_ts:${next.ts}`).toString('base64') } } : {}),
+      });
     },
 
     'views.open': (args) => {
@@ -592,6 +652,19 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
       groups.set(id, { id, name: opts.name ?? id, handle: opts.handle ?? id.toLowerCase(), users: [...members] });
     },
 
+    /** A channel the fake knows; the bot is a member unless told otherwise (not_in_channel). */
+    addChannel(id: string, opts: { botIsMember?: boolean } = {}): void {
+      channels.set(id, { botIsMember: opts.botIsMember ?? true });
+    },
+
+    /** A message a person posted to a channel (not the bot): what conversations.history shows without bot_id. */
+    postAsUser(channel: string, user: string, text: string): StoredMessage {
+      const m: StoredMessage = { channel, ts: nextTs(), text, blocks: undefined, threadTs: undefined, user };
+      messages.set(messageKey(channel, m.ts), m);
+      if (!channels.has(channel)) channels.set(channel, { botIsMember: true });
+      return m;
+    },
+
     getMessage(channel: string, ts: string): StoredMessage | undefined {
       return messages.get(messageKey(channel, ts));
     },
@@ -610,6 +683,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
       homeViewByUser.clear();
       mpims.clear();
       openedDms.clear();
+      channels.clear();
       lastRootViewId = undefined;
       if (opts.directory) {
         users.clear();

@@ -30,7 +30,7 @@ export interface HandlerResult<R> {
 
 /** One endpoint: its schemas (validation and the OpenAPI document) and its handler. */
 export interface ApiRoute {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'DELETE';
   /** Express-style path, e.g. /api/v1/submissions/:id */
   readonly path: string;
   readonly summary: string;
@@ -51,7 +51,7 @@ const noParams = z.object({});
 
 /** Declares a route with handler types inferred from its schemas. */
 export function defineRoute<P extends z.ZodType = typeof noParams, Q extends z.ZodType = typeof noParams, B extends z.ZodType = typeof noParams, R extends z.ZodType = z.ZodType>(def: {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   path: string;
   summary: string;
   scopes: readonly ApiScope[] | null;

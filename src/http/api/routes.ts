@@ -5,6 +5,7 @@ import type { AuditPage } from '../../services/audit-query-service.ts';
 import { ApiError } from './errors.ts';
 import { idempotent } from './idempotency.ts';
 import { defineRoute, type ApiRoute, type AuthContext } from './route.ts';
+import { tokenRoutes } from './token-routes.ts';
 import {
   actionBody, actionView, auditChangesQuery, auditListQuery, auditPageView, checkpointListQuery, checkpointPageView, createSubmissionBody,
   decodeCursor, encodeCursor, publicKeyView, publishWorkflowBody, queueView, submissionAuditView, submissionParams, submissionView,
@@ -165,5 +166,6 @@ export function buildRoutes({ services, publicKey }: RouteDeps): ApiRoute[] {
         return { body: { items } };
       },
     }),
+    ...tokenRoutes(services),
   ];
 }
