@@ -23,7 +23,7 @@ export default tseslint.config(
     files: ['src/domain/**/*.ts'],
     rules: restrict(
       { group: ['@slack/*', 'bullmq', 'ioredis', '@mikro-orm/*', 'node:http', 'pg'], message: 'The domain core stays free of infrastructure.' },
-      { group: ['db', 'services', 'slack', 'jobs', 'http', 'cli', 'observability', 'config'].flatMap((name) => [`../${name}/**`, `../../${name}/**`]).concat('../*.ts', '**/blocks/**'), message: 'The domain depends on nothing of ours but itself.' },
+      { group: ['db', 'services', 'slack', 'jobs', 'http', 'cli', 'observability', 'config'].flatMap((name) => [`../${name}/**`, `../../${name}/**`]).concat(['app', 'main', 'worker', 'plugin', 'run-process'].flatMap((file) => [`../${file}.ts`, `../../${file}.ts`]), '**/blocks/**'), message: 'The domain depends on nothing of ours but itself.' },
     ),
   },
   {

@@ -6,7 +6,7 @@ export * from './submission.ts';
 export * from './events.ts';
 export * from './apply.ts';
 export * from './routing.ts';
-export * from './rules.ts';
+export * from './rules/index.ts';
 export * from './jsonb-text.ts';
 export * from './audit-chain.ts';
 export * from './read-models.ts';

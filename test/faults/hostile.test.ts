@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, fieldActionId, fieldBlockId } from '../../blocks/ids.ts';
 import { MAX_TEXT_VALUE, MAX_TITLE_LENGTH } from '../../src/domain/fields.ts';
-import { MAX_REASON_LENGTH } from '../../src/domain/rules.ts';
+import { MAX_REASON_LENGTH } from '../../src/domain/index.ts';
 import { oneStageWorkflow, sleep, waitUntil } from '../integration/jobs-harness.ts';
 import { blockActionsPayload, slackSignature, type SlackResponse } from '../support/slack-requests.ts';
 import { expectNothingLostOrDuplicated } from './invariants.ts';
