@@ -9,6 +9,7 @@ import { AUDIT_SCHEMA_VERSION, type AuditEventBody } from '../src/domain/index.t
 import { appendAuditEvents } from '../src/db/audit-store.ts';
 import { createServices, type ServiceDeps } from '../src/services/index.ts';
 import { benchDatabase, percentile, runFor } from './support.ts';
+import { entityManagerRunner } from '../src/db/sql.ts';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -34,14 +35,14 @@ try {
   row('same transaction + append to one chain', await runFor(SECONDS, CONCURRENCY, async () => {
     await orm.em.fork().transactional(async (em) => {
       await em.execute(`insert into outbox (team_id, topic, payload) values ('TBENCH', 'bench', '{}')`);
-      await appendAuditEvents(em, 'TONECHAIN', [event('TONECHAIN')]);
+      await appendAuditEvents(entityManagerRunner(em), 'TONECHAIN', [event('TONECHAIN')]);
     });
   }));
   row('same, spread over eight chains (workspaces)', await runFor(SECONDS, CONCURRENCY, async (worker) => {
     const chain = `TCHAIN${worker % 8}`;
     await orm.em.fork().transactional(async (em) => {
       await em.execute(`insert into outbox (team_id, topic, payload) values ('TBENCH', 'bench', '{}')`);
-      await appendAuditEvents(em, chain, [event(chain)]);
+      await appendAuditEvents(entityManagerRunner(em), chain, [event(chain)]);
     });
   }));
 

@@ -12,24 +12,24 @@ export type { AuditFilter, StoredCheckpoint } from './proof-store.ts';
 
 /** The audit trail and its signed checkpoints, bound to the pool (reads) or to a transaction (signing). */
 export function createAuditRepository(orm: Orm) {
-  const em = () => orm.em.fork();
+  const pooled = pooledRunner(orm);
   return {
-    readChain: (chainId: string, options?: { afterSeq?: number; pageSize?: number }) => readChain(em(), chainId, options),
-    listChains: () => listChains(em()),
-    submissionEvents: (submissionId: string) => readSubmissionEvents(em(), submissionId),
+    readChain: (chainId: string, options?: { afterSeq?: number; pageSize?: number }) => readChain(pooled, chainId, options),
+    listChains: () => listChains(pooled),
+    submissionEvents: (submissionId: string) => readSubmissionEvents(pooled, submissionId),
     chainPages: (chainId: string, filter?: AuditFilter, pageSize?: number) => readChainPages(orm, chainId, filter, pageSize),
     linkPages: (chainId: string, afterSeq?: number, pageSize?: number) => readLinkPages(orm, chainId, afterSeq, pageSize),
     page: (chainId: string, filter: AuditFilter, limit: number) => readAuditPage(orm, chainId, filter, limit),
-    proofChains: () => listProofChains(em()),
-    heads: () => chainHeads(em()),
-    head: (chainId: string) => chainHead(em(), chainId),
-    checkpoints: (chainId: string, options?: { afterSeq?: number; limit?: number }) => listCheckpoints(em(), chainId, options),
-    latestCheckpoint: (chainId: string, tx?: Tx) => latestCheckpoint(tx?.em ?? em(), chainId),
-    insertCheckpoint: (tx: Tx, checkpoint: SignedCheckpoint) => insertCheckpoint(tx.em, checkpoint),
-    lockHead: (tx: Tx, chainId: string) => lockChainHead(tx.em, chainId),
+    proofChains: () => listProofChains(pooled),
+    heads: () => chainHeads(pooled),
+    head: (chainId: string) => chainHead(pooled, chainId),
+    checkpoints: (chainId: string, options?: { afterSeq?: number; limit?: number }) => listCheckpoints(pooled, chainId, options),
+    latestCheckpoint: (chainId: string, tx?: Tx) => latestCheckpoint(tx?.sql ?? pooled, chainId),
+    insertCheckpoint: (tx: Tx, checkpoint: SignedCheckpoint) => insertCheckpoint(tx.sql, checkpoint),
+    lockHead: (tx: Tx, chainId: string) => lockChainHead(tx.sql, chainId),
     /** Ids of requests in the tables or the trail (a request on only one side is itself a difference), after `afterId`. */
     async requestIdsOnEitherSide(afterId: string, teamId: string | null, limit: number): Promise<string[]> {
-      const [rows = []] = await pooledRunner(orm).run([sql`select id from (
+      const [rows = []] = await pooled.run([sql`select id from (
           select id from submission where id > ${afterId}::uuid ${teamId ? sql`and team_id = ${teamId}` : sql``}
           union
           select submission_id as id from audit_event where type = 'submission.created' and submission_id > ${afterId}::uuid ${teamId ? sql`and chain_id = ${teamId}` : sql``}

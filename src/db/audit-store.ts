@@ -1,7 +1,6 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { compareKeys, type AuditEventBody, type AuditRow, type AuditOrigin } from '../domain/index.ts';
 import type { AuditEventType, Capacity } from '../domain/index.ts';
-import { json, sql, type Sql, type SqlRow } from './sql.ts';
+import { json, sql, type Sql, type SqlRow, type SqlRunner } from './sql.ts';
 
 export interface AppendedEvent {
   readonly seq: number;
@@ -39,9 +38,10 @@ export const appendedFromRows = (rows: readonly SqlRow[]): AppendedEvent[] =>
   rows.map((row) => ({ seq: Number(row.seq), occurredAt: new Date(row.occurred_at as string), hash: row.hash as string }));
 
 /** Appends events to the team's chain (one round trip); call it last in the transaction. */
-export async function appendAuditEvents(em: EntityManager, chainId: string, events: readonly AuditEventBody[]): Promise<AppendedEvent[]> {
+export async function appendAuditEvents(db: SqlRunner, chainId: string, events: readonly AuditEventBody[]): Promise<AppendedEvent[]> {
   if (events.length === 0) return [];
-  return appendedFromRows(await em.execute<SqlRow[]>(auditAppend(chainId, events).text));
+  const [rows = []] = await db.run([auditAppend(chainId, events)]);
+  return appendedFromRows(rows);
 }
 
 export interface AuditRowRecord {
@@ -97,6 +97,8 @@ export const AUDIT_LINK_COLUMNS = `seq, ${AUDIT_TIME_SQL}, prev_hash, hash, ${AU
 
 export const AUDIT_COLUMNS = 'chain_id, seq, event_id, occurred_at, type, team_id, submission_id, workflow_key, workflow_version, stage_instance_id, stage_id, actor_id, capacity, reason, details, origin, correlation_id, trace_id, schema_version, prev_hash, hash';
 
+const COLUMNS: Sql = { text: AUDIT_COLUMNS };
+
 export function toAuditRow(record: AuditRowRecord): AuditRow {
   return {
     chainId: record.chain_id,
@@ -124,26 +126,24 @@ export function toAuditRow(record: AuditRowRecord): AuditRow {
 }
 
 /** Reads a chain in sequence order, a page at a time, so verifying millions of rows needs constant memory. */
-export async function* readChain(em: EntityManager, chainId: string, options: { afterSeq?: number; pageSize?: number } = {}): AsyncGenerator<AuditRow> {
+export async function* readChain(db: SqlRunner, chainId: string, options: { afterSeq?: number; pageSize?: number } = {}): AsyncGenerator<AuditRow> {
   const pageSize = options.pageSize ?? 5000;
   let after = options.afterSeq ?? 0;
   for (;;) {
-    const page = await em.execute<AuditRowRecord[]>(
-      `select ${AUDIT_COLUMNS} from audit_event where chain_id = ? and seq > ? order by seq limit ?`,
-      [chainId, after, pageSize],
-    );
+    const [rows = []] = await db.run([sql`select ${COLUMNS} from audit_event where chain_id = ${chainId} and seq > ${after} order by seq limit ${pageSize}`]);
+    const page = rows as unknown as AuditRowRecord[];
     for (const record of page) yield toAuditRow(record);
     if (page.length < pageSize) return;
     after = Number(page[page.length - 1]?.seq);
   }
 }
 
-export async function listChains(em: EntityManager): Promise<string[]> {
-  const rows = await em.execute<{ chain_id: string }[]>('select distinct chain_id from audit_event order by chain_id');
-  return rows.map((r) => r.chain_id);
+export async function listChains(db: SqlRunner): Promise<string[]> {
+  const [rows = []] = await db.run([sql`select distinct chain_id from audit_event order by chain_id`]);
+  return rows.map((r) => r.chain_id as string);
 }
 
-export async function readSubmissionEvents(em: EntityManager, submissionId: string): Promise<AuditRow[]> {
-  const rows = await em.execute<AuditRowRecord[]>(`select ${AUDIT_COLUMNS} from audit_event where submission_id = ? order by chain_id, seq`, [submissionId]);
-  return rows.map(toAuditRow);
+export async function readSubmissionEvents(db: SqlRunner, submissionId: string): Promise<AuditRow[]> {
+  const [rows = []] = await db.run([sql`select ${COLUMNS} from audit_event where submission_id = ${submissionId} order by chain_id, seq`]);
+  return (rows as unknown as AuditRowRecord[]).map(toAuditRow);
 }

@@ -1,9 +1,10 @@
-import type { EntityManager, PostgreSqlConnection } from '@mikro-orm/postgresql';
+import type { PostgreSqlConnection } from '@mikro-orm/postgresql';
 import type { PoolClient } from 'pg';
 import type { AuditEventType, AuditOrigin, AuditRow, Capacity, ChainLink } from '../domain/index.ts';
 import { AUDIT_LINK_COLUMNS, AUDIT_TIME_SQL } from './audit-store.ts';
 import type { SignedCheckpoint } from '../domain/checkpoint.ts';
 import type { Orm } from './orm.ts';
+import { sql, type SqlRow, type SqlRunner } from './sql.ts';
 
 const ROW_COLUMNS = `chain_id, seq, event_id, ${AUDIT_TIME_SQL}, type, team_id, submission_id, workflow_key, workflow_version, stage_instance_id, stage_id, actor_id, capacity, reason, details, origin, correlation_id, trace_id, schema_version, prev_hash, hash`;
 
@@ -123,20 +124,21 @@ export async function readAuditPage(orm: Orm, chainId: string, filter: AuditFilt
 }
 
 /** Every chain that has a head or a checkpoint: a chain deleted outright still has its checkpoints. */
-export async function listProofChains(em: EntityManager): Promise<string[]> {
-  const rows = await em.execute<{ chain_id: string }[]>('select chain_id from audit_chain_head union select chain_id from audit_checkpoint order by 1');
-  return rows.map((r) => r.chain_id);
+const rowsOf = async (db: SqlRunner, statement: ReturnType<typeof sql>): Promise<SqlRow[]> => (await db.run([statement]))[0] ?? [];
+const headOf = (row: SqlRow | undefined): { seq: number; hash: string } | null => (row ? { seq: Number(row.seq), hash: row.hash as string } : null);
+
+export async function listProofChains(db: SqlRunner): Promise<string[]> {
+  return (await rowsOf(db, sql`select chain_id from audit_chain_head union select chain_id from audit_checkpoint order by 1`)).map((r) => r.chain_id as string);
 }
 
-export async function chainHeads(em: EntityManager): Promise<{ chainId: string; seq: number; hash: string }[]> {
-  const rows = await em.execute<{ chain_id: string; seq: string; hash: string }[]>('select chain_id, seq, hash from audit_chain_head where seq > 0 order by chain_id');
-  return rows.map((r) => ({ chainId: r.chain_id, seq: Number(r.seq), hash: r.hash }));
+export async function chainHeads(db: SqlRunner): Promise<{ chainId: string; seq: number; hash: string }[]> {
+  return (await rowsOf(db, sql`select chain_id, seq, hash from audit_chain_head where seq > 0 order by chain_id`))
+    .map((r) => ({ chainId: r.chain_id as string, seq: Number(r.seq), hash: r.hash as string }));
 }
 
 /** One chain's head as stored (the last row's seq and hash, as audit_append left them), or null. */
-export async function chainHead(em: EntityManager, chainId: string): Promise<{ seq: number; hash: string } | null> {
-  const rows = await em.execute<{ seq: string; hash: string }[]>('select seq, hash from audit_chain_head where chain_id = ?', [chainId]);
-  return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : null;
+export async function chainHead(db: SqlRunner, chainId: string): Promise<{ seq: number; hash: string } | null> {
+  return headOf((await rowsOf(db, sql`select seq, hash from audit_chain_head where chain_id = ${chainId}`))[0]);
 }
 
 interface CheckpointRecord {
@@ -170,32 +172,26 @@ const toCheckpoint = (r: CheckpointRecord): StoredCheckpoint => ({
   eventSeq: Number(r.event_seq),
 });
 
-export async function listCheckpoints(em: EntityManager, chainId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<StoredCheckpoint[]> {
-  const rows = await em.execute<CheckpointRecord[]>(
-    `select * from audit_checkpoint where chain_id = ? and seq > ? order by seq ${options.limit ? `limit ${Math.floor(options.limit)}` : ''}`,
-    [chainId, options.afterSeq ?? 0],
-  );
-  return rows.map(toCheckpoint);
+export async function listCheckpoints(db: SqlRunner, chainId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<StoredCheckpoint[]> {
+  const limit = options.limit ? sql` limit ${Math.floor(options.limit)}` : sql``;
+  const rows = await rowsOf(db, sql`select * from audit_checkpoint where chain_id = ${chainId} and seq > ${options.afterSeq ?? 0} order by seq${limit}`);
+  return (rows as unknown as CheckpointRecord[]).map(toCheckpoint);
 }
 
-export async function latestCheckpoint(em: EntityManager, chainId: string): Promise<StoredCheckpoint | null> {
-  const rows = await em.execute<CheckpointRecord[]>('select * from audit_checkpoint where chain_id = ? order by seq desc limit 1', [chainId]);
-  return rows[0] ? toCheckpoint(rows[0]) : null;
+export async function latestCheckpoint(db: SqlRunner, chainId: string): Promise<StoredCheckpoint | null> {
+  const [row] = await rowsOf(db, sql`select * from audit_checkpoint where chain_id = ${chainId} order by seq desc limit 1`);
+  return row ? toCheckpoint(row as unknown as CheckpointRecord) : null;
 }
 
 /**
  * Stores a checkpoint of the chain's current head through the database's audit_checkpoint_record function (the
  * app's role may not write audit_checkpoint itself); its checkpoint.signed event follows at seq + 1.
  */
-export async function insertCheckpoint(em: EntityManager, checkpoint: SignedCheckpoint): Promise<void> {
-  await em.execute(
-    'select audit_checkpoint_record(?, ?, ?, ?, ?, ?, ?, ?)',
-    [checkpoint.chainId, checkpoint.seq, checkpoint.hash, checkpoint.count, checkpoint.signedAt, checkpoint.keyId, checkpoint.payload, checkpoint.signature],
-  );
+export async function insertCheckpoint(db: SqlRunner, c: SignedCheckpoint): Promise<void> {
+  await rowsOf(db, sql`select audit_checkpoint_record(${c.chainId}, ${c.seq}, ${c.hash}, ${c.count}, ${c.signedAt}, ${c.keyId}, ${c.payload}, ${c.signature})`);
 }
 
 /** Locks the chain head until commit (the same lock audit_append takes), so nothing is appended meanwhile. */
-export async function lockChainHead(em: EntityManager, chainId: string): Promise<{ seq: number; hash: string } | null> {
-  const rows = await em.execute<{ seq: string; hash: string }[]>('select seq, hash from audit_chain_head_lock(?)', [chainId]);
-  return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : null;
+export async function lockChainHead(db: SqlRunner, chainId: string): Promise<{ seq: number; hash: string } | null> {
+  return headOf((await rowsOf(db, sql`select seq, hash from audit_chain_head_lock(${chainId})`))[0]);
 }

@@ -4,6 +4,7 @@ import { AUDIT_SCHEMA_VERSION, encodeBody, type AuditEventBody } from '../../src
 import { AUDIT_BODY_SQL, AUDIT_COLUMNS, appendAuditEvents, toAuditRow, type AuditRowRecord } from '../../src/db/audit-store.ts';
 import type { Orm } from '../../src/db/orm.ts';
 import { createTestOrm, uniqueTeamId } from '../support/db.ts';
+import { entityManagerRunner } from '../../src/db/sql.ts';
 
 let orm: Orm;
 beforeAll(async () => {
@@ -26,7 +27,7 @@ describe('the database and TypeScript write the same canonical body', () => {
       workflowVersion: i % 2 ? 7 : null, stageInstanceId: null, stageId: null, actorId: i % 2 ? null : 'UADMIN01', capacity: i % 2 ? { kind: 'system', rule: 'x' } : null,
       reason: i % 2 ? 'why “quoted”' : null, details, origin: { kind: 'cli', command: 'test' }, correlationId: null, traceId: randomUUID(), schemaVersion: AUDIT_SCHEMA_VERSION,
     }));
-    await orm.em.fork().transactional((em) => appendAuditEvents(em, team, events));
+    await orm.em.fork().transactional((em) => appendAuditEvents(entityManagerRunner(em), team, events));
     const rows = await orm.em.fork().execute<(AuditRowRecord & { body: string })[]>(`select ${AUDIT_COLUMNS}, ${AUDIT_BODY_SQL} as body from audit_event where chain_id = ? order by seq`, [team]);
     expect(rows).toHaveLength(awkward.length);
     for (const record of rows) expect(encodeBody(toAuditRow(record))).toBe(record.body);
