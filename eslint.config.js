@@ -36,7 +36,10 @@ export default tseslint.config(
   },
   {
     files: ['src/services/**/*.ts'],
-    rules: restrict({ group: [...layer('slack'), ...layer('http'), ...layer('jobs'), '**/app.ts', '**/plugin.ts'], message: 'Services are called by the adapters, never the other way round.' }),
+    rules: restrict(
+      { group: [...layer('slack'), ...layer('http'), ...layer('jobs'), '**/app.ts', '**/plugin.ts'], message: 'Services are called by the adapters, never the other way round.' },
+      { group: ['@mikro-orm/*', 'pg', '@slack/*', 'bullmq', 'ioredis'], message: 'Services reach infrastructure through src/db repositories and the ports they are handed.' },
+    ),
   },
   {
     files: ['src/db/**/*.ts'],

@@ -1,10 +1,10 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { z } from 'zod';
 import {
   DomainError, applyEvents, normaliseShortId, requireCanSee, slackUserIdSchema, startSubmission, validateFieldValues, validateTitle,
   type Directory, type RuleContext, type SubmissionEvent, type SubmissionState, type WorkflowDefinition,
 } from '../domain/index.ts';
 import type { DirectoryQuery } from '../db/directory-reads.ts';
+import { isUniqueViolation } from '../db/errors.ts';
 import type { OwnRequestRow, SubmissionRepository } from '../db/submission-repository.ts';
 import type { AdminCheck } from './admins.ts';
 import type { RoleSync } from './role-sync.ts';
@@ -102,7 +102,7 @@ export function createSubmissionService(deps: SubmissionServiceDeps) {
         if (!submissionId) throw new DomainError('invalid_input', 'That idempotency key was already used for something other than a new request.');
         return get(cmd.teamId, submissionId);
       }
-      if (error instanceof UniqueConstraintViolationException && String(error.message).includes('submission_one_active_per_entity')) {
+      if (isUniqueViolation(error, 'submission_one_active_per_entity')) {
         throw new DomainError('duplicate_active', `There is already an active request for "${cmd.entityKey}" in this workflow. Withdraw it or wait for its outcome first.`);
       }
       throw error;
