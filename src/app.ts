@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { Env } from './config/env.ts';
-import { assertMigrated, createOrm, type Orm } from './db/orm.ts';
+import { openMigratedDatabase } from './db/connect.ts';
+import type { Orm } from './db/orm.ts';
 import { databaseChecks, healthRoutes, type ReadinessCheck } from './http/health.ts';
 import { metricsRoute } from './http/metrics.ts';
 import { queueDashboardRoute } from './http/queue-dashboard.ts';
@@ -14,6 +15,8 @@ import { createServices, defaultDeps, type ServiceDeps, type Services } from './
 /** Something the app runs beside its HTTP server (Slack socket connection, worker, relay); stopped on shutdown. */
 export interface Component {
   readonly name: string;
+  /** Called once the HTTP server listens (what must not hold up health checks, e.g. a Socket Mode connection). */
+  start?(): void;
   stop(): Promise<void>;
 }
 
@@ -23,7 +26,15 @@ export interface RunningApp {
   readonly deps: ServiceDeps;
   readonly server: Server;
   readonly port: number;
-  stop(): Promise<void>;
+  stop(options?: StopOptions): Promise<void>;
+}
+
+export interface StopOptions {
+  /**
+   * How long /readyz answers 503 before the listener closes, while requests are still served: load balancers
+   * and Kubernetes endpoints notice the replica is going and stop sending it traffic first.
+   */
+  readonly drainMs?: number;
 }
 
 /**
@@ -31,7 +42,7 @@ export interface RunningApp {
  * services and returns HTTP routes and components to stop.
  */
 export interface Plugin {
-  (context: { env: Env; orm: Orm; services: Services; deps: ServiceDeps }): Promise<{ routes?: RouteHandler[]; components?: Component[] }>;
+  (context: { env: Env; orm: Orm; services: Services; deps: ServiceDeps }): Promise<{ routes?: RouteHandler[]; components?: Component[]; checks?: Record<string, ReadinessCheck> }>;
 }
 
 const log = loggerFor('app');
@@ -42,38 +53,53 @@ const log = loggerFor('app');
  */
 export async function startApp(env: Env, plugins: readonly Plugin[] = []): Promise<RunningApp> {
   configureLogging(env.LOG_LEVEL);
-  const orm = await createOrm({ databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE });
-  await assertMigrated(orm);
+  const orm = await openMigratedDatabase({ databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE });
   const deps = defaultDeps(orm, env.APPROVAL_ADMINS);
   const services = createServices(deps);
   // The app's own view of the queues: the dashboard, queue depth on /metrics and the Redis readiness check.
   const queues = createQueues(env.REDIS_URL, env.QUEUE_PREFIX, DEFAULT_TUNING);
   const removeSources = [addScrapeSource('database', databaseSource(orm)), addScrapeSource('queues', queueDepthSource(queues))];
   let stopping = false;
+  const pluginChecks: Record<string, ReadinessCheck> = {};
   const checks = (): Record<string, ReadinessCheck> => ({
     ...databaseChecks(orm),
     redis: async () => {
       await queues.connection.ping();
     },
+    ...pluginChecks,
   });
   const routes: RouteHandler[] = [healthRoutes(checks, () => stopping), metricsRoute, queueDashboardRoute(queues, services)];
   const components: Component[] = [];
-  for (const plugin of plugins) {
-    const added = await plugin({ env, orm, services, deps });
-    routes.push(...(added.routes ?? []));
-    components.push(...(added.components ?? []));
-  }
   const server = createHttpServer(routes);
-  const port = await listen(server, env.PORT);
+  let port: number;
+  try {
+    for (const plugin of plugins) {
+      const added = await plugin({ env, orm, services, deps });
+      routes.push(...(added.routes ?? []));
+      components.push(...(added.components ?? []));
+      Object.assign(pluginChecks, added.checks ?? {});
+    }
+    port = await listen(server, env.PORT);
+  } catch (error) {
+    // A plug-in or the port refused to start: release what was opened, then report.
+    for (const component of [...components].reverse()) await component.stop().catch(() => undefined);
+    for (const remove of removeSources) remove();
+    await queues.close();
+    await orm.close();
+    throw error;
+  }
+  for (const component of components) component.start?.();
 
   return {
     orm, services, deps, server, port,
     /**
-     * Stops taking requests (readiness turns 503 first), waits for the requests in flight to be answered,
-     * then stops each component in reverse order (each lets its running work finish), then the pools.
+     * Turns readiness to 503, keeps serving for `drainMs`, then stops taking requests and waits for the
+     * requests in flight to be answered, then stops each component in reverse order (each lets its running
+     * work finish), then the pools.
      */
-    async stop() {
+    async stop(options: StopOptions = {}) {
       stopping = true;
+      if (options.drainMs) await new Promise((resolve) => setTimeout(resolve, options.drainMs));
       await closeServer(server);
       for (const component of [...components].reverse()) {
         try {

@@ -1,10 +1,10 @@
 import { loadEnv } from './config/env.ts';
-import { assertMigrated, createOrm } from './db/orm.ts';
+import { openMigratedDatabase } from './db/connect.ts';
 import { databaseChecks, healthRoutes } from './http/health.ts';
 import { closeServer, listen } from './http/listen.ts';
 import { metricsRoute } from './http/metrics.ts';
 import { createHttpServer } from './http/server.ts';
-import { startWorkerRuntime } from './jobs/runtime.ts';
+import { startWorkerRuntime, type WorkerRuntime } from './jobs/runtime.ts';
 import { configureLogging } from './observability/logger.ts';
 import { addScrapeSource, databaseSource, queueDepthSource } from './observability/scrape-sources.ts';
 import { runProcess } from './run-process.ts';
@@ -18,25 +18,34 @@ import { createServices, defaultDeps } from './services/index.ts';
 await runProcess(async () => {
   const env = loadEnv();
   configureLogging(env.LOG_LEVEL);
-  const orm = await createOrm({ databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE });
-  await assertMigrated(orm);
+  const orm = await openMigratedDatabase({ databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE });
   const deps = defaultDeps(orm, env.APPROVAL_ADMINS);
-  const runtime = await startWorkerRuntime({ env, orm, services: createServices(deps), deps });
-  const removeSources = [addScrapeSource('database', databaseSource(orm)), addScrapeSource('queues', queueDepthSource(runtime.queues))];
+  let runtime: WorkerRuntime | null = null;
   let stopping = false;
   const checks = () => ({
     ...databaseChecks(orm),
     redis: async () => {
+      if (!runtime) throw new Error('the worker is still starting');
       await runtime.queues.connection.ping();
     },
   });
+  // The port first: a port in use stops start-up before any job is taken.
   const server = createHttpServer([healthRoutes(checks, () => stopping), metricsRoute]);
-  const port = await listen(server, env.PORT);
+  let port: number;
+  try {
+    port = await listen(server, env.PORT);
+  } catch (error) {
+    await orm.close();
+    throw error;
+  }
+  const started = await startWorkerRuntime({ env, orm, services: createServices(deps), deps });
+  runtime = started;
+  const removeSources = [addScrapeSource('database', databaseSource(orm)), addScrapeSource('queues', queueDepthSource(started.queues))];
   return {
     ready: `Worker running (queue prefix "${env.QUEUE_PREFIX}"), health and metrics on :${port}`,
     stop: async () => {
       stopping = true;
-      await runtime.stop();
+      await started.stop();
       for (const remove of removeSources) remove();
       await closeServer(server);
       await orm.close();

@@ -24,6 +24,9 @@ export function createOrm(options: OrmOptions): Promise<Orm> {
       debug: options.debug ?? false,
       // Dates stay Date objects; all times are stored as timestamptz.
       forceUtcTimezone: true,
+      // Connecting never creates a missing database (a typo in DATABASE_URL must not make an empty one):
+      // only `npm run migrate` does, and says so (src/db/migrate.ts).
+      ensureDatabase: false,
       allowGlobalContext: false,
     }),
   );

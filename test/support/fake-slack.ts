@@ -46,6 +46,8 @@ export interface RecordedCall {
 export interface FakeSlackOptions {
   /** Tokens accepted; by default any token starting with `xox`. */
   tokens?: string[];
+  /** App-level tokens accepted by apps.connections.open; by default any token starting with `xapp-`. */
+  appTokens?: string[];
   /** Scopes the token holds; a method needing another answers `missing_scope`. Defaults to manifest.yml's. */
   scopes?: string[];
   /** How long an issued trigger_id stays valid (Slack: 3 s). */
@@ -485,8 +487,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
     // apps.connections.open takes only an app-level token (xapp-), every other method a bot or user token.
     const appLevel = token.startsWith('xapp-');
     if (method === 'apps.connections.open' && !appLevel) return { status: 200, headers, body: fail('not_allowed_token_type') };
-    const tokenOk = appLevel ? method === 'apps.connections.open' : options.tokens ? options.tokens.includes(token) : token.startsWith('xox');
-    if (!tokenOk) return { status: 200, headers, body: fail(appLevel ? 'not_allowed_token_type' : 'invalid_auth') };
+    if (appLevel && method !== 'apps.connections.open') return { status: 200, headers, body: fail('not_allowed_token_type') };
+    const tokenOk = appLevel ? (options.appTokens ? options.appTokens.includes(token) : true) : options.tokens ? options.tokens.includes(token) : token.startsWith('xox');
+    if (!tokenOk) return { status: 200, headers, body: fail('invalid_auth') };
     const injected = queue[0]?.kind === 'error' ? queue.shift() : undefined;
     if (injected?.kind === 'error') return { status: 200, headers, body: injected.body };
     const needed = REQUIRED_SCOPE[method];
@@ -618,8 +621,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
       }
     },
 
-    /** Socket Mode: the app's connection, envelopes to deliver to it and its acks. */
-    socketMode: { connected: socketMode.connected, deliver: socketMode.deliver },
+    /** Socket Mode: the app's connection, envelopes to deliver to it and its acks, and connections refused. */
+    socketMode: { connected: socketMode.connected, deliver: socketMode.deliver, refuseConnections: socketMode.refuseConnections },
 
     close(): Promise<void> {
       socketMode.close();
