@@ -51,8 +51,8 @@ async function ensureDatabase(url: string): Promise<boolean> {
     await admin.query(`create database ${quoteIdentifier(describeDatabaseUrl(url).database)}`);
     return true;
   } catch (error) {
-    // Another replica created it a moment ago.
-    if (codeOf(error) === '42P04') return false;
+    // Another replica created it a moment ago (duplicate_database, or the catalog's unique index in a race).
+    if (codeOf(error) === '42P04' || codeOf(error) === '23505') return false;
     throw databaseProblem(error, url);
   } finally {
     await admin.end();
