@@ -76,9 +76,10 @@ export interface StoredView {
   userId: string | undefined;
 }
 
-export const DEFAULT_SCOPES = ['commands', 'chat:write', 'im:write', 'users:read', 'usergroups:read'];
+export const DEFAULT_SCOPES = ['commands', 'chat:write', 'users:read', 'usergroups:read'];
 
-const REQUIRED_SCOPE: Record<string, string> = {
+/** The bot scope each Web API method needs (methods that need none, such as views.*, are absent). */
+export const REQUIRED_SCOPE: Readonly<Record<string, string>> = {
   'chat.postMessage': 'chat:write',
   'chat.update': 'chat:write',
   'chat.delete': 'chat:write',
