@@ -17,7 +17,7 @@ export const errorSchema = z.object({
     message: z.string().describe('What went wrong, for people.'),
     fields: z.record(z.string(), z.string()).optional().describe('Per-field problems.'),
   }),
-}).meta({ id: 'Error' });
+});
 
 // ---- workflows ----
 export const workflowKeyParams = z.object({ key: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be a workflow key') });
@@ -28,7 +28,7 @@ export const workflowView = z.object({
   version: z.number().int(),
   id: z.string(),
   definition: workflowDefinitionSchema,
-}).meta({ id: 'WorkflowVersion' });
+});
 
 // ---- submissions ----
 export const submissionParams = z.object({ id: z.uuid('must be a request id') });
@@ -40,7 +40,7 @@ export const createSubmissionBody = z.object({
   predecessorId: z.uuid().optional().describe('The rejected or returned request this one revises.'),
 }).strict();
 
-const decisionView = z.object({
+export const decisionView = z.object({
   id: z.string(),
   kind: z.enum(DECISION_KINDS),
   actorId: z.string(),
@@ -50,7 +50,7 @@ const decisionView = z.object({
   at: isoTime,
   retractedAt: isoTime.nullable(),
 });
-const stageView = z.object({
+export const stageView = z.object({
   id: z.string(),
   stageId: z.string(),
   name: z.string(),
@@ -63,7 +63,7 @@ const stageView = z.object({
   closedAt: isoTime.nullable(),
   pendingReviewers: z.array(z.string()),
   decisions: z.array(decisionView),
-}).meta({ id: 'Stage' });
+});
 export const submissionView = z.object({
   id: z.string(),
   teamId: z.string(),
@@ -80,7 +80,7 @@ export const submissionView = z.object({
   currentStages: z.array(stageView).describe('The stages open now.'),
   pendingReviewers: z.array(z.string()).describe('Everyone whose say the open stages still wait for.'),
   stages: z.array(stageView),
-}).meta({ id: 'Submission' });
+});
 
 export const actionBody = z.object({
   kind: z.enum([...DECISION_KINDS, 'withdraw']),
@@ -127,7 +127,7 @@ export const auditEventView = z.object({
   schemaVersion: z.number().int(),
   prevHash: z.string().regex(/^[0-9a-f]{64}$/),
   hash: z.string().regex(/^[0-9a-f]{64}$/).describe('SHA-256 over prevHash, chainId, seq, occurredAt and the canonical body (docs/audit-format.md).'),
-}).meta({ id: 'AuditEvent' });
+});
 
 const cursor = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be a cursor returned by this API');
 const limit = z.coerce.number().int().min(1).max(500).default(100);
@@ -163,7 +163,7 @@ export const checkpointView = z.object({
   keyId: z.string(),
   payload: z.string().describe('The exact signed bytes (UTF-8).'),
   signature: z.string().describe('Ed25519 signature of payload, base64.'),
-}).meta({ id: 'Checkpoint' });
+});
 export const checkpointPageView = z.object({ checkpoints: z.array(checkpointView), nextCursor: z.string(), hasMore: z.boolean() });
 export const publicKeyView = z.object({
   algorithm: z.literal('Ed25519'),
@@ -174,6 +174,32 @@ export const publicKeyView = z.object({
 export const emptyObject = z.object({}).strict();
 
 export const scopeSchema = z.enum(API_SCOPES);
+
+/**
+ * The schemas the OpenAPI document lists under components/schemas, by name: everything a response holds or
+ * shares, and the request bodies (the same definition read as input is its own component, `…Input`).
+ */
+export const RESPONSE_COMPONENTS: ReadonlyMap<z.ZodType, string> = new Map<z.ZodType, string>([
+  [errorSchema, 'Error'],
+  [workflowView, 'WorkflowVersion'],
+  [workflowDefinitionSchema, 'WorkflowDefinition'],
+  [submissionView, 'Submission'],
+  [stageView, 'Stage'],
+  [decisionView, 'Decision'],
+  [actionView, 'ActionResult'],
+  [queueView, 'Queue'],
+  [auditEventView, 'AuditEvent'],
+  [auditPageView, 'AuditPage'],
+  [submissionAuditView, 'SubmissionAudit'],
+  [checkpointView, 'Checkpoint'],
+  [checkpointPageView, 'CheckpointPage'],
+  [publicKeyView, 'PublicKey'],
+]);
+export const REQUEST_COMPONENTS: ReadonlyMap<z.ZodType, string> = new Map<z.ZodType, string>([
+  [workflowDefinitionSchema, 'WorkflowDefinitionInput'],
+  [createSubmissionBody, 'SubmissionInput'],
+  [actionBody, 'ActionInput'],
+]);
 
 // ---- views ----
 const stageToView = (stage: StageInstance): z.input<typeof stageView> => ({
