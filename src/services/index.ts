@@ -1,3 +1,4 @@
+import { createAdminSetupService } from './admin-setup-service.ts';
 import { createApiTokenService } from './api-token-service.ts';
 import { createAuditQueryService } from './audit-query-service.ts';
 import { createAuditService } from './audit-service.ts';
@@ -30,6 +31,7 @@ export function createServices(deps: ServiceDeps) {
     home: createHomeService(deps, { listWorkflows: (teamId) => workflows.list(teamId), listRoles: (teamId) => directory.listRoles(teamId) }),
     routingPreview: createRoutingPreview(deps),
     delivery: createDeliveryService(deps),
+    adminSetup: createAdminSetupService(deps),
   };
 }
 export type Services = ReturnType<typeof createServices>;
