@@ -1,7 +1,8 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { UnrecoverableError } from 'bullmq';
 import { ensureWebhookSecret, insertWebhookAttempt } from '../db/delivery-repository.ts';
 import { inTransaction } from '../services/unit-of-work.ts';
+import { newWebhookSecret } from '../services/webhook-admin-service.ts';
 import { systemMeta, type WorkerContext } from './context.ts';
 import { loadCardInput } from './render.ts';
 import type { JobData } from './registry.ts';
@@ -11,14 +12,15 @@ import type { JobData } from './registry.ts';
  *   X-Approvals-Delivery: <delivery id>            (the same across retries: receivers dedupe on it)
  *   X-Approvals-Timestamp: <unix seconds>
  *   X-Approvals-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>
- * The secret is per (workspace, workflow, url), created when the workflow is published; admins read it with
- * services.delivery.webhookSecret. Receivers should reject timestamps more than five minutes off.
+ * The secret is per (workspace, workflow, url), created when the workflow is published; admins read and rotate
+ * it through the API (services.webhooks). Receivers should reject timestamps more than five minutes off; the
+ * scheme and a verification snippet are in docs/webhooks.md.
  */
 export const SIGNATURE_HEADER = 'x-approvals-signature';
 export const TIMESTAMP_HEADER = 'x-approvals-timestamp';
 export const DELIVERY_HEADER = 'x-approvals-delivery';
 
-export const newWebhookSecret = (): string => `whsec_${randomBytes(24).toString('base64url')}`;
+export { newWebhookSecret };
 
 export function signWebhook(secret: string, timestampSec: number, body: string): string {
   const mac = createHmac('sha256', secret).update(`${timestampSec}.${body}`).digest('hex');

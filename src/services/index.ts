@@ -10,6 +10,7 @@ import { createDirectoryService } from './directory-service.ts';
 import { createHomeService } from './home-service.ts';
 import { createRoutingPreview } from './routing-preview.ts';
 import { createSubmissionService } from './submission-service.ts';
+import { createWebhookAdminService } from './webhook-admin-service.ts';
 import { createWorkflowService } from './workflow-service.ts';
 import { withDecisionMetrics } from '../observability/decision-metrics.ts';
 
@@ -32,6 +33,7 @@ export function createServices(deps: ServiceDeps) {
     routingPreview: createRoutingPreview(deps),
     delivery: createDeliveryService(deps),
     adminSetup: createAdminSetupService(deps),
+    webhooks: createWebhookAdminService(deps, { current: (teamId, key) => workflows.getVersion(teamId, key) }),
   };
 }
 export type Services = ReturnType<typeof createServices>;

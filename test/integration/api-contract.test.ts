@@ -133,6 +133,10 @@ describe('responses the API sends', () => {
     await checked('GET', '/api/v1/audit/changes?limit=2', tokens.admin as string);
     await checked('GET', '/api/v1/audit/checkpoints', tokens.admin as string);
     await checked('GET', '/api/v1/audit/public-key', null);
+    await checked('GET', '/api/v1/workflows/purchase-order/webhooks', tokens.admin as string);
+    await checked('GET', '/api/v1/workflows/purchase-order/webhooks/deliveries?limit=5', tokens.admin as string);
+    await checked('POST', '/api/v1/workflows/purchase-order/webhooks/rotate-secret', tokens.admin as string, { url: 'https://elsewhere.example.com/x' });
+    await checked('POST', '/api/v1/workflows/purchase-order/webhooks/rotate-secret', tokens.admin as string, { url: 42 });
 
     expect(seen).toEqual(expect.arrayContaining([
       'POST /api/v1/workflows 201', 'POST /api/v1/workflows 400', 'POST /api/v1/workflows 415', 'POST /api/v1/workflows 413', 'POST /api/v1/workflows 401', 'POST /api/v1/workflows 403',
@@ -142,6 +146,8 @@ describe('responses the API sends', () => {
       'POST /api/v1/submissions/{id}/actions 422', 'POST /api/v1/submissions/{id}/actions 409', 'POST /api/v1/submissions/{id}/actions 200',
       'GET /api/v1/queue 200', 'GET /api/v1/submissions/{id}/audit 200', 'GET /api/v1/audit 200', 'GET /api/v1/audit 400',
       'GET /api/v1/audit/changes 200', 'GET /api/v1/audit/checkpoints 200', 'GET /api/v1/audit/public-key 200',
+      'GET /api/v1/workflows/{key}/webhooks 200', 'GET /api/v1/workflows/{key}/webhooks/deliveries 200',
+      'POST /api/v1/workflows/{key}/webhooks/rotate-secret 404', 'POST /api/v1/workflows/{key}/webhooks/rotate-secret 400',
     ]));
   });
 });

@@ -173,6 +173,38 @@ export const publicKeyView = z.object({
 });
 export const emptyObject = z.object({}).strict();
 
+// ---- webhooks (admins) ----
+export const webhookAttemptView = z.object({
+  deliveryId: z.string().describe('The X-Approvals-Delivery header: the same for every attempt of one delivery.'),
+  submissionId: z.string().nullable(),
+  event: z.string(),
+  url: z.string(),
+  attempt: z.number().int().positive(),
+  statusCode: z.number().int().nullable().describe('What the receiver answered; null when it could not be reached (see error).'),
+  error: z.string().nullable(),
+  durationMs: z.number().int(),
+  succeeded: z.boolean(),
+  at: isoTime,
+});
+export const webhooksView = z.object({
+  workflowKey: z.string(),
+  version: z.number().int(),
+  webhooks: z.array(z.object({
+    url: z.string(),
+    events: z.array(z.string()),
+    secret: z.string().describe('The HMAC-SHA256 key deliveries to this URL are signed with (docs/webhooks.md). Keep it secret.'),
+    secretCreatedAt: isoTime,
+    recentAttempts: z.array(webhookAttemptView).describe('The latest attempts to this URL, newest first.'),
+  })),
+});
+export const rotateSecretBody = z.object({ url: z.url().describe('One of the workflow\'s webhook URLs.') }).strict();
+export const rotatedSecretView = z.object({ url: z.string(), secret: z.string().describe('The new secret: deliveries from now on, retries included, are signed with it.') });
+export const webhookAttemptsQuery = z.object({
+  submission: z.uuid().optional().describe('Only the attempts for this request.'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+}).strict();
+export const webhookAttemptsView = z.object({ attempts: z.array(webhookAttemptView) });
+
 export const scopeSchema = z.enum(API_SCOPES);
 
 /**
@@ -194,11 +226,16 @@ export const RESPONSE_COMPONENTS: ReadonlyMap<z.ZodType, string> = new Map<z.Zod
   [checkpointView, 'Checkpoint'],
   [checkpointPageView, 'CheckpointPage'],
   [publicKeyView, 'PublicKey'],
+  [webhookAttemptView, 'WebhookAttempt'],
+  [webhooksView, 'Webhooks'],
+  [rotatedSecretView, 'RotatedSecret'],
+  [webhookAttemptsView, 'WebhookAttempts'],
 ]);
 export const REQUEST_COMPONENTS: ReadonlyMap<z.ZodType, string> = new Map<z.ZodType, string>([
   [workflowDefinitionSchema, 'WorkflowDefinitionInput'],
   [createSubmissionBody, 'SubmissionInput'],
   [actionBody, 'ActionInput'],
+  [rotateSecretBody, 'RotateSecretInput'],
 ]);
 
 // ---- views ----
