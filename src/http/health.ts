@@ -1,4 +1,4 @@
-import type { Orm } from '../db/orm.ts';
+import { pendingMigrations, type Orm } from '../db/orm.ts';
 import { sendJson, type RouteHandler } from './server.ts';
 
 /** A dependency the process needs to do its work; throws (with a reason) when it cannot be used. */
@@ -27,8 +27,8 @@ export function databaseChecks(orm: Orm): Record<string, ReadinessCheck> {
       await orm.em.fork().execute('select 1');
     },
     migrations: async () => {
-      const pending = await orm.migrator.getPending();
-      if (pending.length > 0) throw new Error(`pending: ${pending.map((m) => m.name).join(', ')} (run npm run migrate)`);
+      const pending = await pendingMigrations(orm);
+      if (pending.length > 0) throw new Error(`pending: ${pending.join(', ')} (run npm run migrate)`);
     },
   };
 }

@@ -20,7 +20,7 @@ const silent: BoltLogger = { debug: () => undefined, info: () => undefined, warn
 export function slackCredentialProblem(variable: 'SLACK_BOT_TOKEN' | 'SLACK_APP_TOKEN', error: unknown, apiUrl: string | undefined): StartupError {
   const where = apiUrl ?? 'https://slack.com/api/';
   const urlHint = apiUrl ? 'SLACK_API_URL' : 'the network, or set SLACK_API_URL';
-  const coded = error as { code?: unknown; data?: { error?: unknown; needed?: unknown }; statusCode?: unknown; original?: { message?: unknown; cause?: { code?: unknown } } };
+  const coded = error as { code?: unknown; data?: { error?: unknown; needed?: unknown }; statusCode?: unknown; original?: { message?: unknown; cause?: { code?: unknown; message?: unknown } } };
   switch (coded.code) {
     case ErrorCode.PlatformError: {
       const code = String(coded.data?.error ?? 'unknown_error');
@@ -30,7 +30,8 @@ export function slackCredentialProblem(variable: 'SLACK_BOT_TOKEN' | 'SLACK_APP_
     }
     case ErrorCode.RequestError: {
       const original = coded.original;
-      const reason = [original?.message, original?.cause?.code].filter((part) => typeof part === 'string').join(': ') || 'no answer';
+      // fetch says only "fetch failed"; its cause says why (ECONNREFUSED, ENOTFOUND, a port fetch refuses, ...).
+      const reason = [original?.message, original?.cause?.code ?? original?.cause?.message].filter((part) => typeof part === 'string').join(': ') || 'no answer';
       return new StartupError(`Cannot reach Slack's Web API at ${where} (check ${urlHint}): ${reason}.`);
     }
     case ErrorCode.HTTPError:

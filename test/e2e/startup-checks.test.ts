@@ -102,6 +102,28 @@ describe.concurrent('other start-up problems', () => {
     }
   });
 
+  it('an existing database without the migrations is named, and left as it was', async () => {
+    const name = `approvals_bare_${randomBytes(4).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: inject('databaseUrl') });
+    await admin.connect();
+    try {
+      await admin.query(`create database ${name}`);
+      const url = new URL(inject('databaseUrl'));
+      url.pathname = `/${name}`;
+      expectOneLine(await startFails({ DATABASE_URL: url.toString() }), /^The database is missing migrations \(Migration\d+_core, .*\)\. Run `npm run migrate` first\.$/);
+      const bare = new pg.Client({ connectionString: url.toString() });
+      await bare.connect();
+      try {
+        expect((await bare.query("select tablename from pg_tables where schemaname = 'public'")).rows).toEqual([]);
+      } finally {
+        await bare.end();
+      }
+    } finally {
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    }
+  });
+
   it.each([['app', 'src/main.ts'], ['worker', 'src/worker.ts']])('a port in use (%s)', async (_name, entry) => {
     const taken: Server = createServer();
     const port = await new Promise<number>((resolve) => taken.listen(0, () => resolve((taken.address() as { port: number }).port)));
