@@ -9,6 +9,7 @@ import { configureLogging } from './observability/logger.ts';
 import { addScrapeSource, databaseSource, queueDepthSource } from './observability/scrape-sources.ts';
 import { runProcess } from './run-process.ts';
 import { createServices, defaultDeps } from './services/index.ts';
+import { checkSlackCredentials } from './slack/credentials.ts';
 
 /**
  * `npm run worker`: the outbox relay, the BullMQ workers (Slack delivery, timers, webhooks) and the reconciler,
@@ -18,6 +19,8 @@ import { createServices, defaultDeps } from './services/index.ts';
 await runProcess(async () => {
   const env = loadEnv();
   configureLogging(env.LOG_LEVEL);
+  // The worker posts to Slack with the bot token: a token Slack refuses stops it here, as it stops the app.
+  await checkSlackCredentials({ SLACK_BOT_TOKEN: env.SLACK_BOT_TOKEN, SLACK_API_URL: env.SLACK_API_URL });
   const orm = await openMigratedDatabase({ databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE });
   const deps = defaultDeps(orm, env.APPROVAL_ADMINS);
   let runtime: WorkerRuntime | null = null;

@@ -4,7 +4,7 @@ import { StartupError } from '../config/env.ts';
 import type { Env } from '../config/env.ts';
 import { instrumentedSlackFetch } from '../observability/slack-fetch.ts';
 
-type CredentialEnv = Pick<Env, 'SLACK_BOT_TOKEN' | 'SLACK_APP_TOKEN' | 'SLACK_API_URL'>;
+type CredentialEnv = Pick<Env, 'SLACK_BOT_TOKEN' | 'SLACK_API_URL'> & Partial<Pick<Env, 'SLACK_APP_TOKEN'>>;
 
 /** Slack's answers that mean "this token will never work": revoked, mistyped, from a deleted app or user. */
 const REJECTED = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired', 'not_allowed_token_type', 'user_removed_from_team', 'team_disabled', 'missing_scope']);

@@ -56,8 +56,8 @@ describe.concurrent('start-up checks of the Slack credentials', () => {
     }
   });
 
-  it('a bot token the workspace does not know stops the app', async () => {
-    expectOneLine(await startFails({ SLACK_BOT_TOKEN: 'xoxb-unknown' }), /Slack rejected SLACK_BOT_TOKEN \(invalid_auth\)/);
+  it.each([['app', 'src/main.ts'], ['worker', 'src/worker.ts']])('a bot token the workspace does not know stops the %s', async (_name, entry) => {
+    expectOneLine(await startFails({ SLACK_BOT_TOKEN: 'xoxb-unknown' }, entry), /Slack rejected SLACK_BOT_TOKEN \(invalid_auth\)/);
   });
 
   it('an unreachable SLACK_API_URL stops the app, naming it', async () => {
