@@ -1,10 +1,20 @@
-# The app and the worker share this image; the app's command migrates first, then serves.
+# One image for everything the deployment runs: the app (the default command), the worker
+# (`node src/worker.ts`), migrations (`node src/cli/migrate.ts`) and the operator commands (audit:*, token:*).
+# Node 24 runs the TypeScript sources directly (type stripping); nothing is compiled.
+
+FROM node:24-slim AS dependencies
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+# Production dependencies only. --omit=optional also leaves out TypeScript, which npm would otherwise install
+# as an optional peer of valibot (pulled in by @bull-board/api); nothing at run time needs it. The npm cache
+# stays in this stage.
+RUN npm ci --omit=dev --omit=optional --no-audit --no-fund
+
 FROM node:24-slim
 WORKDIR /app
 ENV NODE_ENV=production
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
-COPY tsconfig.json ./
+COPY --from=dependencies /app/node_modules ./node_modules
+COPY package.json ./
 COPY src ./src
 COPY blocks ./blocks
 COPY migrations ./migrations
@@ -12,4 +22,4 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=5 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["sh", "-c", "node src/cli/migrate.ts && exec node src/main.ts"]
+CMD ["node", "src/main.ts"]

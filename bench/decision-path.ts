@@ -300,7 +300,7 @@ export async function runDecisionPath(options: DecisionPathOptions): Promise<Dec
     const env = {
       PORT: String(port), DATABASE_URL: db.url, DATABASE_POOL_SIZE: String(clients), REDIS_URL: options.redisUrl,
       QUEUE_PREFIX: queuePrefix, SLACK_SIGNING_SECRET: signingSecret, SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_API_URL: fake.url,
-      APPROVAL_ADMINS: ADMIN, RUN_WORKER: 'false', LOG_LEVEL: 'warn',
+      APPROVAL_ADMINS: ADMIN, RUN_WORKER: 'false', LOG_LEVEL: 'warn', SHUTDOWN_DRAIN_SECONDS: '0',
     };
     const profileFlags = (name: string) => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
     const app = startNode('app', 'src/main.ts', env, profileFlags('app'));

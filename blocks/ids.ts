@@ -28,6 +28,8 @@ export const CALLBACK_IDS = {
   requestModal: 'request_modal',
   decisionModal: 'decision_modal',
   withdrawModal: 'withdraw_modal',
+  /** Shown in place of a form this version of the app no longer handles; it has no submit button. */
+  staleNotice: 'stale_notice',
 } as const;
 
 export const BLOCK_IDS = {

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { Env } from './config/env.ts';
-import { assertMigrated, createOrm, type Orm } from './db/orm.ts';
+import { openMigratedDatabase } from './db/connect.ts';
+import type { Orm } from './db/orm.ts';
 import { healthRoutes, type ReadinessCheck } from './http/health.ts';
 import { metricsRoute } from './http/metrics.ts';
 import { queueDashboardRoute } from './http/queue-dashboard.ts';
@@ -22,7 +23,15 @@ export interface RunningApp {
   readonly deps: ServiceDeps;
   readonly server: Server;
   readonly port: number;
-  stop(): Promise<void>;
+  stop(options?: StopOptions): Promise<void>;
+}
+
+export interface StopOptions {
+  /**
+   * How long /readyz answers 503 before the listener closes, while requests are still served: load balancers
+   * and Kubernetes endpoints notice the replica is going and stop sending it traffic first.
+   */
+  readonly drainMs?: number;
 }
 
 export interface AppOptions {
@@ -38,8 +47,7 @@ const log = loggerFor('app');
  */
 export async function startApp(env: Env, plugins: readonly Plugin[] = [], options: AppOptions = {}): Promise<RunningApp> {
   configureLogging(env.LOG_LEVEL);
-  const orm = await createOrm({ databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE });
-  await assertMigrated(orm);
+  const orm = await openMigratedDatabase({ databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE });
   // One Slack directory per process: listeners look people up in it, and roles bound to user groups follow it.
   const slackDirectory = createSlackDirectory(createSlackClient(env.SLACK_BOT_TOKEN, env.SLACK_API_URL), options.directory);
   const deps = defaultDeps(orm, env.APPROVAL_ADMINS, slackDirectory);
@@ -48,30 +56,46 @@ export async function startApp(env: Env, plugins: readonly Plugin[] = [], option
   const queues = createQueues(env.REDIS_URL, env.QUEUE_PREFIX, DEFAULT_TUNING);
   const removeSources = [addScrapeSource('database', databaseSource(services)), addScrapeSource('queues', queueDepthSource(queues))];
   let stopping = false;
+  const pluginChecks: Record<string, ReadinessCheck> = {};
   const checks = (): Record<string, ReadinessCheck> => ({
     ...services.health.checks(),
     redis: async () => {
       await queues.connection.ping();
     },
+    ...pluginChecks,
   });
   const routes: RouteHandler[] = [healthRoutes(checks, () => stopping), metricsRoute, queueDashboardRoute(queues, services)];
   const components: Component[] = [];
-  for (const plugin of plugins) {
-    const added = await plugin({ env, services, deps, slackDirectory });
-    routes.push(...(added.routes ?? []));
-    components.push(...(added.components ?? []));
-  }
   const server = createHttpServer(routes);
-  const port = await listen(server, env.PORT);
+  let port: number;
+  try {
+    for (const plugin of plugins) {
+      const added = await plugin({ env, services, deps, slackDirectory });
+      routes.push(...(added.routes ?? []));
+      components.push(...(added.components ?? []));
+      Object.assign(pluginChecks, added.checks ?? {});
+    }
+    port = await listen(server, env.PORT);
+  } catch (error) {
+    // A plug-in or the port refused to start: release what was opened, then report.
+    for (const component of [...components].reverse()) await component.stop().catch(() => undefined);
+    for (const remove of removeSources) remove();
+    await queues.close();
+    await orm.close();
+    throw error;
+  }
+  for (const component of components) component.start?.();
 
   return {
     orm, services, deps, server, port,
     /**
-     * Stops taking requests (readiness turns 503 first), waits for the requests in flight to be answered,
-     * then stops each component in reverse order (each lets its running work finish), then the pools.
+     * Turns readiness to 503, keeps serving for `drainMs`, then stops taking requests and waits for the
+     * requests in flight to be answered, then stops each component in reverse order (each lets its running
+     * work finish), then the pools.
      */
-    async stop() {
+    async stop(options: StopOptions = {}) {
       stopping = true;
+      if (options.drainMs) await new Promise((resolve) => setTimeout(resolve, options.drainMs));
       await closeServer(server);
       for (const component of [...components].reverse()) {
         try {

@@ -12,5 +12,5 @@ const basePlugins: Plugin[] = [slackPlugin, apiPlugin(), checkpointPlugin()];
 await runProcess(async () => {
   const env = loadEnv();
   const app = await startApp(env, env.RUN_WORKER ? [...basePlugins, workerPlugin()] : basePlugins);
-  return { ready: `Approvals listening on :${app.port}${env.RUN_WORKER ? ' (worker in process)' : ''}`, stop: () => app.stop() };
+  return { ready: `Approvals listening on :${app.port}${env.RUN_WORKER ? ' (worker in process)' : ''}`, stop: () => app.stop({ drainMs: env.SHUTDOWN_DRAIN_SECONDS * 1000 }) };
 });

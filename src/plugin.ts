@@ -1,4 +1,5 @@
 import type { Env } from './config/env.ts';
+import type { ReadinessCheck } from './http/health.ts';
 import type { RouteHandler } from './http/server.ts';
 import type { ServiceDeps, Services } from './services/index.ts';
 import type { SlackDirectory } from './slack/slack-directory.ts';
@@ -6,6 +7,8 @@ import type { SlackDirectory } from './slack/slack-directory.ts';
 /** Something a process runs beside its HTTP server (Slack socket connection, worker, relay); stopped on shutdown. */
 export interface Component {
   readonly name: string;
+  /** Called once the HTTP server listens (what must not hold up health checks, e.g. a Socket Mode connection). */
+  start?(): void;
   stop(): Promise<void>;
 }
 
@@ -22,5 +25,5 @@ export interface PluginContext {
  * gets the running services and returns HTTP routes and components to stop.
  */
 export interface Plugin {
-  (context: PluginContext): Promise<{ routes?: RouteHandler[]; components?: Component[] }>;
+  (context: PluginContext): Promise<{ routes?: RouteHandler[]; components?: Component[]; checks?: Record<string, ReadinessCheck> }>;
 }

@@ -1,15 +1,16 @@
 import { loadEnv } from './config/env.ts';
-import { assertMigrated, createOrm } from './db/orm.ts';
+import { openMigratedDatabase } from './db/connect.ts';
 import { healthRoutes } from './http/health.ts';
 import { closeServer, listen } from './http/listen.ts';
 import { metricsRoute } from './http/metrics.ts';
 import { createHttpServer } from './http/server.ts';
-import { startWorkerRuntime } from './jobs/runtime.ts';
+import { startWorkerRuntime, type WorkerRuntime } from './jobs/runtime.ts';
 import { createSlackClient } from './jobs/slack-client.ts';
 import { configureLogging } from './observability/logger.ts';
 import { addScrapeSource, databaseSource, queueDepthSource } from './observability/scrape-sources.ts';
 import { runProcess } from './run-process.ts';
 import { createServices, defaultDeps } from './services/index.ts';
+import { checkSlackCredentials } from './slack/credentials.ts';
 import { createSlackDirectory } from './slack/slack-directory.ts';
 
 /**
@@ -20,28 +21,39 @@ import { createSlackDirectory } from './slack/slack-directory.ts';
 await runProcess(async () => {
   const env = loadEnv();
   configureLogging(env.LOG_LEVEL);
-  const orm = await createOrm({ databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE });
-  await assertMigrated(orm);
+  // The worker posts to Slack with the bot token: a token Slack refuses stops it here, as it stops the app.
+  await checkSlackCredentials({ SLACK_BOT_TOKEN: env.SLACK_BOT_TOKEN, SLACK_API_URL: env.SLACK_API_URL });
+  const orm = await openMigratedDatabase({ databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE });
   const slack = createSlackClient(env.SLACK_BOT_TOKEN, env.SLACK_API_URL);
   // Timers decide too, so roles bound to Slack user groups are brought up to date from here as well.
   const deps = defaultDeps(orm, env.APPROVAL_ADMINS, createSlackDirectory(slack));
   const services = createServices(deps);
-  const runtime = await startWorkerRuntime({ env, services, deps, slackClient: slack });
-  const removeSources = [addScrapeSource('database', databaseSource(services)), addScrapeSource('queues', queueDepthSource(runtime.queues))];
+  let runtime: WorkerRuntime | null = null;
   let stopping = false;
   const checks = () => ({
     ...services.health.checks(),
     redis: async () => {
+      if (!runtime) throw new Error('the worker is still starting');
       await runtime.queues.connection.ping();
     },
   });
+  // The port first: a port in use stops start-up before any job is taken.
   const server = createHttpServer([healthRoutes(checks, () => stopping), metricsRoute]);
-  const port = await listen(server, env.PORT);
+  let port: number;
+  try {
+    port = await listen(server, env.PORT);
+  } catch (error) {
+    await orm.close();
+    throw error;
+  }
+  const started = await startWorkerRuntime({ env, services, deps, slackClient: slack });
+  runtime = started;
+  const removeSources = [addScrapeSource('database', databaseSource(services)), addScrapeSource('queues', queueDepthSource(started.queues))];
   return {
     ready: `Worker running (queue prefix "${env.QUEUE_PREFIX}"), health and metrics on :${port}`,
     stop: async () => {
       stopping = true;
-      await runtime.stop();
+      await started.stop();
       for (const remove of removeSources) remove();
       await closeServer(server);
       await orm.close();

@@ -1,11 +1,14 @@
 import { loadDatabaseEnv } from '../config/env.ts';
-import { createOrm, migrateToLatest } from '../db/orm.ts';
+import { migrateDatabase } from '../db/migrate.ts';
+import { runCli } from './run-cli.ts';
 
-const env = loadDatabaseEnv();
-const orm = await createOrm({ databaseUrl: env.DATABASE_URL, poolSize: 2 });
-try {
-  const applied = await migrateToLatest(orm);
-  console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date.');
-} finally {
-  await orm.close();
-}
+await runCli({
+  name: 'migrate',
+  summary: 'Applies every pending database migration (DATABASE_URL), creating the database first if it does not exist.\nSafe to run from several replicas at once: they take turns under a Postgres advisory lock.',
+  usage: [],
+  options: {},
+}, async () => {
+  const env = loadDatabaseEnv();
+  const report = await migrateDatabase(env.DATABASE_URL, (line) => console.log(line));
+  console.log(report.applied.length ? `Applied: ${report.applied.join(', ')}` : 'Database is up to date.');
+});

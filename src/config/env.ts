@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { slackUserIdSchema } from '../domain/identifiers.ts';
+import { loadPublicKey, loadSigningKey } from '../domain/checkpoint.ts';
 
 const slackUserIds = z
   .string()
@@ -23,6 +24,16 @@ const webhookTargets = z
 const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL');
 const redisUrl = z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL');
 
+/** A key is checked when the configuration is read, so a bad one stops the process before anything starts. */
+const keyText = (load: (text: string) => unknown, what: string) =>
+  z.string().superRefine((text, ctx) => {
+    try {
+      load(text);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `is not ${what} (${error instanceof Error ? error.message : String(error)}); \`npm run audit:keygen\` prints a valid pair` });
+    }
+  });
+
 /** Every setting the app reads, described once. Parsed at start-up; a bad value stops the process. */
 export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('HTTP port for Slack requests, the API and health checks (0 picks a free port).'),
@@ -35,17 +46,22 @@ export const envSchema = z.object({
   SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'must be an app-level token starting with xapp-').optional().describe('When set, the app connects over Socket Mode instead of HTTP.'),
   SLACK_API_URL: z.url().optional().describe('Base URL of the Slack Web API (GovSlack, a proxy, or a local fake in tests).'),
   APPROVAL_ADMINS: slackUserIds.default([]).describe('Comma-separated Slack user ids of the first admins.'),
-  AUDIT_SIGNING_KEY: z.string().optional().describe('Ed25519 private key (PKCS#8 PEM or base64 DER) for signed audit checkpoints.'),
-  AUDIT_CHANNEL_ID: z.string().regex(/^[CG][A-Z0-9]+$/).optional().describe('Slack channel where signed checkpoints are posted as an outside witness.'),
-  AUDIT_PUBLIC_KEY: z.string().optional().describe('Ed25519 public key (SPKI PEM, base64 DER or raw hex) that audit:verify checks checkpoints against when the signing key is not at hand.'),
+  AUDIT_SIGNING_KEY: keyText(loadSigningKey, 'an Ed25519 private key').optional().describe('Ed25519 private key (PKCS#8 PEM or base64 DER) for signed audit checkpoints.'),
+  AUDIT_CHANNEL_ID: z.string().regex(/^[CG][A-Z0-9]+$/, 'must be a Slack channel id such as C012ABCDEF').optional().describe('Slack channel where signed checkpoints are posted as an outside witness.'),
+  AUDIT_PUBLIC_KEY: keyText(loadPublicKey, 'an Ed25519 public key').optional().describe('Ed25519 public key (SPKI PEM, base64 DER or raw hex) that audit:verify checks checkpoints against when the signing key is not at hand.'),
   AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86400).default(300).describe('How often each audit chain head is signed as a checkpoint.'),
   WEBHOOK_ALLOW_PRIVATE_TARGETS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true').describe('Deliver webhooks to loopback, private and link-local addresses too (off: only public internet addresses are called, checked on the address connected to).'),
   WEBHOOK_ALLOWED_TARGETS: webhookTargets.default([]).describe('Comma-separated host names, addresses or CIDR ranges that webhooks may reach although they are not public (an ERP on the internal network).'),
   RUN_WORKER: z.enum(['true', 'false']).default('true').transform((v) => v === 'true').describe('Run the BullMQ worker and outbox relay inside the app process (small teams); set false when `npm run worker` runs separately.'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('Log verbosity.'),
+  SHUTDOWN_DRAIN_SECONDS: z.coerce.number().min(0).max(20).default(5).describe('On SIGTERM, how long /readyz answers 503 while requests are still served, so load balancers stop sending traffic before the listener closes.'),
 });
 export type Env = Readonly<z.infer<typeof envSchema>>;
 
+/** The variables the schema reads, for documentation checks (.env.example, README). */
+export const ENV_VARIABLES = Object.keys(envSchema.shape) as (keyof typeof envSchema.shape)[];
+
+/** A setting is missing or wrong. The process prints the message (one line per problem) and exits 78 (EX_CONFIG). */
 export class ConfigError extends Error {
   constructor(message: string) {
     super(message);
@@ -53,19 +69,47 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * The process cannot start with what it was given: a database it cannot reach, a port in use, a token Slack
+ * refuses. Handled like a ConfigError: one line naming the cause and the variable to look at, exit 78.
+ */
+export class StartupError extends ConfigError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
+
+/**
+ * An empty value means "unset", for every variable: Docker Compose passes `${X:-}` as '', and an env file
+ * line `X=` is the usual way to leave something out. Required variables then read as missing.
+ */
+export function withoutEmptyValues(source: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(source).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1].trim() !== ''));
+}
+
+/** One line per problem; a variable that is not set says so instead of zod's "expected string, received undefined". */
+function describe(issues: readonly z.core.$ZodIssue[], given: Record<string, string>): string {
+  const lines = issues.map((issue) => {
+    const name = issue.path.join('.') || '(environment)';
+    const missing = typeof issue.path[0] === 'string' && !(issue.path[0] in given);
+    return `  ${name}: ${missing ? 'is required but not set' : issue.message}`;
+  });
+  return lines.length === 1 ? `Invalid configuration: ${(lines[0] as string).trim()}` : `Invalid configuration:\n${lines.join('\n')}`;
+}
+
 /** Parses the environment once; the message names every variable that is missing or wrong. */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
-  const result = envSchema.safeParse(source);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
-  }
+  const given = withoutEmptyValues(source);
+  const result = envSchema.safeParse(given);
+  if (!result.success) throw new ConfigError(describe(result.error.issues, given));
   return Object.freeze(result.data);
 }
 
 /** The subset a database-only command needs (migrate, audit tools), so they do not demand Slack secrets. */
 export function loadDatabaseEnv(source: NodeJS.ProcessEnv = process.env): { DATABASE_URL: string } {
-  const result = z.object({ DATABASE_URL: postgresUrl }).safeParse(source);
-  if (!result.success) throw new ConfigError(`Invalid configuration:\n  DATABASE_URL: ${result.error.issues[0]?.message ?? 'required'}`);
+  const given = withoutEmptyValues(source);
+  const result = envSchema.pick({ DATABASE_URL: true }).safeParse(given);
+  if (!result.success) throw new ConfigError(describe(result.error.issues, given));
   return Object.freeze(result.data);
 }

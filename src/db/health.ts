@@ -1,4 +1,4 @@
-import type { Orm } from './orm.ts';
+import { pendingMigrations, type Orm } from './orm.ts';
 import { pooledRunner, sql } from './sql.ts';
 
 /** PostgreSQL answers, and every migration this build knows is applied (for /readyz). */
@@ -8,8 +8,8 @@ export function databaseChecks(orm: Orm): Record<string, () => Promise<void>> {
       await pooledRunner(orm).run([sql`select 1`]);
     },
     migrations: async () => {
-      const pending = await orm.migrator.getPending();
-      if (pending.length > 0) throw new Error(`pending: ${pending.map((m) => m.name).join(', ')} (run npm run migrate)`);
+      const pending = await pendingMigrations(orm);
+      if (pending.length > 0) throw new Error(`pending: ${pending.join(', ')} (run npm run migrate)`);
     },
   };
 }

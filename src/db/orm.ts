@@ -24,6 +24,9 @@ export function createOrm(options: OrmOptions): Promise<Orm> {
       debug: options.debug ?? false,
       // Dates stay Date objects; all times are stored as timestamptz.
       forceUtcTimezone: true,
+      // Connecting never creates a missing database (a typo in DATABASE_URL must not make an empty one):
+      // only `npm run migrate` does, and says so (src/db/migrate.ts).
+      ensureDatabase: false,
       allowGlobalContext: false,
     }),
   );
@@ -34,10 +37,21 @@ export async function migrateToLatest(orm: Orm): Promise<string[]> {
   return applied.map((m) => m.name);
 }
 
+/**
+ * The migrations this build knows that the database has not applied. It only reads: asking the migrator would
+ * create its bookkeeping table in whatever database DATABASE_URL names, even a wrong one.
+ */
+export async function pendingMigrations(orm: Orm): Promise<string[]> {
+  const em = orm.em.fork();
+  const [table] = await em.execute<{ present: boolean }[]>("select to_regclass('mikro_orm_migrations') is not null as present");
+  const applied = table?.present ? new Set((await em.execute<{ name: string }[]>('select name from mikro_orm_migrations')).map((r) => r.name)) : new Set<string>();
+  return MIGRATIONS.map((m) => m.name).filter((name) => !applied.has(name));
+}
+
 /** Refuses to run on a database that lacks migrations; closes the ORM and says which command fixes it. */
 export async function assertMigrated(orm: Orm): Promise<void> {
-  const pending = await orm.migrator.getPending();
+  const pending = await pendingMigrations(orm);
   if (pending.length === 0) return;
   await orm.close();
-  throw new ConfigError(`The database is missing migrations (${pending.map((m) => m.name).join(', ')}). Run \`npm run migrate\` first.`);
+  throw new ConfigError(`The database is missing migrations (${pending.join(', ')}). Run \`npm run migrate\` first.`);
 }

@@ -56,6 +56,10 @@ export function createPeopleRepository(orm: Orm) {
     async isAdmin(teamId: string, userId: string, tx?: Tx): Promise<boolean> {
       return (await em(tx).count(AppAdmin, { teamId, userId })) > 0;
     },
+    /** Whether anyone was granted the admin role in this workspace (admins from APPROVAL_ADMINS are not stored). */
+    async anyAdminGranted(teamId: string): Promise<boolean> {
+      return (await em().count(AppAdmin, { teamId })) > 0;
+    },
     async grantedAdmins(teamId: string): Promise<{ userId: string; grantedBy: string }[]> {
       const rows = await em().find(AppAdmin, { teamId }, { orderBy: { grantedAt: 'asc' } });
       return rows.map((a) => ({ userId: a.userId, grantedBy: a.grantedBy }));

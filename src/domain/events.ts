@@ -40,6 +40,7 @@ export const AUDIT_EVENT_TYPES = [
   'delegation.revoked',
   'notification.failed',
   'webhook.failed',
+  'webhook.secret_rotated',
   'checkpoint.signed',
   'api.token_created',
   'api.token_revoked',

@@ -1,11 +1,17 @@
 import type { Server } from 'node:http';
+import { StartupError } from '../config/env.ts';
 
-/** Listens on `port` (0 picks a free one) and resolves with the port actually bound. */
+/** Listens on `port` (0 picks a free one) and resolves with the port actually bound; a taken port is a StartupError. */
 export async function listen(server: Server, port: number): Promise<number> {
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') reject(new StartupError(`Port ${port} is already in use (PORT): another process listens on it; stop that one or set PORT to a free port.`));
+      else if (error.code === 'EACCES') reject(new StartupError(`Port ${port} needs privileges this process does not have (PORT): use a port above 1023.`));
+      else reject(error);
+    };
+    server.once('error', failed);
     server.listen(port, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve();
     });
   });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DelayedError, type Job } from 'bullmq';
 import { runInContext } from '../observability/log-context.ts';
 import { jobLateness, jobsTotal } from '../observability/metrics.ts';
+import { DUE_AT } from './queues.ts';
 import type { QueueName } from './registry.ts';
 
 type Processor = (job: Job, token?: string) => Promise<void>;
@@ -14,13 +15,23 @@ function correlationOf(job: Job): string | undefined {
 }
 
 /**
+ * When a job was due: the time recorded in its data when it was added or deferred. Not `timestamp + delay`:
+ * BullMQ resets `delay` to 0 when it promotes a delayed job. Jobs added elsewhere (the relay's bulk adds,
+ * which run at once) were due when they were made.
+ */
+export function dueTimeOf(job: Pick<Job, 'timestamp' | 'data'>): number {
+  const dueAt = (job.data as Record<string, unknown> | null)?.[DUE_AT];
+  return typeof dueAt === 'number' && Number.isFinite(dueAt) ? dueAt : job.timestamp;
+}
+
+/**
  * Runs each job in its own log context (trace id per run, correlation id from its domain id), records how
- * late it started against when it was due, and counts how it ended.
+ * late its first attempt started against when it was due (a retry's due time is its back-off, which BullMQ
+ * does not keep), and counts how it ended.
  */
 export function instrumentJob(queue: QueueName, process: Processor): Processor {
   return (job, token) => {
-    const dueAt = job.timestamp + (job.delay ?? 0);
-    jobLateness.observe({ queue }, Math.max(0, Date.now() - dueAt) / 1000);
+    if (job.attemptsMade === 0) jobLateness.observe({ queue }, Math.max(0, Date.now() - dueTimeOf(job)) / 1000);
     return runInContext({ traceId: randomUUID(), correlationId: correlationOf(job), source: `job:${queue}` }, async () => {
       try {
         await process(job, token);

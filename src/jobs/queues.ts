@@ -5,6 +5,9 @@ import { QUEUE_NAMES, type JobData, type JobName, type QueueName } from './regis
 
 const log = loggerFor('queues');
 
+/** The job data key holding when a job is due (epoch ms); see dueTimeOf. */
+export const DUE_AT = 'dueAt';
+
 /** Knobs that production leaves at their defaults and tests shrink (short locks, fast retries). */
 export interface Tuning {
   /** Base of the exponential retry backoff for Slack 5xx and webhooks. */
@@ -95,7 +98,10 @@ export function createQueues(redisUrl: string, prefix: string, tuning: Tuning): 
     connection,
     queue: get,
     async add(queue, name, data, options) {
-      await get(queue).add(name, data, {
+      const delay = options.delay !== undefined ? Math.max(0, Math.round(options.delay)) : 0;
+      // The due time travels with the job: BullMQ sets `delay` to 0 when it promotes a delayed job, so
+      // `timestamp + delay` no longer says when it was due (job lateness reads this; payload schemas drop it).
+      await get(queue).add(name, { ...(data as Record<string, unknown>), [DUE_AT]: Date.now() + delay }, {
         jobId: options.jobId,
         ...(options.delay !== undefined ? { delay: Math.max(0, Math.round(options.delay)) } : {}),
         ...(options.coalesceKey ? { deduplication: { id: options.coalesceKey, keepLastIfActive: true } } : {}),

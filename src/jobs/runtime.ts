@@ -10,7 +10,7 @@ import type { HomeRenderer, WorkerContext } from './context.ts';
 import { handleOutboxJob } from './event-jobs.ts';
 import { startOutboxRelay, type OutboxRelay } from './outbox-relay.ts';
 import { startTimerWaker } from './timer-waker.ts';
-import { createQueues, DEFAULT_TUNING, workerConnection, type Queues, type Tuning } from './queues.ts';
+import { createQueues, DEFAULT_TUNING, DUE_AT, workerConnection, type Queues, type Tuning } from './queues.ts';
 import { reconcile, type ReconcileReport } from './reconciler.ts';
 import { messageKeys, parseJob, type QueueName } from './registry.ts';
 import { createSlackClient, SlackDeliveryError } from './slack-client.ts';
@@ -126,6 +126,8 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     timers: async (job, token) => {
       const jobId = job.id ?? '';
       const defer: Defer = async (at) => {
+        // Due again at `at`: lateness is measured from there when it runs.
+        await job.updateData({ ...(job.data as Record<string, unknown>), [DUE_AT]: at.getTime() });
         await job.moveToDelayed(at.getTime(), token);
         throw new DelayedError();
       };

@@ -9,8 +9,9 @@ import type { JobData } from './registry.ts';
  *   X-Approvals-Delivery: <delivery id>            (the same across retries: receivers dedupe on it)
  *   X-Approvals-Timestamp: <unix seconds>
  *   X-Approvals-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>
- * The secret is per (workspace, workflow, url), created when the workflow is published; admins read it with
- * services.delivery.webhookSecret. Receivers should reject timestamps more than five minutes off.
+ * The secret is per (workspace, workflow, url), created when the workflow is published; admins read and rotate
+ * it through the API (services.webhooks). Receivers should reject timestamps more than five minutes off; the
+ * scheme and a verification snippet are in docs/webhooks.md.
  */
 export const SIGNATURE_HEADER = 'x-approvals-signature';
 export const TIMESTAMP_HEADER = 'x-approvals-timestamp';

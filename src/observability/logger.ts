@@ -33,7 +33,10 @@ function build(level: LogLevel | 'silent'): Logger {
   }, destination);
 }
 
-const root: Logger = build((process.env.LOG_LEVEL as LogLevel | undefined) ?? 'info');
+const LEVELS: readonly string[] = ['debug', 'info', 'warn', 'error'];
+// Before the environment is parsed: an empty or unknown LOG_LEVEL means the default (the schema reports a bad one).
+const startLevel = process.env.LOG_LEVEL && LEVELS.includes(process.env.LOG_LEVEL) ? (process.env.LOG_LEVEL as LogLevel) : 'info';
+const root: Logger = build(startLevel);
 /** Component loggers are made at import time, before the environment is parsed; the level reaches them all. */
 const children: Logger[] = [];
 

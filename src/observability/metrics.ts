@@ -63,7 +63,7 @@ export const slackCallDuration = new Histogram({
 
 export const jobLateness = new Histogram({
   name: 'approvals_job_lateness_seconds',
-  help: 'How long after it was due a job started (a delayed job: after its delay; others: after being added), by queue.',
+  help: 'How long after it was due a job\'s first attempt started (a delayed job: after its due time; others: after being added), by queue.',
   labelNames: ['queue'] as const,
   buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
   registers: [registry],

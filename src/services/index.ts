@@ -1,6 +1,7 @@
 import { createRepositories } from '../db/index.ts';
 import { withDecisionMetrics } from '../observability/decision-metrics.ts';
 import { createAdminCheck } from './admins.ts';
+import { createAdminSetupService } from './admin-setup-service.ts';
 import { createApiTokenService } from './api-token-service.ts';
 import { createAuditQueryService } from './audit-query-service.ts';
 import { createAuditService } from './audit-service.ts';
@@ -18,6 +19,7 @@ import { createRoutingPreview } from './routing-preview.ts';
 import { createSubmissionService } from './submission-service.ts';
 import { createTransact } from './unit-of-work.ts';
 import { createTokenAdminService } from './token-admin-service.ts';
+import { createWebhookAdminService } from './webhook-admin-service.ts';
 import { createWorkflowService } from './workflow-service.ts';
 import { createWorkflowVersions } from './workflow-versions.ts';
 
@@ -53,6 +55,8 @@ export function createServices(deps: ServiceDeps) {
     replay: createReplayService({ audit: repos.audit, submissions: repos.submissions }),
     apiTokens: createApiTokenService({ transact, tokens: repos.tokens, admins, clock, newId }),
     tokenAdmin: createTokenAdminService({ transact, tokens: repos.tokens, admins, clock }),
+    adminSetup: createAdminSetupService({ people: repos.people, bootstrapAdmins: deps.bootstrapAdmins }),
+    webhooks: createWebhookAdminService({ transact, webhooks: repos.webhooks, currentVersion: (teamId, key) => workflows.getVersion(teamId, key), admins, clock }),
     auditQuery: createAuditQueryService({ audit: repos.audit, transact }),
     home: createHomeService({
       submissions: repos.submissions, delegations: repos.delegations, viewers: repos.homeViewers, versions, directory: directoryReads, admins,

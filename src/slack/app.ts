@@ -1,21 +1,31 @@
-import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { Env } from '../config/env.ts';
+import type { ReadinessCheck } from '../http/health.ts';
 import { boltLogger } from '../observability/bolt-logger.ts';
 import { loggerFor } from '../observability/logger.ts';
 import { instrumentedSlackFetch } from '../observability/slack-fetch.ts';
 import type { RouteHandler } from '../http/server.ts';
 import { sendJson } from '../http/server.ts';
+import { checkSlackCredentials, slackCredentialProblem } from './credentials.ts';
 
 /** Where Slack sends commands, interactivity and events in HTTP mode (manifest.yml says the same). */
 export const SLACK_EVENTS_PATH = '/slack/events';
 
 const LOG_LEVELS: Record<Env['LOG_LEVEL'], LogLevel> = { debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR };
 
+/** How long stopping waits for the Socket Mode connection to close before moving on. */
+const DISCONNECT_TIMEOUT_MS = 5000;
+
 export interface SlackApp {
   readonly app: App;
   /** The `/slack/events` route for our HTTP server, or null in Socket Mode. */
   readonly route: RouteHandler | null;
-  start(): Promise<void>;
+  /** Socket Mode: throws while the connection to Slack is not up (for /readyz); null over HTTP. */
+  readonly readiness: ReadinessCheck | null;
+  /** Checks the Slack credentials and initializes Bolt; a token Slack refuses is a StartupError naming it. */
+  init(): Promise<void>;
+  /** Socket Mode: connects in the background and keeps reconnecting; nothing to do over HTTP. */
+  connect(): void;
   stop(): Promise<void>;
 }
 
@@ -28,33 +38,78 @@ function isFromTheFuture(header: string | string[] | undefined): boolean {
 
 type SlackEnv = Pick<Env, 'SLACK_SIGNING_SECRET' | 'SLACK_BOT_TOKEN' | 'SLACK_APP_TOKEN' | 'SLACK_API_URL' | 'LOG_LEVEL'>;
 
+/** Socket Mode's connection as readiness sees it, from the client's state events. */
+function watchConnection(receiver: SocketModeReceiver) {
+  let state = 'not connected yet';
+  let lastError: string | null = null;
+  const client = receiver.client;
+  client.on('connected', () => {
+    state = 'connected';
+    lastError = null;
+  });
+  for (const next of ['connecting', 'reconnecting', 'disconnecting', 'disconnected'] as const) client.on(next, () => (state = next));
+  client.on('error', (error: unknown) => {
+    lastError = error instanceof Error ? error.message : String(error);
+  });
+  return {
+    check: (async () => {
+      if (state !== 'connected') throw new Error(`Socket Mode is not connected to Slack (${state}${lastError ? `: ${lastError}` : ''})`);
+    }) satisfies ReadinessCheck,
+    failed(error: unknown) {
+      state = 'stopped';
+      lastError = error instanceof Error ? error.message : String(error);
+    },
+  };
+}
+
 /**
  * One Bolt app. Over HTTP its receiver's request listener is mounted on our own server, so Slack, the API
- * and health checks share one port; with SLACK_APP_TOKEN it connects over Socket Mode instead.
- * SLACK_API_URL points the Web API client elsewhere (GovSlack, a proxy, a local fake in tests).
+ * and health checks share one port; with SLACK_APP_TOKEN it connects over Socket Mode instead, after our
+ * HTTP server is up, and readiness follows the connection. SLACK_API_URL points the Web API client elsewhere
+ * (GovSlack, a proxy, a local fake in tests). Bolt initializes only once the credentials were checked.
  */
 export function createSlackApp(env: SlackEnv): SlackApp {
   // Every Web API call goes through the instrumented fetch (calls, errors and 429s on /metrics).
   const clientOptions = { ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}), fetch: instrumentedSlackFetch() };
   const logLevel = LOG_LEVELS[env.LOG_LEVEL];
   const logger = boltLogger(loggerFor('slack'));
+  const log = loggerFor('slack');
+  const init = async (app: App) => {
+    await checkSlackCredentials(env);
+    try {
+      await app.init();
+    } catch (error) {
+      throw slackCredentialProblem('SLACK_BOT_TOKEN', error, env.SLACK_API_URL);
+    }
+  };
 
   if (env.SLACK_APP_TOKEN) {
-    const app = new App({ token: env.SLACK_BOT_TOKEN, appToken: env.SLACK_APP_TOKEN, socketMode: true, clientOptions, logger, logLevel });
+    const receiver = new SocketModeReceiver({ appToken: env.SLACK_APP_TOKEN, logger, logLevel, installerOptions: { clientOptions } });
+    const app = new App({ token: env.SLACK_BOT_TOKEN, receiver, clientOptions, logger, logLevel, deferInitialization: true });
+    const connection = watchConnection(receiver);
+    let stopping = false;
     return {
       app,
       route: null,
-      start: async () => {
-        await app.start();
+      readiness: connection.check,
+      init: () => init(app),
+      connect() {
+        app.start().then(() => log.info('connected to Slack over Socket Mode'), (error: unknown) => {
+          if (stopping) return;
+          connection.failed(error);
+          log.error({ err: slackCredentialProblem('SLACK_APP_TOKEN', error, env.SLACK_API_URL).message }, 'Socket Mode stopped; Slack requests are not received');
+        });
       },
       stop: async () => {
-        await app.stop();
+        stopping = true;
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([app.stop(), new Promise((resolve) => (timer = setTimeout(resolve, DISCONNECT_TIMEOUT_MS)))]).finally(() => clearTimeout(timer));
       },
     };
   }
 
   const receiver = new HTTPReceiver({ signingSecret: env.SLACK_SIGNING_SECRET, endpoints: SLACK_EVENTS_PATH, logger, logLevel });
-  const app = new App({ token: env.SLACK_BOT_TOKEN, receiver, clientOptions, logger, logLevel });
+  const app = new App({ token: env.SLACK_BOT_TOKEN, receiver, clientOptions, logger, logLevel, deferInitialization: true });
   const route: RouteHandler = async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== SLACK_EVENTS_PATH) return false;
@@ -70,5 +125,5 @@ export function createSlackApp(env: SlackEnv): SlackApp {
     receiver.requestListener(req, res);
     return true;
   };
-  return { app, route, start: async () => undefined, stop: async () => undefined };
+  return { app, route, readiness: null, init: () => init(app), connect: () => undefined, stop: async () => undefined };
 }

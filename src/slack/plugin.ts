@@ -22,6 +22,8 @@ function slackCorrelationId(body: unknown): string | undefined {
 export function createSlackPlugin(): Plugin {
   return async ({ env, services, deps, slackDirectory }) => {
     const slack = createSlackApp(env);
+    // Credentials first: a token Slack refuses stops start-up here, before anything listens.
+    await slack.init();
     // As many decisions at once as there are database connections: more would only queue for the pool.
     const slackDeps: SlackDeps = { services, directory: slackDirectory, clock: deps.clock, afterAck: createAfterAck(env.DATABASE_POOL_SIZE) };
     // Listeners keep working after their ack; shutdown waits for them (see stop below).
@@ -37,11 +39,13 @@ export function createSlackPlugin(): Plugin {
     slack.app.error(async (error) => {
       slack.app.logger.error('unhandled error in a Slack listener', error);
     });
-    await slack.start();
     return {
       routes: slack.route ? [slack.route] : [],
+      ...(slack.readiness ? { checks: { slack: slack.readiness } } : {}),
       components: [{
         name: 'slack',
+        // Socket Mode connects once the HTTP server (health, metrics, API) is up, and keeps reconnecting.
+        start: () => slack.connect(),
         stop: async () => {
           const left = await inFlight.drained(SHUTDOWN_GRACE_MS);
           if (left > 0) slack.app.logger.warn(`stopping with ${left} Slack listener(s) still running`);

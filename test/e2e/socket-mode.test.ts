@@ -13,8 +13,10 @@ afterAll(() => started.stop());
 
 describe('Socket Mode', () => {
   it('opens the connection with the app-level token and answers commands over it', async () => {
+    // Start-up checks the app-level token with one call, then the connection opens with another.
     const open = started.slack.callsTo('apps.connections.open');
-    expect(open.map((c) => c.token)).toEqual(['xapp-1-A0APP-1-test']);
+    expect(open.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(open.map((c) => c.token))).toEqual(new Set(['xapp-1-A0APP-1-test']));
 
     const team = await setupTeam(started);
     const payload = Object.fromEntries(new URLSearchParams(slashCommandBody({ teamId: team.teamId, userId: team.requester, text: 'help' })));

@@ -185,10 +185,12 @@ describe('the audit API', () => {
     expect(Object.keys(doc.body.paths).sort()).toEqual([
       '/api/v1/audit', '/api/v1/audit/changes', '/api/v1/audit/checkpoints', '/api/v1/audit/public-key', '/api/v1/queue',
       '/api/v1/submissions', '/api/v1/submissions/{id}', '/api/v1/submissions/{id}/actions', '/api/v1/submissions/{id}/audit',
-      '/api/v1/tokens', '/api/v1/tokens/{id}', '/api/v1/workflows', '/api/v1/workflows/{key}',
+      '/api/v1/tokens', '/api/v1/tokens/{id}', '/api/v1/workflows', '/api/v1/workflows/{key}', '/api/v1/workflows/{key}/webhooks', '/api/v1/workflows/{key}/webhooks/deliveries',
+      '/api/v1/workflows/{key}/webhooks/rotate-secret',
     ]);
     const create = doc.body.paths['/api/v1/submissions'].post;
-    expect(create.requestBody.content['application/json'].schema.properties).toHaveProperty('workflowKey');
+    const input = create.requestBody.content['application/json'].schema.$ref.split('/').at(-1);
+    expect(doc.body.components.schemas[input].properties).toHaveProperty('workflowKey');
     expect(create.responses).toHaveProperty('201');
     expect(create.responses).toHaveProperty('409');
     expect(doc.body.paths['/api/v1/audit'].get.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['cursor', 'actor', 'type', 'workflow', 'outcome', 'from', 'to']));

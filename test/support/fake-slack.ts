@@ -46,6 +46,8 @@ export interface RecordedCall {
 export interface FakeSlackOptions {
   /** Tokens accepted; by default any token starting with `xox`. */
   tokens?: string[];
+  /** App-level tokens accepted by apps.connections.open; by default any token starting with `xapp-`. */
+  appTokens?: string[];
   /** Scopes the token holds; a method needing another answers `missing_scope`. Defaults to manifest.yml's. */
   scopes?: string[];
   /** How long an issued trigger_id stays valid (Slack: 3 s). */
@@ -76,9 +78,10 @@ export interface StoredView {
   userId: string | undefined;
 }
 
-export const DEFAULT_SCOPES = ['commands', 'chat:write', 'im:write', 'users:read', 'usergroups:read', 'channels:history', 'groups:history'];
+export const DEFAULT_SCOPES = ['commands', 'chat:write', 'users:read', 'usergroups:read', 'channels:history', 'groups:history'];
 
-const REQUIRED_SCOPE: Record<string, string> = {
+/** The bot scope each Web API method needs (methods that need none, such as views.*, are absent). */
+export const REQUIRED_SCOPE: Readonly<Record<string, string>> = {
   'chat.postMessage': 'chat:write',
   'chat.update': 'chat:write',
   'chat.delete': 'chat:write',
@@ -88,6 +91,8 @@ const REQUIRED_SCOPE: Record<string, string> = {
   'users.lookupByEmail': 'users:read.email',
   'usergroups.list': 'usergroups:read',
   'usergroups.users.list': 'usergroups:read',
+  // Public channels need channels:history; the witness channel may be private (groups:history), which the manifest also asks for.
+  'conversations.history': 'channels:history',
 };
 
 const JSON_FIELDS = ['blocks', 'attachments', 'view', 'metadata'];
@@ -545,8 +550,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
     // apps.connections.open takes only an app-level token (xapp-), every other method a bot or user token.
     const appLevel = token.startsWith('xapp-');
     if (method === 'apps.connections.open' && !appLevel) return { status: 200, headers, body: fail('not_allowed_token_type') };
-    const tokenOk = appLevel ? method === 'apps.connections.open' : options.tokens ? options.tokens.includes(token) : token.startsWith('xox');
-    if (!tokenOk) return { status: 200, headers, body: fail(appLevel ? 'not_allowed_token_type' : 'invalid_auth') };
+    if (appLevel && method !== 'apps.connections.open') return { status: 200, headers, body: fail('not_allowed_token_type') };
+    const tokenOk = appLevel ? (options.appTokens ? options.appTokens.includes(token) : true) : options.tokens ? options.tokens.includes(token) : token.startsWith('xox');
+    if (!tokenOk) return { status: 200, headers, body: fail('invalid_auth') };
     const injected = queue[0]?.kind === 'error' ? queue.shift() : undefined;
     if (injected?.kind === 'error') return { status: 200, headers, body: injected.body };
     const needed = REQUIRED_SCOPE[method];
@@ -692,8 +698,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
       }
     },
 
-    /** Socket Mode: the app's connection, envelopes to deliver to it and its acks. */
-    socketMode: { connected: socketMode.connected, deliver: socketMode.deliver },
+    /** Socket Mode: the app's connection, envelopes to deliver to it and its acks, and connections refused. */
+    socketMode: { connected: socketMode.connected, deliver: socketMode.deliver, refuseConnections: socketMode.refuseConnections },
 
     close(): Promise<void> {
       socketMode.close();

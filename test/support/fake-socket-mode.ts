@@ -18,6 +18,8 @@ export interface FakeSocketMode {
   connected(timeoutMs?: number): Promise<void>;
   /** Sends an envelope to the connected app; resolves with its ack (envelope_id and optional payload). */
   deliver(type: EnvelopeType, payload: Record<string, unknown>, timeoutMs?: number): Promise<{ envelope_id: string; payload?: unknown }>;
+  /** Slack's WebSocket endpoint cannot be reached: connection attempts are cut off (`true` until set `false`). */
+  refuseConnections(refuse: boolean): void;
   close(): void;
 }
 
@@ -26,9 +28,10 @@ export function attachSocketMode(server: Server, port: () => number, appId: stri
   const sockets = new Set<WebSocket>();
   const acks = new Map<string, (ack: { envelope_id: string; payload?: unknown }) => void>();
   const connectWaiters = new Set<() => void>();
+  let refusing = false;
 
   server.on('upgrade', (req, socket, head) => {
-    if (!req.url?.startsWith(SOCKET_MODE_PATH)) {
+    if (!req.url?.startsWith(SOCKET_MODE_PATH) || refusing) {
       socket.destroy();
       return;
     }
@@ -74,6 +77,9 @@ export function attachSocketMode(server: Server, port: () => number, appId: stri
         });
         socket.send(JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: type !== 'events_api', retry_attempt: 0, retry_reason: '' }));
       });
+    },
+    refuseConnections(refuse) {
+      refusing = refuse;
     },
     close() {
       for (const socket of sockets) socket.terminate();

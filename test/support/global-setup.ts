@@ -13,11 +13,18 @@ declare module 'vitest' {
   }
 }
 
-const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export interface SetupOptions {
+  readonly adminUrl?: string;
+  readonly redisUrl?: string;
+}
 
-async function checkRedis(): Promise<void> {
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+/** The throw-away databases a test run makes are named after the process that made them. */
+export const testDatabasePrefix = (pid = process.pid): string => `approvals_test_${pid}_`;
+
+async function checkRedis(redisUrl: string): Promise<void> {
+  // No reconnect attempts: a Redis that is not there fails the run at once, with the message below.
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  redis.on('error', () => undefined);
   try {
     await redis.connect();
     await redis.ping();
@@ -33,8 +40,10 @@ async function checkRedis(): Promise<void> {
  * (file-database.ts), so files running in parallel never see each other's rows, chains or TRUNCATEs.
  * Everything the run created is dropped when it ends, and when it fails to start.
  */
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const runPrefix = `approvals_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+export default async function setup(project: Pick<TestProject, 'provide'>, options: SetupOptions = {}): Promise<() => Promise<void>> {
+  const adminUrl = options.adminUrl ?? process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const redisUrl = options.redisUrl ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const runPrefix = `${testDatabasePrefix()}${randomBytes(4).toString('hex')}`;
   const databases: TestDatabases = { adminUrl, runPrefix, template: `${runPrefix}_template` };
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect().catch((error: Error) => {
@@ -58,7 +67,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     }
     // A template nobody can connect to: a stray connection would make every clone fail.
     await admin.query(`alter database ${databases.template} with is_template true allow_connections false`);
-    await checkRedis();
+    await checkRedis(redisUrl);
   } catch (error) {
     await teardown();
     throw error;

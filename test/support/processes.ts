@@ -117,10 +117,13 @@ export interface AppProcess extends ManagedProcess {
   readonly baseUrl: string;
 }
 
-/** `npm start` with the worker off unless `env` says RUN_WORKER=true, on a free port; resolves once /healthz answers 200. */
+/**
+ * `npm start` with the worker off unless `env` says RUN_WORKER=true, on a free port; resolves once /healthz answers 200.
+ * SIGTERM stops it without the readiness window (SHUTDOWN_DRAIN_SECONDS=0) unless `env` asks for one.
+ */
 export async function startAppProcess(env: Readonly<Record<string, string>>): Promise<AppProcess> {
   const port = await freePort();
-  const app = spawnNode('app', 'src/main.ts', { RUN_WORKER: 'false', ...env, PORT: String(port) });
+  const app = spawnNode('app', 'src/main.ts', { SHUTDOWN_DRAIN_SECONDS: '0', RUN_WORKER: 'false', ...env, PORT: String(port) });
   const baseUrl = `http://127.0.0.1:${port}`;
   try {
     await waitForHealthy(baseUrl, app);

@@ -24,6 +24,8 @@ export interface SendOptions {
   readonly secret?: string;
   /** Marks the delivery as Slack's n-th retry (`x-slack-retry-num`). */
   readonly retryNum?: number;
+  /** Gives up (the fetch rejects) when the app has not answered within this long, as Slack does after 3 s. */
+  readonly timeoutMs?: number;
 }
 
 export function slackSignature(secret: string, timestamp: number, body: string): string {
@@ -175,7 +177,7 @@ export function slackRequester(baseUrl: string, signingSecret: string, path = '/
       headers['x-slack-retry-num'] = String(options.retryNum);
       headers['x-slack-retry-reason'] = 'http_timeout';
     }
-    const res = await fetch(new URL(path, baseUrl), { method: 'POST', headers, body });
+    const res = await fetch(new URL(path, baseUrl), { method: 'POST', headers, body, ...(options.timeoutMs ? { signal: AbortSignal.timeout(options.timeoutMs) } : {}) });
     const text = await res.text();
     let json: Record<string, unknown> | null = null;
     try {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LogLevel, WebAPIHTTPError, WebAPIPlatformError, WebClient, WebClientEvent, type Logger, type WebClientOptions } from '@slack/web-api';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.ts';
+import { DEFAULT_SCOPES, startFakeSlack, type FakeSlack } from '../support/fake-slack.ts';
 import { formatProblem, validateBlocks, validateView } from '../support/block-kit-validator.ts';
 
 const TOKEN = 'xoxb-test-token';
@@ -26,7 +26,8 @@ const modal = (extra: Record<string, unknown> = {}) => ({
 });
 
 beforeAll(async () => {
-  fake = await startFakeSlack();
+  // conversations.open (which the app never calls) needs im:write, which the app's manifest no longer asks for.
+  fake = await startFakeSlack({ scopes: [...DEFAULT_SCOPES, 'im:write'] });
 });
 afterAll(async () => {
   await fake.close();

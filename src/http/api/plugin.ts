@@ -9,6 +9,7 @@ import { ApiError, sendError, toApiError } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { apiMeta, clientIp, matchPath, parseOr400, readBody, type ApiRoute, type AuthContext } from './route.ts';
 import { buildRoutes } from './routes.ts';
+import { buildWebhookRoutes } from './webhook-routes.ts';
 import { errorSchema } from './schemas.ts';
 import { loggerFor } from '../../observability/logger.ts';
 
@@ -109,7 +110,7 @@ export function createApiHandler(services: Services, routes: readonly ApiRoute[]
 /** Plug-in: the REST API v1 (routes under /api/v1, OpenAPI at /api/v1/openapi.json). */
 export function apiPlugin(): Plugin {
   return async ({ env, services }) => {
-    const routes = buildRoutes({ services, publicKey: publicKeyFromEnv(env) });
+    const routes = [...buildRoutes({ services, publicKey: publicKeyFromEnv(env) }), ...buildWebhookRoutes(services)];
     return { routes: [createApiHandler(services, routes)] };
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { API_SCOPES } from '../../domain/index.ts';
 import {
   AUDIT_EVENT_TYPES, DECISION_KINDS, STAGE_STATUSES, SUBMISSION_STATUSES, approvalCount, openStages, pendingReviewers,
   workflowDefinitionSchema, type AuditRow, type StageInstance, type SubmissionState,
@@ -17,7 +18,7 @@ export const errorSchema = z.object({
     message: z.string().describe('What went wrong, for people.'),
     fields: z.record(z.string(), z.string()).optional().describe('Per-field problems.'),
   }),
-}).meta({ id: 'Error' });
+});
 
 // ---- workflows ----
 export const workflowKeyParams = z.object({ key: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be a workflow key') });
@@ -28,7 +29,7 @@ export const workflowView = z.object({
   version: z.number().int(),
   id: z.string(),
   definition: workflowDefinitionSchema,
-}).meta({ id: 'WorkflowVersion' });
+});
 
 // ---- submissions ----
 export const submissionParams = z.object({ id: z.uuid('must be a request id') });
@@ -40,7 +41,7 @@ export const createSubmissionBody = z.object({
   predecessorId: z.uuid().optional().describe('The rejected or returned request this one revises.'),
 }).strict();
 
-const decisionView = z.object({
+export const decisionView = z.object({
   id: z.string(),
   kind: z.enum(DECISION_KINDS),
   actorId: z.string(),
@@ -50,7 +51,7 @@ const decisionView = z.object({
   at: isoTime,
   retractedAt: isoTime.nullable(),
 });
-const stageView = z.object({
+export const stageView = z.object({
   id: z.string(),
   stageId: z.string(),
   name: z.string(),
@@ -63,7 +64,7 @@ const stageView = z.object({
   closedAt: isoTime.nullable(),
   pendingReviewers: z.array(z.string()),
   decisions: z.array(decisionView),
-}).meta({ id: 'Stage' });
+});
 export const submissionView = z.object({
   id: z.string(),
   teamId: z.string(),
@@ -80,7 +81,7 @@ export const submissionView = z.object({
   currentStages: z.array(stageView).describe('The stages open now.'),
   pendingReviewers: z.array(z.string()).describe('Everyone whose say the open stages still wait for.'),
   stages: z.array(stageView),
-}).meta({ id: 'Submission' });
+});
 
 export const actionBody = z.object({
   kind: z.enum([...DECISION_KINDS, 'withdraw']),
@@ -127,7 +128,7 @@ export const auditEventView = z.object({
   schemaVersion: z.number().int(),
   prevHash: z.string().regex(/^[0-9a-f]{64}$/),
   hash: z.string().regex(/^[0-9a-f]{64}$/).describe('SHA-256 over prevHash, chainId, seq, occurredAt and the canonical body (docs/audit-format.md).'),
-}).meta({ id: 'AuditEvent' });
+});
 
 const cursor = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be a cursor returned by this API');
 const limit = z.coerce.number().int().min(1).max(500).default(100);
@@ -163,7 +164,7 @@ export const checkpointView = z.object({
   keyId: z.string(),
   payload: z.string().describe('The exact signed bytes (UTF-8).'),
   signature: z.string().describe('Ed25519 signature of payload, base64.'),
-}).meta({ id: 'Checkpoint' });
+});
 export const checkpointPageView = z.object({ checkpoints: z.array(checkpointView), nextCursor: z.string(), hasMore: z.boolean() });
 export const publicKeyView = z.object({
   algorithm: z.literal('Ed25519'),
@@ -171,6 +172,85 @@ export const publicKeyView = z.object({
   publicKeyPem: z.string(),
   publicKeyRaw: z.string().describe('The raw 32-byte key, base64.'),
 });
+// ---- webhooks (admins) ----
+export const webhookAttemptView = z.object({
+  deliveryId: z.string().describe('The X-Approvals-Delivery header: the same for every attempt of one delivery.'),
+  submissionId: z.string().nullable(),
+  event: z.string(),
+  url: z.string(),
+  attempt: z.number().int().positive(),
+  statusCode: z.number().int().nullable().describe('What the receiver answered; null when it could not be reached (see error).'),
+  error: z.string().nullable(),
+  durationMs: z.number().int(),
+  succeeded: z.boolean(),
+  at: isoTime,
+});
+export const webhooksView = z.object({
+  workflowKey: z.string(),
+  version: z.number().int(),
+  webhooks: z.array(z.object({
+    url: z.string(),
+    events: z.array(z.string()),
+    secret: z.string().describe('The HMAC-SHA256 key deliveries to this URL are signed with (docs/webhooks.md). Keep it secret.'),
+    secretCreatedAt: isoTime,
+    recentAttempts: z.array(webhookAttemptView).describe('The latest attempts to this URL, newest first.'),
+  })),
+});
+export const rotateSecretBody = z.object({ url: z.url().describe('One of the workflow\'s webhook URLs.') }).strict();
+export const rotatedSecretView = z.object({ url: z.string(), secret: z.string().describe('The new secret: deliveries from now on, retries included, are signed with it.') });
+export const webhookAttemptsQuery = z.object({
+  submission: z.uuid().optional().describe('Only the attempts for this request.'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+}).strict();
+export const webhookAttemptsView = z.object({ attempts: z.array(webhookAttemptView) });
+
+// ---- API tokens (admins) ----
+export const tokenView = z.object({
+  id: z.string(),
+  teamId: z.string(),
+  ownerId: z.string().describe('The Slack user the token acts for.'),
+  name: z.string(),
+  scopes: z.array(z.enum(API_SCOPES)).readonly(),
+  createdBy: z.string(),
+  createdAt: isoTime,
+  lastUsedAt: isoTime.nullable(),
+  revokedAt: isoTime.nullable().describe('Set once revoked: the token is refused from then on.'),
+  revokedBy: z.string().nullable().describe('The admin\'s Slack user id, or cli:<who ran token:revoke>.'),
+});
+export const tokenListView = z.object({ tokens: z.array(tokenView) });
+
+/**
+ * The schemas the OpenAPI document lists under components/schemas, by name: everything a response holds or
+ * shares, and the request bodies (the same definition read as input is its own component, `…Input`).
+ */
+export const RESPONSE_COMPONENTS: ReadonlyMap<z.ZodType, string> = new Map<z.ZodType, string>([
+  [errorSchema, 'Error'],
+  [workflowView, 'WorkflowVersion'],
+  [workflowDefinitionSchema, 'WorkflowDefinition'],
+  [submissionView, 'Submission'],
+  [stageView, 'Stage'],
+  [decisionView, 'Decision'],
+  [actionView, 'ActionResult'],
+  [queueView, 'Queue'],
+  [auditEventView, 'AuditEvent'],
+  [auditPageView, 'AuditPage'],
+  [submissionAuditView, 'SubmissionAudit'],
+  [checkpointView, 'Checkpoint'],
+  [checkpointPageView, 'CheckpointPage'],
+  [publicKeyView, 'PublicKey'],
+  [webhookAttemptView, 'WebhookAttempt'],
+  [webhooksView, 'Webhooks'],
+  [rotatedSecretView, 'RotatedSecret'],
+  [webhookAttemptsView, 'WebhookAttempts'],
+  [tokenView, 'ApiToken'],
+  [tokenListView, 'ApiTokens'],
+]);
+export const REQUEST_COMPONENTS: ReadonlyMap<z.ZodType, string> = new Map<z.ZodType, string>([
+  [workflowDefinitionSchema, 'WorkflowDefinitionInput'],
+  [createSubmissionBody, 'SubmissionInput'],
+  [actionBody, 'ActionInput'],
+  [rotateSecretBody, 'RotateSecretInput'],
+]);
 
 // ---- views ----
 const stageToView = (stage: StageInstance): z.input<typeof stageView> => ({

@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { SlackDeps } from '../context.ts';
 import { registerCardActions } from './actions/card-actions.ts';
+import { listenerRegistry, registerCatchAll } from './catch-all.ts';
 import { adminSubcommand, registerAdmin } from './admin/index.ts';
 import { registerRequestActions } from './actions/request-actions.ts';
 import { helpSubcommand, registerApprovalCommand } from './commands/approval-command.ts';
@@ -15,8 +16,11 @@ import { registerWithdrawView } from './views/withdraw-view.ts';
 /**
  * Every Slack surface, registered in one place. Each surface folder exports `register…(app, deps)`;
  * `/approval` subcommands from other surfaces (admin, delegate) join the list below, and help lists them all.
+ * Last comes the catch-all, which answers at once whatever none of them handles.
  */
-export function registerListeners(app: App, deps: SlackDeps): void {
+export function registerListeners(bolt: App, deps: SlackDeps): void {
+  const registry = listenerRegistry(bolt);
+  const { app } = registry;
   const subcommands: Subcommand[] = [
     ...requesterSubcommands(),
     delegateSubcommand(),
@@ -32,4 +36,6 @@ export function registerListeners(app: App, deps: SlackDeps): void {
   registerWithdrawView(app, deps);
   registerHome(app, deps);
   registerAdmin(app, deps);
+
+  registerCatchAll(bolt, registry);
 }

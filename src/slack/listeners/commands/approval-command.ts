@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
 import type { SlackMessage } from '../../../../blocks/cards.ts';
+import { firstAdminMessage } from '../../../../blocks/admin-setup.ts';
 import { helpMessage, problemMessage, usageHint } from '../../../../blocks/command-replies.ts';
 import { slackMeta, type SlackDeps } from '../../context.ts';
 import { userMessageFor } from '../../errors.ts';
@@ -20,12 +21,17 @@ const commandSchema = z.object({
 
 const ephemeral = (message: SlackMessage) => ({ response_type: 'ephemeral' as const, text: message.text, blocks: message.blocks });
 
-/** `/approval help`, built from the registered subcommands so it never goes out of date. */
+/** `/approval help`, built from the registered subcommands so it never goes out of date; says how an admin is made while there is none. */
 export const helpSubcommand = (all: () => readonly Subcommand[]): Subcommand => ({
   name: 'help',
   usage: 'help',
   summary: 'Show this list.',
-  run: async () => ({ reply: helpMessage(all()) }),
+  run: async (ctx) => {
+    const help = helpMessage(all());
+    if (await ctx.deps.services.adminSetup.hasAdmins(ctx.teamId)) return { reply: help };
+    const note = firstAdminMessage(ctx.userId);
+    return { reply: { text: `${help.text}\n${note.text}`, blocks: [...help.blocks, ...note.blocks] } };
+  },
 });
 
 /**

@@ -1,3 +1,4 @@
+import { firstAdminMessage } from '../../../../blocks/admin-setup.ts';
 import { historyMessage, requestListMessage, statusMessage } from '../../../../blocks/command-replies.ts';
 import { withdrawModal } from '../../../../blocks/decision-modals.ts';
 import { STATUS_LABEL } from '../../../../blocks/format.ts';
@@ -6,9 +7,15 @@ import { DomainError, isActive, type SubmissionStatus } from '../../../domain/in
 import type { SlackDeps } from '../../context.ts';
 import type { CommandContext, CommandOutcome, Subcommand } from './subcommand.ts';
 
-/** The request form, with a workflow picked when one was named (by key or by name). */
-export async function openRequestForm(deps: SlackDeps, teamId: string, named: string | undefined): Promise<CommandOutcome> {
+/**
+ * The request form, with a workflow picked when one was named (by key or by name). With no workflow and
+ * nobody who could make one (no admin yet), it says how the first admin is made instead.
+ */
+export async function openRequestForm(deps: SlackDeps, teamId: string, named: string | undefined, userId: string): Promise<CommandOutcome> {
   const workflows = await deps.services.workflows.list(teamId, { activeOnly: true });
+  if (workflows.length === 0 && !(await deps.services.adminSetup.hasAdmins(teamId))) {
+    return { reply: firstAdminMessage(userId, 'There are no workflows to submit to yet.') };
+  }
   if (!named) return { open: requestModal({ workflows }) };
   const wanted = named.toLowerCase();
   const match = workflows.find((w) => w.key === wanted) ?? workflows.find((w) => w.name.toLowerCase() === wanted);
@@ -36,7 +43,7 @@ export function requesterSubcommands(): Subcommand[] {
       name: 'new',
       usage: 'new [workflow]',
       summary: 'Open the request form (bare `/approval` does too); name a workflow to skip the picker.',
-      run: (ctx) => openRequestForm(ctx.deps, ctx.teamId, ctx.args.join(' ') || undefined),
+      run: (ctx) => openRequestForm(ctx.deps, ctx.teamId, ctx.args.join(' ') || undefined, ctx.userId),
     },
     {
       name: 'list',
