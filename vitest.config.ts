@@ -9,6 +9,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Each file gets its own database (test/support/file-database.ts), which needs each file in a fresh module graph.
+    isolate: true,
     // Services used directly in tests log through the same logger; only problems are worth printing.
     env: { LOG_LEVEL: 'error' },
   },

@@ -7,7 +7,7 @@ import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ACTION_IDS } from '../../blocks/ids.ts';
 import { encodeCardAction } from '../../blocks/values.ts';
-import { createTestApp, slackOrigin, uniqueUserId, type TestApp } from '../support/db.ts';
+import { createTestApp, slackOrigin, testDatabaseUrl, uniqueUserId, type TestApp } from '../support/db.ts';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.ts';
 import { startAppProcess, type AppProcess } from '../support/processes.ts';
 import { slackRequester } from '../support/slack-requests.ts';
@@ -40,7 +40,7 @@ describe('the app process', () => {
     const posted = await new WebClient('xoxb-worker', { slackApiUrl: fake.url }).chat.postMessage({ channel: reviewer, text: 'card' });
 
     app = await startAppProcess({
-      DATABASE_URL: inject('databaseUrl'), REDIS_URL: inject('redisUrl'), QUEUE_PREFIX: `life${randomBytes(3).toString('hex')}`,
+      DATABASE_URL: testDatabaseUrl(), REDIS_URL: inject('redisUrl'), QUEUE_PREFIX: `life${randomBytes(3).toString('hex')}`,
       SLACK_SIGNING_SECRET: secret, SLACK_BOT_TOKEN: botToken, SLACK_API_URL: fake.url, LOG_LEVEL: 'info', DATABASE_POOL_SIZE: '4',
     });
     const click = await slackRequester(app.baseUrl, secret).action({

@@ -4,8 +4,8 @@
  * Slack's Web API answered by the fake in this process. The test process keeps its own services on the same
  * database for set-up and for checking invariants at the end.
  *
- * Each stack gets its own database (not the run's shared test database) because the worker process serves
- * every workspace it finds: on a shared database it would relay other test files' outbox rows.
+ * Each stack gets its own database (a clone of the run's migrated template, or a new one on a private server)
+ * because the worker process serves every workspace it finds: it must relay only this stack's outbox rows.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -19,6 +19,7 @@ import type { WorkflowDefinitionInput } from '../../src/domain/index.ts';
 import { createServices, type ServiceDeps, type Services } from '../../src/services/index.ts';
 import { oneStageWorkflow, teamMoves } from '../integration/jobs-harness.ts';
 import { uniqueTeamId, uniqueUserId } from '../support/db.ts';
+import { cloneTemplate, dropDatabase } from '../support/test-databases.ts';
 import { startFakeSlack, type FakeSlack, type RecordedCall } from '../support/fake-slack.ts';
 import { startAppProcess, startWorkerProcess, type AppProcess, type ManagedProcess } from '../support/processes.ts';
 import { slackRequester, type SendOptions, type SlackRequester } from '../support/slack-requests.ts';
@@ -113,7 +114,7 @@ async function createDatabase(adminUrl: string): Promise<string> {
   return url.toString();
 }
 
-async function dropDatabase(adminUrl: string, databaseUrl: string): Promise<void> {
+async function dropDatabaseAt(adminUrl: string, databaseUrl: string): Promise<void> {
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
@@ -123,17 +124,21 @@ async function dropDatabase(adminUrl: string, databaseUrl: string): Promise<void
   }
 }
 
-const defaultAdminUrl = (): string => {
-  const url = new URL(inject('databaseUrl'));
-  url.pathname = '/postgres';
-  return url.toString();
-};
+/** The stack's database: a clone of the run's migrated template, or (on a private server) a new one migrated here. */
+async function stackDatabase(postgresAdminUrl: string | undefined): Promise<{ url: string; orm: Orm; drop: () => Promise<void> }> {
+  if (postgresAdminUrl === undefined) {
+    const databases = inject('testDatabases');
+    const url = await cloneTemplate(databases, 'stack');
+    return { url, orm: await createOrm({ databaseUrl: url, poolSize: 10 }), drop: () => dropDatabase(databases, url) };
+  }
+  const url = await createDatabase(postgresAdminUrl);
+  const orm = await createOrm({ databaseUrl: url, poolSize: 10 });
+  await migrateToLatest(orm);
+  return { url, orm, drop: () => dropDatabaseAt(postgresAdminUrl, url) };
+}
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const adminUrl = options.postgresAdminUrl ?? defaultAdminUrl();
-  const databaseUrl = await createDatabase(adminUrl);
-  const orm = await createOrm({ databaseUrl, poolSize: 10 });
-  await migrateToLatest(orm);
+  const { url: databaseUrl, orm, drop: dropStackDatabase } = await stackDatabase(options.postgresAdminUrl);
   const admin = uniqueUserId('ADM');
   const deps: ServiceDeps = { orm, clock: () => new Date(), newId: randomUUID, bootstrapAdmins: [admin] };
   const services = createServices(deps);
@@ -210,7 +215,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await Promise.all([stack.app, stack.worker, ...retired].map((p) => p?.stop(STOP_GRACE_MS)));
       await slack.close();
       await orm.close();
-      await dropDatabase(adminUrl, databaseUrl).catch(() => undefined);
+      await dropStackDatabase().catch(() => undefined);
     },
   };
   return stack;

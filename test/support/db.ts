@@ -1,9 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { inject } from 'vitest';
 import { createOrm, type Orm } from '../../src/db/orm.ts';
 import { createServices, type ServiceDeps, type Services } from '../../src/services/index.ts';
+import { fileDatabaseUrl } from './file-database.ts';
 
-export const testDatabaseUrl = (): string => inject('databaseUrl');
+/** This test file's own database (file-database.ts): other files running at the same time never see its rows. */
+export const testDatabaseUrl = (): string => fileDatabaseUrl;
 
 export function createTestOrm(poolSize = 10): Promise<Orm> {
   return createOrm({ databaseUrl: testDatabaseUrl(), poolSize });

@@ -3,10 +3,12 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import type { TestProject } from 'vitest/node';
 import { createOrm, migrateToLatest } from '../../src/db/orm.ts';
+import { databaseUrlFor, dropDatabasesOfRun, type TestDatabases } from './test-databases.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    databaseUrl: string;
+    /** Where test files get their own databases (see test/support/file-database.ts). */
+    testDatabases: TestDatabases;
     redisUrl: string;
   }
 }
@@ -14,25 +16,7 @@ declare module 'vitest' {
 const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** A throw-away database per test run: created and migrated here, dropped when the run ends. */
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const name = `approvals_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect().catch((error: Error) => {
-    throw new Error(`Tests need PostgreSQL at ${adminUrl} (set TEST_DATABASE_ADMIN_URL): ${error.message}`, { cause: error });
-  });
-  await admin.query(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const databaseUrl = url.toString();
-
-  const orm = await createOrm({ databaseUrl, poolSize: 2 });
-  try {
-    await migrateToLatest(orm);
-  } finally {
-    await orm.close();
-  }
-
+async function checkRedis(): Promise<void> {
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
@@ -42,12 +26,45 @@ export default async function setup(project: TestProject): Promise<() => Promise
   } finally {
     redis.disconnect();
   }
+}
 
-  project.provide('databaseUrl', databaseUrl);
-  project.provide('redisUrl', redisUrl);
-
-  return async () => {
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
+/**
+ * Migrates one template database per run; every test file that uses the database clones its own from it
+ * (file-database.ts), so files running in parallel never see each other's rows, chains or TRUNCATEs.
+ * Everything the run created is dropped when it ends, and when it fails to start.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const runPrefix = `approvals_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const databases: TestDatabases = { adminUrl, runPrefix, template: `${runPrefix}_template` };
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect().catch((error: Error) => {
+    throw new Error(`Tests need PostgreSQL at ${adminUrl} (set TEST_DATABASE_ADMIN_URL): ${error.message}`, { cause: error });
+  });
+  const teardown = async (): Promise<void> => {
+    try {
+      await dropDatabasesOfRun(admin, databases);
+    } finally {
+      await admin.end();
+    }
   };
+
+  try {
+    await admin.query(`create database ${databases.template}`);
+    const orm = await createOrm({ databaseUrl: databaseUrlFor(databases, databases.template), poolSize: 2 });
+    try {
+      await migrateToLatest(orm);
+    } finally {
+      await orm.close();
+    }
+    // A template nobody can connect to: a stray connection would make every clone fail.
+    await admin.query(`alter database ${databases.template} with is_template true allow_connections false`);
+    await checkRedis();
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
+
+  project.provide('testDatabases', databases);
+  project.provide('redisUrl', redisUrl);
+  return teardown;
 }

@@ -1,6 +1,6 @@
 /**
- * Starts the app as users start it (`startApp(env, plugins)`), for end-to-end tests: real PostgreSQL (the run's
- * test database), real Redis, Slack's Web API answered by the local fake, an ephemeral port.
+ * Starts the app as users start it (`startApp(env, plugins)`), for end-to-end tests: real PostgreSQL (the test
+ * file's database), real Redis, Slack's Web API answered by the local fake, an ephemeral port.
  */
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
@@ -9,6 +9,7 @@ import { loadEnv, type Env } from '../../src/config/env.ts';
 import { createSlackPlugin } from '../../src/slack/plugin.ts';
 import { startFakeSlack, type FakeSlack } from './fake-slack.ts';
 import { slackRequester, type SlackRequester } from './slack-requests.ts';
+import { testDatabaseUrl } from './db.ts';
 
 export interface StartedApp {
   readonly app: RunningApp;
@@ -37,7 +38,7 @@ export async function startTestApp(options: StartOptions = {}): Promise<StartedA
   const signingSecret = randomBytes(16).toString('hex');
   const parsed = loadEnv({
     NODE_ENV: 'test',
-    DATABASE_URL: inject('databaseUrl'),
+    DATABASE_URL: testDatabaseUrl(),
     DATABASE_POOL_SIZE: '5',
     REDIS_URL: inject('redisUrl'),
     SLACK_SIGNING_SECRET: signingSecret,
