@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey, loadSigningKey, parseCheckpointText, publicKeyOf, verifyCheckpoint } from '../../src/domain/checkpoint.ts';
 import { slackOrigin } from '../support/db.ts';
-import { createHarness, sleep, waitUntil, type Harness } from './jobs-harness.ts';
+import { createHarness, settled, waitUntil, type Harness } from './jobs-harness.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -25,7 +25,7 @@ describe('signed checkpoints reach the witness channel', () => {
     // Signing again with nothing new changes nothing, and the relay never posts the same checkpoint twice.
     expect((await h.services.checkpoints.signChain(h.teamId, { privateKey, channelId: 'CWITNESS01' }))?.created).toBe(false);
     await h.runtime?.reconcileNow();
-    await sleep(500);
+    await settled(h);
     expect(h.fake.callsTo('chat.postMessage').filter((c) => c.args.channel === 'CWITNESS01')).toHaveLength(1);
   });
 });

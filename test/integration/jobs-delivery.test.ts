@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { slackOrigin } from '../support/db.ts';
-import { auditTypes, blockText, cardRows, createHarness, oneStageWorkflow, postsTo, updatesOf, waitUntil, type Harness } from './jobs-harness.ts';
+import { auditTypes, blockText, cardRows, createHarness, oneStageWorkflow, postsTo, settled, updatesOf, waitUntil, type Harness } from './jobs-harness.ts';
 
 let h: Harness;
 afterEach(async () => {
@@ -81,8 +81,8 @@ describe('cards delivered from the outbox', () => {
     const resent = h.fake.callsTo('chat.postMessage').find((c) => c.status === 200 && c.args.channel === limited?.args.channel && c.args.text === limited?.args.text);
     expect((resent?.at ?? 0) - (limited?.at ?? 0)).toBeGreaterThanOrEqual(900);
     expect(Date.now() - started).toBeLessThan(15_000);
-    // Give stray duplicates a moment to show up; there must be none.
-    await new Promise((r) => setTimeout(r, 500));
+    // Once everything is delivered and no retry is left to run, there must be no duplicate.
+    await settled(h);
     expect(postsTo(h.fake, alice)).toHaveLength(1);
     expect(postsTo(h.fake, bob)).toHaveLength(1);
     expect(postsTo(h.fake, requester)).toHaveLength(1);
