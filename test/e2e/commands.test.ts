@@ -1,3 +1,4 @@
+import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shortId } from '../../blocks/format.ts';
 import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS } from '../../blocks/ids.ts';
@@ -132,8 +133,10 @@ describe('/approval subcommands', () => {
   it('the tracking card\'s Withdraw button opens the same confirmation', async () => {
     const team = await setupTeam(started);
     const request = await submitted(started, team, { title: 'Monitor', vendor: 'Dell', amount: '300' });
+    // The requester's tracking card, where Slack put it: their DM with the bot, by the id Slack gave it.
+    const tracking = await new WebClient('xoxb-worker', { slackApiUrl: started.slack.url }).chat.postMessage({ channel: team.requester, text: `Your request ${request.title}` });
     const since = mark(started);
-    await started.requests.action({ teamId: team.teamId, userId: team.requester, actionId: ACTION_IDS.withdraw, value: encodeRequestAction(request.id), message: { channelId: `D${team.requester}`, ts: '1763800000.000001' } });
+    await started.requests.action({ teamId: team.teamId, userId: team.requester, actionId: ACTION_IDS.withdraw, value: encodeRequestAction(request.id), message: { channelId: tracking.channel ?? '', ts: tracking.ts ?? '' } });
     const confirm = await nextView(started, since);
     expect(confirm.callbackId).toBe(CALLBACK_IDS.withdrawModal);
     expect(JSON.parse(confirm.privateMetadata)).toEqual({ s: request.id });

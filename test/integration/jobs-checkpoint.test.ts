@@ -11,6 +11,7 @@ afterAll(() => h.stop());
 
 describe('signed checkpoints reach the witness channel', () => {
   it('posts each new checkpoint once, verbatim and verifiable', async () => {
+    h.fake.addChannel('CWITNESS01', { name: 'audit-witness' });
     await h.services.directory.setRole(h.teamId, h.admin, { name: 'finance', members: h.users('FIN') }, slackOrigin(h.teamId));
     const privateKey = loadSigningKey(generateSigningKey().privateKeyPem);
     const signed = await h.services.checkpoints.signChain(h.teamId, { privateKey, channelId: 'CWITNESS01' });
@@ -28,4 +29,5 @@ describe('signed checkpoints reach the witness channel', () => {
     await settled(h);
     expect(h.fake.callsTo('chat.postMessage').filter((c) => c.args.channel === 'CWITNESS01')).toHaveLength(1);
   });
+
 });

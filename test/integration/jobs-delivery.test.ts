@@ -88,6 +88,21 @@ describe('cards delivered from the outbox', () => {
     expect(postsTo(h.fake, requester)).toHaveLength(1);
   });
 
+  it('delivers a burst of cards to one person once each, paced by Slack\'s per-channel posting limit', async () => {
+    h = await createHarness();
+    const [requester, alice] = h.users('REQ', 'ALICE') as [string, string];
+    await h.publish(oneStageWorkflow('access', [alice]));
+    // Seven requests at once: seven tracking cards for the requester's DM and seven cards for alice's, more than Slack posts to one channel in a burst.
+    const ids = await Promise.all(Array.from({ length: 7 }, (_, i) => h.submit('access', requester, `Access ${i}`)));
+    await waitUntil(() => postsTo(h.fake, requester).length === 7 && postsTo(h.fake, alice).length === 7, 20_000, 'fourteen cards');
+    expect(h.fake.callsTo('chat.postMessage').filter((c) => c.status === 429).length).toBeGreaterThan(0);
+    await settled(h);
+    for (const person of [requester, alice]) {
+      const cards = postsTo(h.fake, person).map((c) => JSON.stringify(c.args.blocks));
+      expect(ids.map((id) => cards.filter((card) => card.includes(id)).length), person).toEqual(Array(7).fill(1));
+    }
+  });
+
   it('records a permanent Slack error for admins and in the audit trail, and the approval goes on', async () => {
     h = await createHarness();
     const [requester, alice, gone] = h.users('REQ', 'ALICE', 'GONE') as [string, string, string];
