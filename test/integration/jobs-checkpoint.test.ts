@@ -30,4 +30,18 @@ describe('signed checkpoints reach the witness channel', () => {
     expect(h.fake.callsTo('chat.postMessage').filter((c) => c.args.channel === 'CWITNESS01')).toHaveLength(1);
   });
 
+  it('tells admins, naming the channel, when the bot was not added to the witness channel, and posts nothing there', async () => {
+    h.fake.addChannel('CNOBOT001', { name: 'audit-witness', botIsMember: false });
+    await h.services.directory.setRole(h.teamId, h.admin, { name: 'legal', members: h.users('LEG') }, slackOrigin(h.teamId));
+    const privateKey = loadSigningKey(generateSigningKey().privateKeyPem);
+    expect((await h.services.checkpoints.signChain(h.teamId, { privateKey, channelId: 'CNOBOT001' }))?.created).toBe(true);
+
+    const [failure] = await waitUntil(async () => {
+      const failures = await h.services.delivery.notificationFailures(h.teamId, h.admin);
+      return failures.some((f) => f.kind === 'checkpoint') ? failures : null;
+    }, 10_000, 'the refused checkpoint post recorded');
+    expect(failure).toMatchObject({ kind: 'checkpoint', recipientId: 'CNOBOT001', error: 'not_in_channel' });
+    await settled(h);
+    expect(h.fake.callsTo('chat.postMessage').filter((c) => c.args.channel === 'CNOBOT001').map((c) => c.response?.error)).toEqual(['not_in_channel']);
+  });
 });
