@@ -21,7 +21,7 @@ import { createServices, type ServiceDeps, type Services } from '../../src/servi
 import { oneStageWorkflow, teamMoves, untilIdle, workIsDone } from '../integration/jobs-harness.ts';
 import { QUEUE_NAMES } from '../../src/jobs/registry.ts';
 import { uniqueTeamId, uniqueUserId } from '../support/db.ts';
-import { cloneTemplate, dropDatabase } from '../support/test-databases.ts';
+import { acquireDatabase, releaseDatabase } from '../support/test-databases.ts';
 import { startFakeSlack, type FakeSlack, type RecordedCall } from '../support/fake-slack.ts';
 import { startAppProcess, startWorkerProcess, type AppProcess, type ManagedProcess } from '../support/processes.ts';
 import { slackRequester, type SendOptions, type SlackRequester } from '../support/slack-requests.ts';
@@ -132,8 +132,8 @@ async function dropDatabaseAt(adminUrl: string, databaseUrl: string): Promise<vo
 async function stackDatabase(postgresAdminUrl: string | undefined): Promise<{ url: string; orm: Orm; drop: () => Promise<void> }> {
   if (postgresAdminUrl === undefined) {
     const databases = inject('testDatabases');
-    const url = await cloneTemplate(databases, 'stack');
-    return { url, orm: await createOrm({ databaseUrl: url, poolSize: 10 }), drop: () => dropDatabase(databases, url) };
+    const url = await acquireDatabase(databases);
+    return { url, orm: await createOrm({ databaseUrl: url, poolSize: 10 }), drop: () => releaseDatabase(databases, url) };
   }
   const url = await createDatabase(postgresAdminUrl);
   const orm = await createOrm({ databaseUrl: url, poolSize: 10 });
