@@ -64,7 +64,8 @@ function slackFailureTarget(job: Job): { key: string; kind: string; recipientId:
   const key = job.name === 'card'
     ? messageKeys.card(kind, String(data.submissionId), str(data.stageInstanceId), String(data.recipientId), str(data.delegationId))
     : job.id ?? job.name;
-  return { key, kind, recipientId: str(data.recipientId) ?? str(data.userId), submissionId: str(data.submissionId) };
+  // A checkpoint goes to a channel, not a person: the admin is told which channel refused it.
+  return { key, kind, recipientId: str(data.recipientId) ?? str(data.userId) ?? str(data.channelId), submissionId: str(data.submissionId) };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shortId } from '../../blocks/format.ts';
 import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS } from '../../blocks/ids.ts';
@@ -6,7 +7,7 @@ import { slackOrigin } from '../support/db.ts';
 import { slashCommandBody, slackSignature } from '../support/slack-requests.ts';
 import { startTestApp, type StartedApp } from '../support/start-app.ts';
 import {
-  blocksText, callsSince, eventually, fileAdmin, latestRequest, mark, nextView, postReviewerCard, setupTeam, submitted, type Team,
+  blocksText, callsSince, eventually, fileAdmin, homeClick, latestRequest, mark, nextView, openHome, postReviewerCard, setupTeam, submitted, type Team,
 } from './harness.ts';
 
 let started: StartedApp;
@@ -132,8 +133,10 @@ describe('/approval subcommands', () => {
   it('the tracking card\'s Withdraw button opens the same confirmation', async () => {
     const team = await setupTeam(started);
     const request = await submitted(started, team, { title: 'Monitor', vendor: 'Dell', amount: '300' });
+    // The requester's tracking card, where Slack put it: their DM with the bot, by the id Slack gave it.
+    const tracking = await new WebClient('xoxb-worker', { slackApiUrl: started.slack.url }).chat.postMessage({ channel: team.requester, text: `Your request ${request.title}` });
     const since = mark(started);
-    await started.requests.action({ teamId: team.teamId, userId: team.requester, actionId: ACTION_IDS.withdraw, value: encodeRequestAction(request.id), message: { channelId: `D${team.requester}`, ts: '1763800000.000001' } });
+    await started.requests.action({ teamId: team.teamId, userId: team.requester, actionId: ACTION_IDS.withdraw, value: encodeRequestAction(request.id), message: { channelId: tracking.channel ?? '', ts: tracking.ts ?? '' } });
     const confirm = await nextView(started, since);
     expect(confirm.callbackId).toBe(CALLBACK_IDS.withdrawModal);
     expect(JSON.parse(confirm.privateMetadata)).toEqual({ s: request.id });
@@ -204,8 +207,9 @@ describe('roles bound to a Slack user group', () => {
     // Someone removed from the group is no longer a finance approver (no card reaches them; a click from an
     // old Home tab is refused, told in a DM).
     const finance = (await started.app.services.submissions.get(team.teamId, request.id)).stages[1];
+    const home = await openHome(started, team, team.finance[1]);
     since = mark(started);
-    await started.requests.action({ teamId: team.teamId, userId: team.finance[1], actionId: ACTION_IDS.approve, value: encodeCardAction(request.id, finance?.id ?? '', request.workflowVersion) });
+    await homeClick(started, team, team.finance[1], home, ACTION_IDS.approve, encodeCardAction(request.id, finance?.id ?? '', request.workflowVersion));
     const refusal = await eventually(() => {
       const [sent] = callsSince(started, since, 'chat.postMessage', (a) => a.channel === team.finance[1]);
       expect(sent).toBeDefined();

@@ -9,6 +9,7 @@ import type { SubmissionState } from '../../src/domain/index.ts';
 import { purchaseOrderWorkflow } from '../fixtures/workflows.ts';
 import { slackOrigin, uniqueTeamId, uniqueUserId } from '../support/db.ts';
 import type { RecordedCall } from '../support/fake-slack.ts';
+import { appHomeOpenedEvent } from '../support/slack-requests.ts';
 import type { StartedApp } from '../support/start-app.ts';
 
 export interface Team {
@@ -45,6 +46,30 @@ export async function setupTeam(started: StartedApp): Promise<Team> {
   await services.directory.setManager(teamId, team.admin, team.requester, team.manager, meta);
   return team;
 }
+
+export interface PublishedHome {
+  readonly id: string;
+  readonly hash: string;
+  readonly blocks: Record<string, unknown>[];
+  /** The blocks as one string, for assertions on what a person sees. */
+  readonly text: string;
+}
+
+/** Opens the Home tab as `userId` (app_home_opened, as Slack sends it) and returns the view the app published. */
+export async function openHome(started: StartedApp, team: Team, userId: string): Promise<PublishedHome> {
+  const since = mark(started);
+  const response = await started.requests.event(appHomeOpenedEvent({ teamId: team.teamId, userId }));
+  expect(response.status).toBe(200);
+  const call = await started.slack.waitFor((c) => c.method === 'views.publish' && c.args.user_id === userId && started.slack.calls.indexOf(c) >= since);
+  expect(call.response?.ok).toBe(true);
+  const view = call.response?.view as { id: string; hash: string; type: string; blocks: Record<string, unknown>[] };
+  expect(view.type).toBe('home');
+  return { id: view.id, hash: view.hash, blocks: view.blocks, text: JSON.stringify(view.blocks) };
+}
+
+/** A button clicked on the Home tab: the payload names the home view as its container, as Slack's does. */
+export const homeClick = (started: StartedApp, team: Team, userId: string, home: PublishedHome, actionId: string, value: string) =>
+  started.requests.action({ teamId: team.teamId, userId, actionId, value, view: { id: home.id, hash: home.hash, type: 'home' } });
 
 /** Resolves once `check` passes (listeners do their slow work after the ack). */
 export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 5000): Promise<T> {

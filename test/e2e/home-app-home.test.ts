@@ -4,10 +4,8 @@ import { ACTION_IDS } from '../../blocks/ids.ts';
 import { encodeCardAction } from '../../blocks/values.ts';
 import { renderHome } from '../../src/slack/home/render-home.ts';
 import { slackOrigin } from '../support/db.ts';
-import type { RecordedCall } from '../support/fake-slack.ts';
-import { appHomeOpenedEvent } from '../support/slack-requests.ts';
 import { startTestApp, type StartedApp } from '../support/start-app.ts';
-import { eventually, fileAdmin, mark, setupTeam, type Team } from './harness.ts';
+import { eventually, fileAdmin, homeClick, mark, openHome as openHomeAs, setupTeam, type Team } from './harness.ts';
 
 let started: StartedApp;
 beforeAll(async () => {
@@ -18,16 +16,7 @@ afterAll(async () => {
 });
 
 /** Opens the Home tab as `userId` and returns the view the app published. */
-async function openHome(team: Team, userId: string): Promise<{ text: string; blocks: Record<string, unknown>[] }> {
-  const since = mark(started);
-  const response = await started.requests.event(appHomeOpenedEvent({ teamId: team.teamId, userId }));
-  expect(response.status).toBe(200);
-  const call: RecordedCall = await started.slack.waitFor((c) => c.method === 'views.publish' && c.args.user_id === userId && started.slack.calls.indexOf(c) >= since);
-  expect(call.response?.ok).toBe(true);
-  const view = call.args.view as { type: string; blocks: Record<string, unknown>[] };
-  expect(view.type).toBe('home');
-  return { text: JSON.stringify(view.blocks), blocks: view.blocks };
-}
+const openHome = (team: Team, userId: string) => openHomeAs(started, team, userId);
 
 const submit = (team: Team, title: string, amount = 500) =>
   started.app.services.submissions.submit({ teamId: team.teamId, workflowKey: 'purchase-order', requesterId: team.requester, title, fields: { vendor: 'Acme', amount } }, slackOrigin(team.teamId));
@@ -49,7 +38,7 @@ describe('App Home', () => {
     expect(approve?.value).toBe(encodeCardAction(request.id, stage.id, request.workflowVersion));
 
     // The click from the Home tab is handled by the reviewer card's action handler.
-    const response = await started.requests.action({ teamId: team.teamId, userId: team.manager, actionId: ACTION_IDS.approve, value: approve?.value ?? '' });
+    const response = await homeClick(started, team, team.manager, home, ACTION_IDS.approve, approve?.value ?? '');
     expect(response.status).toBe(200);
     await eventually(async () => {
       const state = await started.app.services.submissions.get(team.teamId, request.id);
@@ -97,7 +86,7 @@ describe('App Home', () => {
     expect(delegator.text).toContain(HOME_IDS.revokeDelegations);
 
     const since = mark(started);
-    await started.requests.action({ teamId: team.teamId, userId: team.manager, actionId: HOME_IDS.revokeDelegations, value: 'off' });
+    await homeClick(started, team, team.manager, delegator, HOME_IDS.revokeDelegations, 'off');
     const republished = await started.slack.waitFor((c) => c.method === 'views.publish' && c.args.user_id === team.manager && started.slack.calls.indexOf(c) >= since);
     expect(JSON.stringify(republished.args.view)).toContain('No delegation');
     expect(await started.app.services.directory.delegationsOf(team.teamId, team.manager)).toEqual([]);

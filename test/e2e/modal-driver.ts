@@ -6,7 +6,7 @@ import { expect } from 'vitest';
 import { INPUT_ACTION } from '../../blocks/admin/ids.ts';
 import type { RecordedCall } from '../support/fake-slack.ts';
 import type { StartedApp } from '../support/start-app.ts';
-import { mark, type Team } from './harness.ts';
+import { mark, openHome, type Team } from './harness.ts';
 
 export interface SeenView {
   readonly id: string;
@@ -38,12 +38,16 @@ export function modalDriver(app: () => StartedApp) {
     return { id: view.id, hash: view.hash, callbackId: view.callback_id, privateMetadata: view.private_metadata, blocks: view.blocks, text: JSON.stringify(view.blocks) };
   }
 
-  /** A click on a button (inside a modal the app showed, or none); returns the view the app showed next. */
+  /**
+   * A click on a button inside a modal the app showed, or (view null) on the person's Home tab, opened first as
+   * Slack would have shown it; returns the view the app showed next.
+   */
   async function click(team: Team, userId: string, view: SeenView | null, actionId: string, value: string, method: ViewMethod): Promise<SeenView> {
+    const home = view ? null : await openHome(app(), team, userId);
     const since = mark(app());
     const response = await app().requests.action({
       teamId: team.teamId, userId, actionId, value,
-      ...(view ? { view: { id: view.id, hash: view.hash, callbackId: view.callbackId, privateMetadata: view.privateMetadata } } : {}),
+      view: view ? { id: view.id, hash: view.hash, callbackId: view.callbackId, privateMetadata: view.privateMetadata } : { id: home?.id ?? '', hash: home?.hash ?? '', type: 'home' },
     });
     expect(response.status).toBe(200);
     return viewCall(method, since);

@@ -68,7 +68,7 @@ describe('metrics', () => {
   it('counts decisions by kind, refusals by reason, Slack calls by method, 429s, and reports chain length and outbox backlog', async () => {
     const request = await submitted(started, team, { title: 'Metrics laptop', vendor: 'Acme', amount: '100', notes: 'n' });
     // No worker runs here (the outbox keeps its rows), so the click comes from where the card would be.
-    const card = { value: encodeCardAction(request.id, request.stages[0]?.id ?? '', request.workflowVersion), channelId: `D${team.manager}`, ts: '1763800000.000001' };
+    const card = { value: encodeCardAction(request.id, request.stages[0]?.id ?? '', request.workflowVersion), channelId: started.slack.dmChannelFor(team.manager), ts: '1763800000.000001' };
     const approvesBefore = await sample('approvals_decisions_total', { kind: 'approve' });
     const refusedBefore = await sample('approvals_decisions_refused_total', { reason: 'not_eligible' });
     const ephemeralsBefore = await sample('approvals_slack_api_calls_total', { method: 'chat.postEphemeral', result: 'ok' });
@@ -76,7 +76,8 @@ describe('metrics', () => {
 
     // A refusal: someone who is not asked. Slack rate-limits the ephemeral reply once (the client waits and retries).
     started.slack.rateLimitNext('chat.postEphemeral', 1);
-    const outsiderClick = await started.requests.action({ teamId: team.teamId, userId: team.outsider, actionId: ACTION_IDS.approve, value: card.value, message: { channelId: card.channelId, ts: card.ts } });
+    // (From the outsider's own DM: a click always comes from the clicker's conversation with the app.)
+    const outsiderClick = await started.requests.action({ teamId: team.teamId, userId: team.outsider, actionId: ACTION_IDS.approve, value: card.value, message: { channelId: started.slack.dmChannelFor(team.outsider), ts: card.ts } });
     expect(outsiderClick.status).toBe(200);
     await eventually(async () => expect(await sample('approvals_decisions_refused_total', { reason: 'not_eligible' })).toBe(refusedBefore + 1), 8000);
     await eventually(async () => expect(await sample('approvals_slack_rate_limited_total', { method: 'chat.postEphemeral' })).toBe(limitedBefore + 1), 8000);

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, fieldActionId, fieldBlockId } from '../../blocks/ids.ts';
 import { MAX_TEXT_VALUE, MAX_TITLE_LENGTH } from '../../src/domain/fields.ts';
 import { MAX_REASON_LENGTH } from '../../src/domain/index.ts';
-import { oneStageWorkflow, sleep, waitUntil } from '../integration/jobs-harness.ts';
+import { oneStageWorkflow, waitUntil } from '../integration/jobs-harness.ts';
 import { blockActionsPayload, slackSignature, type SlackResponse } from '../support/slack-requests.ts';
 import { expectNothingLostOrDuplicated } from './invariants.ts';
 import { stackPerFile, type Card, type Stack } from './stack.ts';
@@ -40,16 +40,29 @@ async function state(): Promise<Counts> {
   return Object.fromEntries(TABLES.map((t) => [t, Number(row?.[t])])) as Counts;
 }
 
-/** Sends `request`, expects `status`, and that nothing changed (after giving post-ack work time to run). */
-async function refusedWithoutChange(request: () => Promise<SlackResponse>, status: number | ((s: number) => boolean)): Promise<SlackResponse> {
+/**
+ * Sends `request`, expects `status`, waits for `finished` (the last thing the listener does after its ack, when
+ * the request reached one), and checks that nothing changed. A request Bolt refuses (401, 400, 404) never reaches
+ * a listener, and a modal answered with errors has had its listener's last word in that answer.
+ */
+async function refusedWithoutChange(
+  request: () => Promise<SlackResponse>, status: number | ((s: number) => boolean), finished?: (response: SlackResponse, callsBefore: number) => Promise<unknown>,
+): Promise<SlackResponse> {
   const before = await state();
+  const callsBefore = stack.slack.calls.length;
   const response = await request();
   if (typeof status === 'number') expect(response.status, response.text).toBe(status);
   else expect(status(response.status), `status ${response.status}: ${response.text}`).toBe(true);
-  await sleep(300);
+  await finished?.(response, callsBefore);
   expect(await state()).toEqual(before);
   return response;
 }
+
+/** The clicker was told the button was damaged: the card-click listener's last step. */
+const toldNothingRecorded = (_response: SlackResponse, callsBefore: number) => waitUntil(
+  () => stack.slack.calls.slice(callsBefore).some((c) => c.method === 'chat.postEphemeral' && c.args.user === reviewer && JSON.stringify(c.args).includes('nothing was recorded')),
+  5000, 'damaged-button message',
+);
 
 const form = 'application/x-www-form-urlencoded';
 const clickBody = (overrides: Partial<Parameters<typeof blockActionsPayload>[0]> = {}) => new URLSearchParams({
@@ -97,7 +110,7 @@ describe('signed but unreadable requests', () => {
 
   it('answers a payload of several megabytes without a 5xx', async () => {
     const huge = clickBody({ value: 'x'.repeat(4 * 1024 * 1024) });
-    await refusedWithoutChange(() => stack.requests.send(huge, form), (s) => s < 500);
+    await refusedWithoutChange(() => stack.requests.send(huge, form), (s) => s < 500, (response, callsBefore) => (response.status === 200 ? toldNothingRecorded(response, callsBefore) : Promise.resolve()));
   });
 
   it('answers unknown action and callback ids and unknown events at once, and records nothing', async () => {
@@ -117,9 +130,7 @@ describe('signed but unreadable requests', () => {
 
   it('tells the clicker when a button carries a damaged value, and records nothing', async () => {
     for (const value of ['not json', '{"s":"x","i":"y","v":1}', JSON.stringify({ s: card.action.s, i: card.action.i, v: -1 }), '\u0000'.repeat(10), '']) {
-      const sent = stack.slack.calls.length;
-      await refusedWithoutChange(() => stack.requests.send(clickBody({ value }), form), 200);
-      await waitUntil(() => stack.slack.calls.slice(sent).some((c) => c.method === 'chat.postEphemeral' && JSON.stringify(c.args).includes('nothing was recorded')), 5000, 'damaged-button message');
+      await refusedWithoutChange(() => stack.requests.send(clickBody({ value }), form), 200, toldNothingRecorded);
     }
   });
 });

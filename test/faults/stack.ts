@@ -10,6 +10,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, inject } from 'vitest';
 import { ACTION_IDS } from '../../blocks/ids.ts';
@@ -17,9 +18,10 @@ import { cardActionValueSchema, decodeValue, type CardActionValue } from '../../
 import { createOrm, migrateToLatest, type Orm } from '../../src/db/orm.ts';
 import type { WorkflowDefinitionInput } from '../../src/domain/index.ts';
 import { createServices, type ServiceDeps, type Services } from '../../src/services/index.ts';
-import { oneStageWorkflow, teamMoves } from '../integration/jobs-harness.ts';
+import { oneStageWorkflow, teamMoves, untilIdle, workIsDone } from '../integration/jobs-harness.ts';
+import { QUEUE_NAMES } from '../../src/jobs/registry.ts';
 import { uniqueTeamId, uniqueUserId } from '../support/db.ts';
-import { cloneTemplate, dropDatabase } from '../support/test-databases.ts';
+import { acquireDatabase, releaseDatabase } from '../support/test-databases.ts';
 import { startFakeSlack, type FakeSlack, type RecordedCall } from '../support/fake-slack.ts';
 import { startAppProcess, startWorkerProcess, type AppProcess, type ManagedProcess } from '../support/processes.ts';
 import { slackRequester, type SendOptions, type SlackRequester } from '../support/slack-requests.ts';
@@ -76,6 +78,8 @@ export interface Stack {
   /** A signed click on a card's button. */
   click(card: Card, options?: { actionId?: string; actionTs?: string; send?: SendOptions }): ReturnType<SlackRequester['action']>;
   sql<T>(query: string, params?: unknown[]): Promise<T[]>;
+  /** Resolves once every outbox row is processed and the worker's queues have nothing left to run (future timers aside). */
+  settled(timeoutMs?: number): Promise<void>;
   /** The children's output, to print when a case fails. */
   logs(): string;
   stop(): Promise<void>;
@@ -128,8 +132,8 @@ async function dropDatabaseAt(adminUrl: string, databaseUrl: string): Promise<vo
 async function stackDatabase(postgresAdminUrl: string | undefined): Promise<{ url: string; orm: Orm; drop: () => Promise<void> }> {
   if (postgresAdminUrl === undefined) {
     const databases = inject('testDatabases');
-    const url = await cloneTemplate(databases, 'stack');
-    return { url, orm: await createOrm({ databaseUrl: url, poolSize: 10 }), drop: () => dropDatabase(databases, url) };
+    const url = await acquireDatabase(databases);
+    return { url, orm: await createOrm({ databaseUrl: url, poolSize: 10 }), drop: () => releaseDatabase(databases, url) };
   }
   const url = await createDatabase(postgresAdminUrl);
   const orm = await createOrm({ databaseUrl: url, poolSize: 10 });
@@ -204,6 +208,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       }, clickOptions.send);
     },
     sql: (query, params = []) => orm.em.fork().execute(query, params),
+    async settled(timeoutMs = 20_000) {
+      const queues = new Map(QUEUE_NAMES.map((name) => [name, new Queue(name, { connection: { url: redisUrl }, prefix: queuePrefix })]));
+      try {
+        await untilIdle(() => workIsDone(stack.sql, (name) => queues.get(name) as Queue), timeoutMs);
+      } finally {
+        await Promise.all([...queues.values()].map((q) => q.close()));
+      }
+    },
     logs() {
       return [stack.app, ...retired, stack.worker].flatMap((p) => (p ? [`--- ${p.name} (pid ${p.child.pid}) ---\n${p.output().slice(-6000)}`] : [])).join('\n');
     },

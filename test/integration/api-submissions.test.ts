@@ -91,7 +91,7 @@ describe('submissions and decisions', () => {
     await app.services.directory.revokeDelegations(teamId, manager, manager, slackOrigin(teamId));
     expect((await call('GET', '/api/v1/queue', tokens.finance0 as string)).body.items).toEqual([]);
 
-    const self = await call('POST', `/api/v1/submissions/${id}/actions`, tokens.requester as string, { kind: 'approve' });
+    const self = await call('POST', `/api/v1/submissions/${id}/actions`, tokens.requester as string, { kind: 'approve', stageInstanceId: managerStage });
     expect(self.status).toBe(422);
     expect(self.body.error.code).toBe('self_decision');
     const outsider = await call('POST', `/api/v1/submissions/${id}/actions`, tokens.finance0 as string, { kind: 'approve' });

@@ -33,6 +33,7 @@ beforeAll(async () => {
   deps = { orm, clock: () => new Date(), newId: randomUUID, bootstrapAdmins: [admin] };
   services = createServices(deps);
   fake = await startFakeSlack();
+  fake.addChannel('C0WITNESS', { name: 'audit-witness' });
 });
 afterAll(async () => {
   await runtime?.stop();

@@ -19,6 +19,8 @@ let dir: string;
 
 beforeAll(async () => {
   h = await createHarness();
+  // The witness channel, with the bot invited (the fake refuses channels it does not know or the bot is not in).
+  h.fake.addChannel('C0WITNESS', { name: 'audit-witness' });
   dir = await mkdtemp(join(tmpdir(), 'audit-witness-'));
 });
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { slackOrigin } from '../support/db.ts';
-import { auditTypes, blockText, cardRows, createHarness, oneStageWorkflow, postsTo, updatesOf, waitUntil, type Harness } from './jobs-harness.ts';
+import { auditTypes, blockText, cardRows, createHarness, oneStageWorkflow, postsTo, settled, updatesOf, waitUntil, type Harness } from './jobs-harness.ts';
 
 let h: Harness;
 afterEach(async () => {
@@ -81,11 +81,26 @@ describe('cards delivered from the outbox', () => {
     const resent = h.fake.callsTo('chat.postMessage').find((c) => c.status === 200 && c.args.channel === limited?.args.channel && c.args.text === limited?.args.text);
     expect((resent?.at ?? 0) - (limited?.at ?? 0)).toBeGreaterThanOrEqual(900);
     expect(Date.now() - started).toBeLessThan(15_000);
-    // Give stray duplicates a moment to show up; there must be none.
-    await new Promise((r) => setTimeout(r, 500));
+    // Once everything is delivered and no retry is left to run, there must be no duplicate.
+    await settled(h);
     expect(postsTo(h.fake, alice)).toHaveLength(1);
     expect(postsTo(h.fake, bob)).toHaveLength(1);
     expect(postsTo(h.fake, requester)).toHaveLength(1);
+  });
+
+  it('delivers a burst of cards to one person once each, paced by Slack\'s per-channel posting limit', async () => {
+    h = await createHarness();
+    const [requester, alice] = h.users('REQ', 'ALICE') as [string, string];
+    await h.publish(oneStageWorkflow('access', [alice]));
+    // Six requests at once: six tracking cards for the requester's DM and six cards for alice's, more than Slack posts to one channel in a burst.
+    const ids = await Promise.all(Array.from({ length: 6 }, (_, i) => h.submit('access', requester, `Access ${i}`)));
+    await waitUntil(() => postsTo(h.fake, requester).length === 6 && postsTo(h.fake, alice).length === 6, 20_000, 'twelve cards');
+    expect(h.fake.callsTo('chat.postMessage').filter((c) => c.status === 429).length).toBeGreaterThan(0);
+    await settled(h);
+    for (const person of [requester, alice]) {
+      const cards = postsTo(h.fake, person).map((c) => JSON.stringify(c.args.blocks));
+      expect(ids.map((id) => cards.filter((card) => card.includes(id)).length), person).toEqual(Array(6).fill(1));
+    }
   });
 
   it('records a permanent Slack error for admins and in the audit trail, and the approval goes on', async () => {

@@ -1,10 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import type { WorkflowDefinitionInput } from '../../src/domain/index.ts';
 import type { Orm } from '../../src/db/orm.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../../src/jobs/runtime.ts';
 import type { Tuning } from '../../src/jobs/queues.ts';
+import { QUEUE_NAMES, type QueueName } from '../../src/jobs/registry.ts';
 import { createSlackClient } from '../../src/jobs/slack-client.ts';
 import type { WebhookTargetPolicy } from '../../src/jobs/webhook-targets.ts';
 import { createServices, type ServiceDeps, type Services } from '../../src/services/index.ts';
@@ -133,6 +135,43 @@ export async function waitUntil<T>(probe: () => Promise<T | null | undefined | f
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Jobs a queue holds that are still to run or running (a timer's delay until it is due does not count, a retry's backoff does). */
+async function unfinishedJobs(queue: Queue, countDelayed: boolean): Promise<number> {
+  const counts = await queue.getJobCounts('wait', 'active', 'prioritized', 'waiting-children', ...(countDelayed ? ['delayed' as const] : []));
+  return Object.values(counts).reduce((sum, n) => sum + n, 0);
+}
+
+/** True when every outbox row (of `teamId`, or all) is relayed and processed and no job is waiting, running or backing off. */
+export async function workIsDone(sql: <T>(query: string, params?: unknown[]) => Promise<T[]>, queueOf: (name: QueueName) => Queue, teamId?: string): Promise<boolean> {
+  const [pending] = await sql<{ n: string }>(
+    `select count(*) as n from outbox where processed_at is null${teamId ? ' and team_id = ?' : ''}`, teamId ? [teamId] : [],
+  );
+  if (Number(pending?.n) > 0) return false;
+  for (const name of QUEUE_NAMES) if ((await unfinishedJobs(queueOf(name), name !== 'timers')) > 0) return false;
+  return true;
+}
+
+/**
+ * Resolves once the system has nothing left to do (workIsDone twice in a row, so a job that enqueues the next
+ * one is not caught in between): the positive signal before asserting that nothing else happened.
+ */
+export async function untilIdle(isDone: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  let doneBefore = false;
+  await waitUntil(async () => {
+    const done = await isDone();
+    const twice = done && doneBefore;
+    doneBefore = done;
+    return twice;
+  }, timeoutMs, 'the outbox processed and every queue idle');
+}
+
+/** The harness's workspace has nothing left to relay, process or deliver. */
+export function settled(h: Harness, timeoutMs?: number): Promise<void> {
+  const runtime = h.runtime;
+  if (!runtime) throw new Error('settled() needs the worker runtime running');
+  return untilIdle(() => workIsDone(h.sql, (name) => runtime.queues.queue(name), h.teamId), timeoutMs);
+}
 
 /** Top-level messages Slack accepted in a user's DM (cards and notices, not thread replies). */
 export const postsTo = (fake: FakeSlack, userId: string): RecordedCall[] =>

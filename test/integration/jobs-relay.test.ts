@@ -35,10 +35,12 @@ describe('outbox relay', () => {
       }));
     }
     const submissions = Array.from({ length: 12 }, () => randomUUID());
-    // Eight writers commit rows concurrently, so ids commit out of order while both relays run.
+    // Eight writers commit rows concurrently, so ids commit out of order while both relays run. Each submission has
+    // one writer, as in the app, where the submission's row lock makes its rows commit in id order.
     await Promise.all(Array.from({ length: 8 }, async (_, writer) => {
+      const own = submissions.filter((_s, n) => n % 8 === writer);
       for (let i = 0; i < 40; i++) {
-        const submissionId = i % 5 === 0 ? null : submissions[(writer * 40 + i) % submissions.length] ?? null;
+        const submissionId = i % 5 === 0 ? null : own[i % own.length] ?? null;
         await h.sql(`insert into outbox (team_id, submission_id, topic, payload) values (?, ?, 'test.event', ?::jsonb)`, [h.teamId, submissionId, JSON.stringify({ writer, i })]);
       }
     }));

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { slackOrigin } from '../support/db.ts';
-import { blockText, createHarness, oneStageWorkflow, postsTo, sleep, threadRepliesIn, waitUntil, type Harness } from './jobs-harness.ts';
+import { blockText, createHarness, oneStageWorkflow, postsTo, settled, threadRepliesIn, waitUntil, type Harness } from './jobs-harness.ts';
 
 let h: Harness;
 afterEach(async () => {
@@ -82,7 +82,7 @@ describe('stage timers', () => {
 
     // The requester hears about both outcomes; alice's cards lose their buttons.
     await waitUntil(() => postsTo(h.fake, requester).length === 4, 10_000, 'two tracking cards and two outcome notices');
-    await sleep(300);
+    await settled(h);
     const aliceCards = postsTo(h.fake, alice).map((c) => `${String(c.response?.channel)}/${String(c.response?.ts)}`);
     expect(aliceCards).toHaveLength(2);
     for (const card of aliceCards) {

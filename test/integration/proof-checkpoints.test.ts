@@ -7,6 +7,8 @@ import { createTestApp, testDatabaseUrl, uniqueTeamId, type TestApp } from '../s
 import { appendEvents, chainRows, insertRow, tamperConnection, testEnv, testKey } from '../support/proof.ts';
 import { startApp } from '../../src/app.ts';
 import { checkpointPlugin } from '../../src/jobs/checkpoint-signer.ts';
+import { createSlackClient } from '../../src/jobs/slack-client.ts';
+import { createSlackDirectory } from '../../src/slack/slack-directory.ts';
 
 const run = promisify(execFile);
 let app: TestApp;
@@ -89,17 +91,22 @@ describe('checkpointPlugin', () => {
     expect(await verify(teamId)).toMatchObject({ ok: true, checkpoints: 2 });
   });
 
-  it('signs nothing without a signing key', async () => {
+  it('signs nothing without a signing key: it schedules nothing at all', async () => {
+    // The plug-ins' Slack directory, which checkpoint signing never asks.
+    const unusedDirectory = createSlackDirectory(createSlackClient('xoxb-unused', 'http://127.0.0.1:9/'));
     const teamId = uniqueTeamId();
     await appendEvents(app.deps, teamId, 2);
-    const running = await startApp(testEnv({ AUDIT_SIGNING_KEY: '' }), [checkpointPlugin({ intervalMs: 50 })]);
-    try {
-      // Several of its intervals pass: a plug-in with a key would have signed this chain by now (see above).
-      await new Promise((resolve) => setTimeout(resolve, 400));
-      expect(await app.services.checkpoints.latest(teamId)).toBeNull();
-    } finally {
-      await running.stop();
-    }
+    const withKey = await checkpointPlugin({ intervalMs: 50 })({ env: testEnv(), services: app.services, deps: app.deps, slackDirectory: unusedDirectory });
+    expect(withKey.components?.map((c) => c.name)).toEqual(['audit-checkpoints']);
+    await Promise.all(withKey.components?.map((c) => c.stop()) ?? []);
+    expect((await app.services.checkpoints.latest(teamId))?.seq).toBe(2);
+    const otherTeam = uniqueTeamId();
+    await appendEvents(app.deps, otherTeam, 2);
+
+    // Started without a key, the plug-in hands back nothing to stop: no timer, no round in flight, so nothing can sign later.
+    const withoutKey = await checkpointPlugin({ intervalMs: 50 })({ env: testEnv({ AUDIT_SIGNING_KEY: '' }), services: app.services, deps: app.deps, slackDirectory: unusedDirectory });
+    expect(withoutKey).toEqual({});
+    expect(await app.services.checkpoints.latest(otherTeam)).toBeNull();
   });
 });
 

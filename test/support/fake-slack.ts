@@ -3,6 +3,11 @@
  * `slackApiUrl`. It answers the methods the app uses with Slack's response shapes and error codes,
  * enforces Block Kit limits (block-kit-validator.ts), scopes and trigger_id expiry, records every call,
  * and can be told to fail, rate-limit (429 + Retry-After) or 5xx the next call to a method.
+ *
+ * Where an app can get it wrong, it answers as Slack does: a DM is known by the `D…` id Slack returned (a user
+ * id works for posting, which opens the DM, but not for chat.update or chat.delete: `channel_not_found`); a
+ * channel the bot was not added to gives `not_in_channel` (public) or `channel_not_found` (private, unknown);
+ * and every method has its rate-limit tier (see RATE_LIMITS), on unless a test turns it off.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { attachSocketMode } from './fake-socket-mode.ts';
@@ -43,6 +48,48 @@ export interface RecordedCall {
   response?: SlackBody;
 }
 
+export interface FakeChannel {
+  id: string;
+  name: string;
+  isPrivate: boolean;
+  /** People in the channel (the bot is tracked apart, by botIsMember). */
+  members: string[];
+  botIsMember: boolean;
+}
+
+/** Requests per minute a method allows before it answers 429, with how many may come at once (Slack's tiers). */
+export interface RateLimit {
+  readonly perMinute: number;
+  readonly burst: number;
+}
+
+const TIER_1: RateLimit = { perMinute: 1, burst: 5 };
+const TIER_2: RateLimit = { perMinute: 20, burst: 20 };
+const TIER_3: RateLimit = { perMinute: 50, burst: 50 };
+const TIER_4: RateLimit = { perMinute: 100, burst: 100 };
+
+/**
+ * Each method's tier as Slack's method reference lists it, per app per workspace (here: per token).
+ * chat.postMessage is special: about one message per second per channel, short bursts allowed.
+ */
+export const RATE_LIMITS: Readonly<Record<string, RateLimit>> = {
+  'apps.connections.open': TIER_1,
+  'auth.test': TIER_4,
+  'chat.postMessage': { perMinute: 60, burst: 5 },
+  'chat.update': TIER_3,
+  'chat.delete': TIER_3,
+  'chat.postEphemeral': TIER_4,
+  'conversations.open': TIER_3,
+  'views.open': TIER_4,
+  'views.push': TIER_4,
+  'views.update': TIER_4,
+  'views.publish': TIER_4,
+  'users.info': TIER_4,
+  'users.lookupByEmail': TIER_3,
+  'usergroups.list': TIER_2,
+  'usergroups.users.list': TIER_2,
+};
+
 export interface FakeSlackOptions {
   /** Tokens accepted; by default any token starting with `xox`. */
   tokens?: string[];
@@ -56,6 +103,11 @@ export interface FakeSlackOptions {
   botUserId?: string;
   botId?: string;
   appId?: string;
+  /**
+   * Slack's per-method rate limits (RATE_LIMITS), on by default. `false` turns them off: a test that does so
+   * says why (it bursts on purpose, or measures something else). Per-method overrides tighten or relax one.
+   */
+  rateLimits?: boolean | Readonly<Record<string, RateLimit>>;
 }
 
 export interface StoredMessage {
@@ -79,6 +131,29 @@ export interface StoredView {
 }
 
 export const DEFAULT_SCOPES = ['commands', 'chat:write', 'users:read', 'usergroups:read', 'channels:history', 'groups:history'];
+
+/** Token buckets, one per (token, method) and, for chat.postMessage, per channel too. */
+function rateLimiter(limits: Readonly<Record<string, RateLimit>>) {
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  return {
+    /** Null when the call may go ahead, else the seconds to wait (Retry-After). */
+    take(key: string, method: string, now = Date.now()): number | null {
+      const limit = limits[method];
+      if (!limit) return null;
+      const perMs = limit.perMinute / 60_000;
+      const bucket = buckets.get(key) ?? { tokens: limit.burst, at: now };
+      bucket.tokens = Math.min(limit.burst, bucket.tokens + (now - bucket.at) * perMs);
+      bucket.at = now;
+      buckets.set(key, bucket);
+      if (bucket.tokens >= 1) {
+        bucket.tokens -= 1;
+        return null;
+      }
+      return Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000));
+    },
+    clear: () => buckets.clear(),
+  };
+}
 
 /** The bot scope each Web API method needs (methods that need none, such as views.*, are absent). */
 export const REQUIRED_SCOPE: Readonly<Record<string, string>> = {
@@ -174,6 +249,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
   const appId = options.appId ?? 'A0APP';
   const scopes = options.scopes ?? DEFAULT_SCOPES;
   const triggerTtlMs = options.triggerTtlMs ?? 3000;
+  const limiter = options.rateLimits === false ? null : rateLimiter({ ...RATE_LIMITS, ...(options.rateLimits === true || options.rateLimits === undefined ? {} : options.rateLimits) });
 
   const calls: RecordedCall[] = [];
   const waiters = new Set<(call: RecordedCall) => void>();
@@ -186,8 +262,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
   const homeViewByUser = new Map<string, string>();
   const mpims = new Map<string, string>();
   const openedDms = new Set<string>();
-  /** Channels the fake knows, and whether the bot is a member (it joins every channel it posts to). */
-  const channels = new Map<string, { botIsMember: boolean }>();
+  const channels = new Map<string, FakeChannel>();
+  /** A DM's id, fixed per user the first time it is needed, and the user it belongs to. */
+  const dmIds = new Map<string, string>();
+  const dmUsers = new Map<string, string>();
   let seq = 0;
   let lastRootViewId: string | undefined;
 
@@ -200,7 +278,15 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
     return `${prefix}0${seq.toString(36).toUpperCase().padStart(8, '0')}`;
   };
   const nextHash = (): string => `${Math.floor(Date.now() / 1000)}.${randomBytes(4).toString('hex')}`;
-  const dmChannelFor = (userId: string): string => `D${userId}`;
+  function dmChannelFor(userId: string): string {
+    let id = dmIds.get(userId);
+    if (id === undefined) {
+      id = `D${randomBytes(5).toString('hex').toUpperCase()}`;
+      dmIds.set(userId, id);
+      dmUsers.set(id, userId);
+    }
+    return id;
+  }
   const messageKey = (channel: string, ts: string): string => `${channel}/${ts}`;
 
   function addUser(user: FakeUser): void {
@@ -223,21 +309,33 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
     };
   }
 
-  /** A channel id the bot can post to, or the error Slack gives. */
-  function resolveChannel(channel: string | undefined): { id: string } | { error: string } {
+  type Resolved = { id: string } | { error: string };
+
+  /** A person's DM with the bot, as Slack resolves it: deactivated people's DMs are archived, bots have none. */
+  function dmWith(userId: string): Resolved {
+    const user = users.get(userId);
+    if (!user) return { error: 'channel_not_found' };
+    if (user.isBot) return { error: 'cannot_dm_bot' };
+    if (user.deleted) return { error: 'is_archived' };
+    openedDms.add(userId);
+    return { id: dmChannelFor(userId) };
+  }
+
+  /**
+   * Where a message goes, or the error Slack gives. A user id opens the DM when posting (`opensDm`), but methods
+   * that act on an existing message need the channel id Slack returned. Channels must be known and the bot in
+   * them: a public one it was not added to is `not_in_channel` (without chat:write.public), a private one is invisible.
+   */
+  function resolveChannel(channel: string | undefined, opensDm: boolean): Resolved {
     if (channel === undefined) return { error: 'channel_not_found' };
-    const dmUser = /^[UW][A-Z0-9]+$/.test(channel) ? channel : /^D[UW][A-Z0-9]+$/.test(channel) ? channel.slice(1) : undefined;
-    if (dmUser !== undefined) {
-      const user = users.get(dmUser);
-      if (!user) return { error: 'channel_not_found' };
-      if (user.isBot) return { error: 'cannot_dm_bot' };
-      // A deactivated user's DM is archived.
-      if (user.deleted) return { error: 'is_archived' };
-      openedDms.add(dmUser);
-      return { id: dmChannelFor(dmUser) };
-    }
-    if (/^[CG][A-Z0-9]+$/.test(channel)) return { id: channel };
-    return { error: 'channel_not_found' };
+    if (/^[UW][A-Z0-9]+$/.test(channel)) return opensDm ? dmWith(channel) : { error: 'channel_not_found' };
+    const dmUser = dmUsers.get(channel);
+    if (dmUser !== undefined) return dmWith(dmUser);
+    if ([...mpims.values()].includes(channel)) return { id: channel };
+    const known = channels.get(channel);
+    if (!known || (known.isPrivate && !known.botIsMember)) return { error: 'channel_not_found' };
+    if (!known.botIsMember && !scopes.includes('chat:write.public')) return { error: 'not_in_channel' };
+    return { id: known.id };
   }
 
   /** Checks text/blocks of a message; undefined when Slack would accept it. */
@@ -329,19 +427,18 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
       ok({ url: 'https://fake-workspace.slack.com/', team: 'Fake Workspace', user: 'approvals', team_id: teamId, user_id: botUserId, bot_id: botId, is_enterprise_install: false }),
 
     'chat.postMessage': (args) => {
-      const channel = resolveChannel(str(args.channel));
+      const channel = resolveChannel(str(args.channel), true);
       if ('error' in channel) return fail(channel.error);
       const problem = checkMessage(args);
       if (problem) return problem;
       const threadTs = str(args.thread_ts);
       const m: StoredMessage = { channel: channel.id, ts: nextTs(), text: str(args.text), blocks: args.blocks, threadTs };
       messages.set(messageKey(m.channel, m.ts), m);
-      if (/^[CG]/.test(m.channel)) channels.set(m.channel, { botIsMember: true });
       return ok({ channel: m.channel, ts: m.ts, message: messageJson(m) });
     },
 
     'chat.update': (args) => {
-      const channel = resolveChannel(str(args.channel));
+      const channel = resolveChannel(str(args.channel), false);
       if ('error' in channel) return fail(channel.error);
       const m = messages.get(messageKey(channel.id, str(args.ts) ?? ''));
       if (!m) return fail('message_not_found');
@@ -353,7 +450,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
     },
 
     'chat.delete': (args) => {
-      const channel = resolveChannel(str(args.channel));
+      const channel = resolveChannel(str(args.channel), false);
       if ('error' in channel) return fail(channel.error);
       const ts = str(args.ts) ?? '';
       if (!messages.delete(messageKey(channel.id, ts))) return fail('message_not_found');
@@ -361,10 +458,14 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
     },
 
     'chat.postEphemeral': (args) => {
-      const channel = resolveChannel(str(args.channel));
+      const channel = resolveChannel(str(args.channel), false);
       if ('error' in channel) return fail(channel.error);
       const user = users.get(str(args.user) ?? '');
       if (!user || user.deleted) return fail('user_not_found');
+      // Only someone in the conversation can see an ephemeral message there.
+      const dmUser = dmUsers.get(channel.id);
+      const inChannel = dmUser !== undefined ? dmUser === user.id : channels.get(channel.id)?.members.includes(user.id) ?? true;
+      if (!inChannel) return fail('user_not_in_channel');
       const problem = checkMessage(args);
       if (problem) return problem;
       return ok({ message_ts: nextTs() });
@@ -374,7 +475,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
       const ids = (str(args.users) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
       if (ids.length === 0) {
         // Reopening an existing conversation by its id.
-        const channel = resolveChannel(str(args.channel));
+        const channel = resolveChannel(str(args.channel), false);
         if (str(args.channel) === undefined) return fail('users_list_not_supplied');
         return 'error' in channel ? fail(channel.error) : ok({ no_op: true, already_open: true, channel: { id: channel.id } });
       }
@@ -407,7 +508,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
     'conversations.history': (args) => {
       const channelId = str(args.channel);
       if (channelId === undefined) return fail('channel_not_found');
-      const dm = /^D[UW]/.test(channelId);
+      const dm = dmUsers.has(channelId);
       // The scope depends on the kind of conversation: channels:history (public), groups:history (private), im:history.
       const needed = dm ? 'im:history' : channelId.startsWith('G') ? 'groups:history' : 'channels:history';
       if (!scopes.includes(needed)) return fail('missing_scope', { needed, provided: scopes.join(',') });
@@ -560,6 +661,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
     if (needed !== undefined && !scopes.includes(needed)) {
       return { status: 200, headers, body: fail('missing_scope', { needed, provided: scopes.join(',') }) };
     }
+    // chat.postMessage counts per conversation: a DM posted to by user id or by its D… id is one channel.
+    const target = str(args.channel) ?? '';
+    const perChannel = method === 'chat.postMessage' ? `:${/^[UW][A-Z0-9]+$/.test(target) && users.has(target) ? dmChannelFor(target) : target}` : '';
+    const retryAfter = limiter?.take(`${token}:${method}${perChannel}`, method) ?? null;
+    if (retryAfter !== null) return { status: 429, headers: { ...headers, 'retry-after': String(retryAfter) }, body: fail('ratelimited') };
     return { status: 200, headers, body: handler(args) };
   }
 
@@ -654,20 +760,29 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
     dmChannelFor,
     addUser,
 
-    addUserGroup(id: string, members: string[], opts: { name?: string; handle?: string } = {}): void {
-      groups.set(id, { id, name: opts.name ?? id, handle: opts.handle ?? id.toLowerCase(), users: [...members] });
+    /** A channel (public unless said otherwise) with the bot in it unless `botIsMember: false`. */
+    addChannel(id: string, opts: { name?: string; isPrivate?: boolean; members?: string[]; botIsMember?: boolean } = {}): void {
+      channels.set(id, { id, name: opts.name ?? id.toLowerCase(), isPrivate: opts.isPrivate ?? false, members: [...(opts.members ?? [])], botIsMember: opts.botIsMember ?? true });
     },
 
-    /** A channel the fake knows; the bot is a member unless told otherwise (not_in_channel). */
-    addChannel(id: string, opts: { botIsMember?: boolean } = {}): void {
-      channels.set(id, { botIsMember: opts.botIsMember ?? true });
+    /** The bot is added to (or removed from) a channel, as an /invite or a kick does. */
+    setBotMembership(id: string, member: boolean): void {
+      const channel = channels.get(id);
+      if (!channel) throw new Error(`fake Slack: no channel ${id}`);
+      channel.botIsMember = member;
+    },
+
+    addUserGroup(id: string, members: string[], opts: { name?: string; handle?: string } = {}): void {
+      groups.set(id, { id, name: opts.name ?? id, handle: opts.handle ?? id.toLowerCase(), users: [...members] });
     },
 
     /** A message a person posted to a channel (not the bot): what conversations.history shows without bot_id. */
     postAsUser(channel: string, user: string, text: string): StoredMessage {
       const m: StoredMessage = { channel, ts: nextTs(), text, blocks: undefined, threadTs: undefined, user };
       messages.set(messageKey(channel, m.ts), m);
-      if (!channels.has(channel)) channels.set(channel, { botIsMember: true });
+      if (!channels.has(channel) && !dmUsers.has(channel)) {
+        channels.set(channel, { id: channel, name: channel.toLowerCase(), isPrivate: channel.startsWith('G'), members: [user], botIsMember: true });
+      }
       return m;
     },
 
@@ -689,11 +804,12 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
       homeViewByUser.clear();
       mpims.clear();
       openedDms.clear();
-      channels.clear();
+      limiter?.clear();
       lastRootViewId = undefined;
       if (opts.directory) {
         users.clear();
         groups.clear();
+        channels.clear();
         addUser({ id: botUserId, name: 'approvals', realName: 'Approvals', isBot: true });
       }
     },

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import type { TestProject } from 'vitest/node';
 import { createOrm, migrateToLatest } from '../../src/db/orm.ts';
-import { databaseUrlFor, dropDatabasesOfRun, type TestDatabases } from './test-databases.ts';
+import { databaseUrlFor, dropDatabasesOfRun, startDatabasePool, type DatabasePool, type TestDatabases } from './test-databases.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -44,35 +44,39 @@ export default async function setup(project: Pick<TestProject, 'provide'>, optio
   const adminUrl = options.adminUrl ?? process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const redisUrl = options.redisUrl ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
   const runPrefix = `${testDatabasePrefix()}${randomBytes(4).toString('hex')}`;
-  const databases: TestDatabases = { adminUrl, runPrefix, template: `${runPrefix}_template` };
+  const names = { adminUrl, runPrefix, template: `${runPrefix}_template` };
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect().catch((error: Error) => {
     throw new Error(`Tests need PostgreSQL at ${adminUrl} (set TEST_DATABASE_ADMIN_URL): ${error.message}`, { cause: error });
   });
+  let pool: DatabasePool | null = null;
   const teardown = async (): Promise<void> => {
     try {
-      await dropDatabasesOfRun(admin, databases);
+      await pool?.close();
+      await dropDatabasesOfRun(admin, names);
     } finally {
       await admin.end();
     }
   };
 
   try {
-    await admin.query(`create database ${databases.template}`);
-    const orm = await createOrm({ databaseUrl: databaseUrlFor(databases, databases.template), poolSize: 2 });
+    await admin.query(`create database ${names.template}`);
+    const orm = await createOrm({ databaseUrl: databaseUrlFor(names, names.template), poolSize: 2 });
     try {
       await migrateToLatest(orm);
     } finally {
       await orm.close();
     }
     // A template nobody can connect to: a stray connection would make every clone fail.
-    await admin.query(`alter database ${databases.template} with is_template true allow_connections false`);
+    await admin.query(`alter database ${names.template} with is_template true allow_connections false`);
     await checkRedis(redisUrl);
+    pool = await startDatabasePool(names);
   } catch (error) {
     await teardown();
     throw error;
   }
 
+  const databases: TestDatabases = { ...names, poolUrl: pool.url };
   project.provide('testDatabases', databases);
   project.provide('redisUrl', redisUrl);
   return teardown;

@@ -55,8 +55,8 @@ export interface BlockActionInput {
   readonly actionTs?: string;
   /** For buttons on a message: where the message is. */
   readonly message?: { readonly channelId: string; readonly ts: string };
-  /** For elements inside a modal. */
-  readonly view?: { readonly id: string; readonly hash?: string; readonly privateMetadata?: string; readonly callbackId?: string };
+  /** For elements inside a view: a modal (the default) or the Home tab (`type: 'home'`, the id views.publish returned). */
+  readonly view?: { readonly id: string; readonly type?: 'modal' | 'home'; readonly hash?: string; readonly privateMetadata?: string; readonly callbackId?: string };
   /** For select menus. */
   readonly selectedOption?: { readonly text: string; readonly value: string };
   readonly triggerId?: string;
@@ -78,6 +78,8 @@ export interface ViewSubmissionInput {
 
 /** A block_actions payload shaped like Slack's (only the fields apps read, plus the usual envelope). */
 export function blockActionsPayload(input: BlockActionInput): Record<string, unknown> {
+  // Every click Slack sends comes from a message or a view (a modal or the Home tab) and says which.
+  if (!input.message && !input.view) throw new Error('a block action needs the message or the view it came from');
   const userId = input.userId;
   const ts = input.actionTs ?? actionTs();
   const action: Record<string, unknown> = {
@@ -105,10 +107,12 @@ export function blockActionsPayload(input: BlockActionInput): Record<string, unk
     payload.channel = { id: input.message.channelId, name: 'directmessage' };
     payload.message = { type: 'message', ts: input.message.ts, user: 'U0BOT', text: '' };
   } else if (input.view) {
+    // Slack says where a view click came from twice: the container is the view, and the view says its type.
     payload.container = { type: 'view', view_id: input.view.id };
     payload.view = {
-      id: input.view.id, team_id: input.teamId, type: 'modal', callback_id: input.view.callbackId ?? '',
+      id: input.view.id, team_id: input.teamId, type: input.view.type ?? 'modal', callback_id: input.view.callbackId ?? '',
       private_metadata: input.view.privateMetadata ?? '', hash: input.view.hash ?? '1.abc', blocks: [], state: { values: {} },
+      app_id: 'A0APP', bot_id: 'B0BOT', app_installed_team_id: input.teamId,
     };
   }
   return payload;

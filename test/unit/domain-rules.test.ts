@@ -39,6 +39,7 @@ describe('gated decisions', () => {
     const { definition, state } = start(oneStage([{ type: 'user', userId: REQ }, { type: 'user', userId: 'UBOB' }]));
     expect(state.stages[0]?.pool).toEqual(['UBOB']);
     expect(refused(() => act(state, definition, REQ, 'approve'))).toBe('self_decision');
+    expect(refused(() => act(state, definition, REQ, 'approve', { stageInstanceId: state.stages[0]?.id as string }))).toBe('self_decision');
   });
 
   it('refuses a stage with nobody to approve at submission, naming the missing manager', () => {

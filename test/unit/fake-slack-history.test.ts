@@ -16,7 +16,12 @@ async function slackError(call: Promise<unknown>): Promise<string> {
   return String(err.data.error);
 }
 
-beforeAll(async () => { fake = await startFakeSlack(); });
+beforeAll(async () => {
+  // Rate limits off: these cases post several messages to one channel within a second (the limits have their own tests).
+  fake = await startFakeSlack({ rateLimits: false });
+  // The witness channel the bot was invited to (it posts there); the fake refuses channels it does not know.
+  fake.addChannel('C0WITNESS', { name: 'audit-witness' });
+});
 afterAll(() => fake.close());
 beforeEach(() => fake.reset());
 
@@ -65,6 +70,7 @@ describe('fake Slack: conversations.history', () => {
     expect(await slackError(web.conversations.history({ channel: 'C0WITNESS', cursor: 'bm9wZQ==' }))).toBe('invalid_cursor');
 
     const narrow = await startFakeSlack({ scopes: ['chat:write'] });
+    narrow.addChannel('C0WITNESS', { name: 'audit-witness' });
     try {
       await client(narrow.url).chat.postMessage({ channel: 'C0WITNESS', text: 'x' });
       const err = await client(narrow.url).conversations.history({ channel: 'C0WITNESS' }).then(() => undefined, (e: unknown) => e);

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LogLevel, WebAPIHTTPError, WebAPIPlatformError, WebClient, WebClientEvent, type Logger, type WebClientOptions } from '@slack/web-api';
-import { DEFAULT_SCOPES, startFakeSlack, type FakeSlack } from '../support/fake-slack.ts';
+import { DEFAULT_SCOPES, RATE_LIMITS, startFakeSlack, type FakeSlack } from '../support/fake-slack.ts';
 import { formatProblem, validateBlocks, validateView } from '../support/block-kit-validator.ts';
 
 const TOKEN = 'xoxb-test-token';
@@ -27,7 +27,9 @@ const modal = (extra: Record<string, unknown> = {}) => ({
 
 beforeAll(async () => {
   // conversations.open (which the app never calls) needs im:write, which the app's manifest no longer asks for.
-  fake = await startFakeSlack({ scopes: [...DEFAULT_SCOPES, 'im:write'] });
+  // Rate limits off for this shared fake: these cases check answers, dozens of calls in a few milliseconds (the limits have their own cases below).
+  fake = await startFakeSlack({ scopes: [...DEFAULT_SCOPES, 'im:write'], rateLimits: false });
+  fake.addChannel('C0GENERAL', { name: 'general' });
 });
 afterAll(async () => {
   await fake.close();
@@ -289,5 +291,95 @@ describe('fake Slack: auth, faults and transport', () => {
     const unknown = await slackError(client().apiCall('chat.frobnicate', {}));
     expect(unknown.error).toBe('unknown_method');
     await expect(fake.waitFor((c) => c.method === 'views.open', 50)).rejects.toThrow(/no matching call/);
+  });
+});
+
+describe('fake Slack: where Slack is stricter than an app may assume', () => {
+  let strict: FakeSlack;
+  const web = (options: WebClientOptions = {}) => new WebClient(TOKEN, { slackApiUrl: strict.url, logger: silent, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, ...options });
+  beforeEach(async () => {
+    // conversations.open needs im:write, which the app's manifest does not ask for.
+    strict = await startFakeSlack({ scopes: [...DEFAULT_SCOPES, 'im:write'] });
+    strict.addUser({ id: 'U1ALICE', name: 'alice' });
+    strict.addUser({ id: 'U3CAROL', name: 'carol' });
+  });
+  afterEach(async () => {
+    await strict.close();
+  });
+
+  it('posts to a channel only once the bot is in it: not_in_channel when public, channel_not_found when private or unknown', async () => {
+    strict.addChannel('C0AUDIT', { name: 'audit', botIsMember: false });
+    strict.addChannel('G0SECRET', { isPrivate: true, botIsMember: false });
+    expect((await slackError(web().chat.postMessage({ channel: 'C0AUDIT', text: 'checkpoint' }))).error).toBe('not_in_channel');
+    expect((await slackError(web().chat.postMessage({ channel: 'G0SECRET', text: 'x' }))).error).toBe('channel_not_found');
+    expect((await slackError(web().chat.postMessage({ channel: 'C0NOSUCH', text: 'x' }))).error).toBe('channel_not_found');
+    strict.setBotMembership('C0AUDIT', true);
+    await expect(web().chat.postMessage({ channel: 'C0AUDIT', text: 'checkpoint' })).resolves.toMatchObject({ ok: true, channel: 'C0AUDIT' });
+    const withPublicScope = await startFakeSlack({ scopes: ['chat:write', 'chat:write.public'] });
+    try {
+      withPublicScope.addChannel('C0AUDIT', { botIsMember: false });
+      const client2 = new WebClient(TOKEN, { slackApiUrl: withPublicScope.url, logger: silent, retryConfig: { retries: 0 } });
+      await expect(client2.chat.postMessage({ channel: 'C0AUDIT', text: 'x' })).resolves.toMatchObject({ ok: true });
+    } finally {
+      await withPublicScope.close();
+    }
+  });
+
+  it('updates and deletes a DM message only by the D… channel Slack returned, not by the user id', async () => {
+    const posted = await web().chat.postMessage({ channel: 'U1ALICE', text: 'card' });
+    const channel = posted.channel ?? '';
+    expect(channel).toMatch(/^D[A-Z0-9]+$/);
+    expect(channel).not.toContain('U1ALICE');
+    expect((await slackError(web().chat.update({ channel: 'U1ALICE', ts: posted.ts ?? '', text: 'redrawn' }))).error).toBe('channel_not_found');
+    await expect(web().chat.update({ channel, ts: posted.ts ?? '', text: 'redrawn' })).resolves.toMatchObject({ ok: true, channel });
+    expect((await slackError(web().chat.delete({ channel: 'U1ALICE', ts: posted.ts ?? '' }))).error).toBe('channel_not_found');
+    expect((await web().conversations.open({ users: 'U1ALICE' })).channel?.id).toBe(channel);
+  });
+
+  it('shows an ephemeral message only to someone in the conversation', async () => {
+    strict.addChannel('C0TEAM', { members: ['U1ALICE'] });
+    const dm = (await web().chat.postMessage({ channel: 'U1ALICE', text: 'card' })).channel ?? '';
+    await expect(web().chat.postEphemeral({ channel: dm, user: 'U1ALICE', text: 'only you' })).resolves.toMatchObject({ ok: true });
+    expect((await slackError(web().chat.postEphemeral({ channel: dm, user: 'U3CAROL', text: 'x' }))).error).toBe('user_not_in_channel');
+    expect((await slackError(web().chat.postEphemeral({ channel: 'C0TEAM', user: 'U3CAROL', text: 'x' }))).error).toBe('user_not_in_channel');
+    expect((await slackError(web().chat.postEphemeral({ channel: 'U1ALICE', user: 'U1ALICE', text: 'x' }))).error).toBe('channel_not_found');
+  });
+
+  it('rate-limits each method by its tier, per token, with a Retry-After to the next free call', async () => {
+    expect(RATE_LIMITS['usergroups.users.list']).toEqual({ perMinute: 20, burst: 20 });
+    strict.addUserGroup('S0FIN', ['U1ALICE']);
+    for (let i = 0; i < 20; i++) await web().usergroups.users.list({ usergroup: 'S0FIN' });
+    const limited = await web().usergroups.users.list({ usergroup: 'S0FIN' }).catch((e: { code?: string; retryAfter?: number }) => e);
+    expect(limited).toMatchObject({ code: 'slack_webapi_rate_limited_error', retryAfter: 3 });
+    expect(strict.callsTo('usergroups.users.list').at(-1)).toMatchObject({ status: 429, response: { ok: false, error: 'ratelimited' } });
+    // Other methods, and other tokens (other workspaces), have budgets of their own.
+    await expect(web().users.info({ user: 'U1ALICE' })).resolves.toMatchObject({ ok: true });
+    await expect(new WebClient('xoxb-other-workspace', { slackApiUrl: strict.url, retryConfig: { retries: 0 } }).usergroups.users.list({ usergroup: 'S0FIN' })).resolves.toMatchObject({ ok: true });
+  });
+
+  it('lets chat.postMessage burst a little per channel, then about one a second, which the WebClient waits out', async () => {
+    for (let i = 0; i < 5; i++) await web().chat.postMessage({ channel: 'U1ALICE', text: `burst ${i}` });
+    const limited = await web().chat.postMessage({ channel: 'U1ALICE', text: 'one too many' }).catch((e: { code?: string; retryAfter?: number }) => e);
+    expect(limited).toMatchObject({ code: 'slack_webapi_rate_limited_error', retryAfter: 1 });
+    await expect(web().chat.postMessage({ channel: 'U3CAROL', text: 'another channel' })).resolves.toMatchObject({ ok: true });
+    const started = Date.now();
+    await expect(web({ rejectRateLimitedCalls: false, retryConfig: { retries: 1 } }).chat.postMessage({ channel: 'U1ALICE', text: 'after waiting' })).resolves.toMatchObject({ ok: true });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  });
+
+  it('takes per-method overrides, and turns the limits off only when asked', async () => {
+    const tight = await startFakeSlack({ rateLimits: { 'chat.update': { perMinute: 60, burst: 1 } } });
+    const off = await startFakeSlack({ rateLimits: false });
+    try {
+      for (const f of [tight, off]) f.addUser({ id: 'U1ALICE', name: 'alice' });
+      const on = (f: FakeSlack) => new WebClient(TOKEN, { slackApiUrl: f.url, logger: silent, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
+      const card = await on(tight).chat.postMessage({ channel: 'U1ALICE', text: 'card' });
+      await on(tight).chat.update({ channel: card.channel ?? '', ts: card.ts ?? '', text: 'one' });
+      await expect(on(tight).chat.update({ channel: card.channel ?? '', ts: card.ts ?? '', text: 'two' })).rejects.toMatchObject({ code: 'slack_webapi_rate_limited_error' });
+      for (let i = 0; i < 30; i++) await on(off).chat.postMessage({ channel: 'U1ALICE', text: `${i}` });
+      expect(off.callsTo('chat.postMessage').every((c) => c.status === 200)).toBe(true);
+    } finally {
+      await Promise.all([tight.close(), off.close()]);
+    }
   });
 });

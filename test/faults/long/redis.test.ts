@@ -49,7 +49,8 @@ async function expectEveryTimerFiredOnce(s: Stack, ids: readonly string[], revie
     await waitUntil(async () => (await s.sql("select 1 from audit_event where submission_id = ? and type = 'stage.escalated'", [id])).length === 1, timeoutMs, `escalation of ${id}`);
     await waitUntil(async () => (await pendingTimers(s, id)).filter((t) => t.done_at === null && t.name !== 'sla').length === 0, timeoutMs, 'reminders done');
   }
-  await sleep(1500); // room for a duplicate to show up
+  // Everything due has run and nothing is left to retry: a duplicate would be here by now.
+  await s.settled();
   for (const id of ids) {
     expect(await s.sql("select 1 from audit_event where submission_id = ? and type = 'stage.escalated'", [id])).toHaveLength(1);
     const reminders = await s.sql<{ key: string }>("select key from slack_message where submission_id = ? and kind = 'reminder'", [id]);
