@@ -42,7 +42,7 @@ export function createSubmissionRepository(orm: Orm) {
     // Independent reads, each on its own pooled connection at once.
     const [submissions, stages, decisions, grants] = await Promise.all([
       rows(sql`select id, team_id, workflow_key, workflow_version, workflow_version_id, requester_id, title, fields, entity_key, predecessor_id, status, plan,
-            skipped_stage_ids, current_step_index, created_at, closed_at
+            skipped_stage_ids, current_step_index, created_at, closed_at, end_reason
           from submission where id = any(${list})`),
       rows(sql`select submission_id, id, stage_id, name, step, status, rule, pool, required, opened_at, due_at, closed_at, escalated_at
           from stage_instance where submission_id = any(${list}) order by opened_at, step, id`),

@@ -9,6 +9,8 @@ export interface Directory {
   managerOf(userId: string): string | null;
   /** Out-of-office delegations to `delegateId` that are active now and cover this workflow. */
   activeDelegationsTo(delegateId: string): readonly { id: string; fromUserId: string }[];
+  /** The same delegations seen from the person who is away: who decides for `fromUserId` now. */
+  activeDelegationsFrom(fromUserId: string): readonly { id: string; toUserId: string }[];
 }
 
 export interface RoutePlan {

@@ -44,7 +44,7 @@ export function createServices(deps: ServiceDeps) {
   return {
     workflows,
     submissions: createSubmissionService({ transact, submissions: repos.submissions, workflows: repos.workflows, versions, directory: directoryReads, admins, roleSync, clock, newId }),
-    decisions: { decide: withDecisionMetrics(decisions.decide) },
+    decisions: { decide: withDecisionMetrics(decisions.decide), check: decisions.check },
     directory,
     roleSync,
     audit: createAuditService({ audit: repos.audit }),
