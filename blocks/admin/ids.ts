@@ -5,6 +5,7 @@
 export const HOME_IDS = {
   /** One actions block per pending item; block ids must be unique within a view. */
   pendingActions: (stageInstanceId: string): string => `home.pending.${stageInstanceId}`,
+  retractActions: (stageInstanceId: string): string => `home.retract.${stageInstanceId}`,
   revokeDelegations: 'home.delegation_off',
 } as const;
 

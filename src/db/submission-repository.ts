@@ -114,6 +114,11 @@ export function createSubmissionRepository(orm: Orm) {
         order by si.opened_at`);
       return found.map((r) => ({ submissionId: r.submission_id as string, stageInstanceId: r.id as string }));
     },
+    /** The request that revised `id` (at most one: a unique index holds it), or null. */
+    async successorOf(id: string): Promise<string | null> {
+      const [row] = await rows(sql`select id from submission where predecessor_id = ${id}`);
+      return (row?.id as string | undefined) ?? null;
+    },
     /** Claims a new-request idempotency key inside the request's transaction; false when it was used before. */
     async claimKey(tx: Tx, teamId: string, key: string): Promise<boolean> {
       return (await rows(sql`insert into idempotency_record (team_id, key, outcome) values (${teamId}, ${key}, '{}') on conflict do nothing returning key`, tx.sql)).length > 0;

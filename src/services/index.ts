@@ -43,7 +43,10 @@ export function createServices(deps: ServiceDeps) {
   const checkpoints = createCheckpointService({ audit: repos.audit, transact, clock });
   return {
     workflows,
-    submissions: createSubmissionService({ transact, submissions: repos.submissions, workflows: repos.workflows, versions, directory: directoryReads, admins, roleSync, clock, newId }),
+    submissions: createSubmissionService({
+      transact, submissions: repos.submissions, workflows: repos.workflows, versions, directory: directoryReads,
+      directoryOfSubmission: repos.decisions.directoryOfSubmission, admins, roleSync, clock, newId,
+    }),
     decisions: { decide: withDecisionMetrics(decisions.decide), check: decisions.check },
     directory,
     roleSync,

@@ -49,12 +49,22 @@ export interface RequestWithVersion {
   readonly definition: WorkflowDefinition;
 }
 
+/** What the worker needs to decide who gets a card and to draw it: the directory slice a decision would read, and the revision links. */
+export interface RequestForCards extends RequestWithVersion {
+  readonly directory: Directory;
+  /** The request this one revises, when it is a revision. */
+  readonly predecessor: SubmissionState | null;
+  /** The request that revised this one, if any. */
+  readonly successorId: string | null;
+}
+
 export interface SubmissionServiceDeps {
   readonly transact: Transact;
-  readonly submissions: Pick<SubmissionRepository, 'get' | 'writesFor' | 'idsByPrefix' | 'ownRequests' | 'claimKey' | 'keyWrites' | 'submissionOfKey'>;
+  readonly submissions: Pick<SubmissionRepository, 'get' | 'writesFor' | 'idsByPrefix' | 'ownRequests' | 'claimKey' | 'keyWrites' | 'submissionOfKey' | 'successorOf'>;
   readonly workflows: Pick<WorkflowRepository, 'find'>;
   readonly versions: Pick<WorkflowVersions, 'get' | 'ofId'>;
   readonly directory: (query: DirectoryQuery) => Promise<Directory>;
+  readonly directoryOfSubmission: (query: Omit<DirectoryQuery, 'people'> & { readonly submissionId: string }) => Promise<Directory>;
   readonly admins: Pick<AdminCheck, 'isAdmin'>;
   readonly roleSync: Pick<RoleSync, 'bringUpToDate'>;
   readonly clock: () => Date;
@@ -124,6 +134,18 @@ export function createSubmissionService(deps: SubmissionServiceDeps) {
     return { submission: loaded.state, definition: (await deps.versions.ofId(loaded.workflowVersionId)).definition };
   }
 
+  /** The same with what the worker's cards need (see RequestForCards). */
+  async function forCards(teamId: string, id: string): Promise<RequestForCards> {
+    const found = await withVersion(teamId, id);
+    const { submission, definition } = found;
+    const [directory, predecessor, successorId] = await Promise.all([
+      deps.directoryOfSubmission({ teamId, submissionId: id, roles: rolesOf(definition), workflowKey: definition.key, at: deps.clock() }),
+      submission.predecessorId ? deps.submissions.get(submission.predecessorId).then((p) => p?.state ?? null) : Promise.resolve(null),
+      deps.submissions.successorOf(id),
+    ]);
+    return { ...found, directory, predecessor, successorId };
+  }
+
   /** The same, for a viewer who must be allowed to see it (requester, people on its stages, admins). */
   async function visibleTo(teamId: string, id: string, viewerId: string): Promise<RequestWithVersion> {
     const found = await withVersion(teamId, id);
@@ -145,6 +167,6 @@ export function createSubmissionService(deps: SubmissionServiceDeps) {
 
   const listByRequester = (teamId: string, requesterId: string, limit = 20): Promise<OwnRequestRow[]> => deps.submissions.ownRequests(teamId, requesterId, limit);
 
-  return { submit, get, withVersion, visibleTo, resolveId, listByRequester };
+  return { submit, get, withVersion, forCards, visibleTo, resolveId, listByRequester };
 }
 export type SubmissionService = ReturnType<typeof createSubmissionService>;

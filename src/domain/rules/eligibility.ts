@@ -58,6 +58,13 @@ export function mayDecide(actorId: string, stage: StageInstance, definition: Wor
   return sayInUse(stage, actorId, principalOf(actorId, capacity)) ? null : capacity;
 }
 
+/** Whether `actorId` can take back their approval of `stage` now: it stands, the stage is open and they are still eligible. */
+export function mayRetract(actorId: string, stage: StageInstance, definition: WorkflowDefinition, state: SubmissionState, directory: Directory): boolean {
+  if (!isActive(state.status) || stage.status !== 'open') return false;
+  const approved = stage.decisions.some((d) => d.kind === 'approve' && d.actorId === actorId && d.retractedAt === null);
+  return approved && capacityOf(actorId, stage, definition, state, directory) !== null;
+}
+
 /** Someone a stage asks now, and which card they get: their own reviewer card, or a delegate's card for someone away. */
 export interface AskedPerson {
   readonly userId: string;
