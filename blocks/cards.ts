@@ -234,7 +234,9 @@ export function reviewerCard(input: ReviewerCardInput): SlackMessage {
   blocks.push(...commentsBlock(stage));
 
   if (canAct) {
-    blocks.push(context(dueText(stage, now)));
+    // Someone who took their approval back decides again; the card says what they did.
+    const earlier = ownDecisionText(stage, reviewerId);
+    blocks.push(context(...(earlier ? [earlier] : []), dueText(stage, now)));
     blocks.push(decisionButtons(BLOCK_IDS.cardActions, state.id, stage.id, state.workflowVersion));
   } else {
     const open = stage.status === 'open' && isActive(state.status);
