@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
-import type { AuditRow, Capacity, SubmissionState, SubmissionStatus, WorkflowDefinition } from '../src/domain/index.ts';
-import { context, header, requesterCard, section, type SlackMessage } from './cards.ts';
+import type { AuditRow, Capacity, SubmissionState, SubmissionStatus } from '../src/domain/index.ts';
+import { context, header, requesterCard, section, type CardInput, type SlackMessage } from './cards.ts';
 import { mention, shortId, slackDate, STATUS_EMOJI, STATUS_LABEL } from './format.ts';
 import { LIMITS } from './limits.ts';
 import { escapeMrkdwn, truncate } from './text.ts';
@@ -50,7 +50,7 @@ export function requestListMessage(rows: readonly RequestListRow[]): SlackMessag
 }
 
 /** The tracking card's content, for anyone allowed to see it; only the requester keeps its buttons. */
-export function statusMessage(input: { submission: SubmissionState; definition: WorkflowDefinition; now: Date; viewerId: string }): SlackMessage {
+export function statusMessage(input: CardInput & { viewerId: string }): SlackMessage {
   const card = requesterCard(input);
   const mine = input.viewerId === input.submission.requesterId;
   const blocks = card.blocks.filter((b) => mine || b.type !== 'actions');
@@ -104,13 +104,15 @@ function historyLine(row: AuditRow, state: SubmissionState): string {
   const who = row.actorId ? `${mention(row.actorId)} ` : '';
   const what = EVENT_LABEL[row.type] ?? row.type;
   const where = stage ? ` · _${escapeMrkdwn(stage.name)}_` : '';
-  const extra = row.type === 'decision.delegated' && typeof row.details.delegateTo === 'string' ? ` to ${mention(row.details.delegateTo)}` : '';
+  const extra = row.type === 'decision.delegated' && typeof row.details.delegateTo === 'string' ? ` to ${mention(row.details.delegateTo)}`
+    : row.type === 'submission.created' && typeof row.details.predecessorId === 'string' ? ` as a revision of \`${shortId(row.details.predecessorId)}\``
+    : '';
   const reason = row.reason ? ` · “${escapeMrkdwn(truncate(row.reason, 300))}”` : '';
   return `${slackDate(row.occurredAt, '{date_short} {time}')} · ${who}${what}${extra}${capacityText(row.capacity)}${where}${reason}`;
 }
 
 /** The audit trail of one request, oldest first; when too long for one message, the latest entries win. */
-export function historyMessage(input: { submission: SubmissionState; rows: readonly AuditRow[] }): SlackMessage {
+export function historyMessage(input: { submission: SubmissionState; rows: readonly AuditRow[]; successorId?: string | null | undefined }): SlackMessage {
   const { submission: state } = input;
   const lines = input.rows.map((row) => historyLine(row, state));
   const sections: string[] = [];
@@ -128,6 +130,7 @@ export function historyMessage(input: { submission: SubmissionState; rows: reado
   const blocks: KnownBlock[] = [header(`History: ${state.title}`)];
   if (shown.length < sections.length) blocks.push(context(`Older entries left out; the full trail is in the audit API.`));
   blocks.push(...shown.map((text) => section(text)));
-  blocks.push(context(`${STATUS_EMOJI[state.status]} ${STATUS_LABEL[state.status]} · request \`${shortId(state.id)}\` · ${input.rows.length} audit events`));
+  const revised = input.successorId ? ` · revised as \`${shortId(input.successorId)}\`` : '';
+  blocks.push(context(`${STATUS_EMOJI[state.status]} ${STATUS_LABEL[state.status]} · request \`${shortId(state.id)}\`${revised} · ${input.rows.length} audit events`));
   return message(`History of "${state.title}"`, blocks);
 }

@@ -1,7 +1,7 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { z } from 'zod';
 import {
-  DomainError, applyEvents, normaliseShortId, requireCanSee, slackUserIdSchema, startSubmission, validateFieldValues, validateTitle,
+  DomainError, applyEvents, checkRevisable, normaliseShortId, requireCanSee, slackUserIdSchema, startSubmission, validateRequestForm,
   type Directory, type RuleContext, type SubmissionEvent, type SubmissionState, type WorkflowDefinition,
 } from '../domain/index.ts';
 import type { DirectoryQuery } from '../db/directory-reads.ts';
@@ -82,14 +82,14 @@ export function createSubmissionService(deps: SubmissionServiceDeps) {
     const parsed = submitInputSchema.safeParse(input);
     if (!parsed.success) throw new DomainError('invalid_input', `Invalid request: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     const cmd = parsed.data;
-    const title = validateTitle(cmd.title);
     const workflow = await deps.workflows.find(cmd.teamId, cmd.workflowKey);
     if (!workflow || !workflow.active) throw new DomainError('not_found', `There is no active workflow "${cmd.workflowKey}".`);
     const version = await deps.versions.get(cmd.teamId, cmd.workflowKey, workflow.version);
     const definition = version.definition;
-    const fields = validateFieldValues(definition.fields, cmd.fields);
+    const { title, values: fields } = validateRequestForm(definition.fields, cmd.title, cmd.fields);
     const predecessor = cmd.predecessorId ? (await deps.submissions.get(cmd.predecessorId))?.state ?? null : null;
     if (cmd.predecessorId && (!predecessor || predecessor.teamId !== cmd.teamId)) throw new DomainError('not_found', 'The request you are revising does not exist.');
+    const revisedAs = predecessor ? await deps.submissions.successorOf(predecessor.id) : null;
     // Routing reads role members: roles that follow a Slack user group are brought up to date first.
     await deps.roleSync.bringUpToDate(cmd.teamId, rolesOf(definition), meta);
     const userFields = definition.fields.filter((f) => f.type === 'user').map((f) => fields[f.id]).filter((v): v is string => typeof v === 'string');
@@ -99,7 +99,7 @@ export function createSubmissionService(deps: SubmissionServiceDeps) {
         const directory = await deps.directory({ teamId: cmd.teamId, roles: rolesOf(definition), people: [cmd.requesterId, ...userFields], workflowKey: definition.key, at: deps.clock() });
         const events = startSubmission(definition, {
           id: deps.newId(), teamId: cmd.teamId, workflowVersion: version.version, requesterId: cmd.requesterId, title, fields,
-          entityKey: cmd.entityKey ?? null, predecessor,
+          entityKey: cmd.entityKey ?? null, predecessor, predecessorRevisedAs: revisedAs,
         }, ruleContext(directory));
         const state = commitEvents(uow, deps.submissions.writesFor, null, events, version.id, deps.clock());
         if (cmd.idempotencyKey) uow.write(deps.submissions.keyWrites(cmd.teamId, cmd.idempotencyKey, state.id));
@@ -111,6 +111,10 @@ export function createSubmissionService(deps: SubmissionServiceDeps) {
         const submissionId = await deps.submissions.submissionOfKey(cmd.teamId, cmd.idempotencyKey);
         if (!submissionId) throw new DomainError('invalid_input', 'That idempotency key was already used for something other than a new request.');
         return get(cmd.teamId, submissionId);
+      }
+      // Two revisions of one request at once: the second finds the first.
+      if (error instanceof UniqueConstraintViolationException && String(error.message).includes('submission_one_revision') && predecessor) {
+        checkRevisable(predecessor, cmd.requesterId, await deps.submissions.successorOf(predecessor.id));
       }
       if (error instanceof UniqueConstraintViolationException && String(error.message).includes('submission_one_active_per_entity')) {
         throw new DomainError('duplicate_active', `There is already an active request for "${cmd.entityKey}" in this workflow. Withdraw it or wait for its outcome first.`);
@@ -134,16 +138,24 @@ export function createSubmissionService(deps: SubmissionServiceDeps) {
     return { submission: loaded.state, definition: (await deps.versions.ofId(loaded.workflowVersionId)).definition };
   }
 
+  /** The request a revision replaces and the one that revised it, for the links cards and replies show. */
+  async function revisionLinks(submission: SubmissionState): Promise<{ predecessor: SubmissionState | null; successorId: string | null }> {
+    const [predecessor, successorId] = await Promise.all([
+      submission.predecessorId ? deps.submissions.get(submission.predecessorId).then((p) => (p?.state.teamId === submission.teamId ? p.state : null)) : Promise.resolve(null),
+      deps.submissions.successorOf(submission.id),
+    ]);
+    return { predecessor, successorId };
+  }
+
   /** The same with what the worker's cards need (see RequestForCards). */
   async function forCards(teamId: string, id: string): Promise<RequestForCards> {
     const found = await withVersion(teamId, id);
     const { submission, definition } = found;
-    const [directory, predecessor, successorId] = await Promise.all([
+    const [directory, links] = await Promise.all([
       deps.directoryOfSubmission({ teamId, submissionId: id, roles: rolesOf(definition), workflowKey: definition.key, at: deps.clock() }),
-      submission.predecessorId ? deps.submissions.get(submission.predecessorId).then((p) => p?.state ?? null) : Promise.resolve(null),
-      deps.submissions.successorOf(id),
+      revisionLinks(submission),
     ]);
-    return { ...found, directory, predecessor, successorId };
+    return { ...found, directory, ...links };
   }
 
   /** The same, for a viewer who must be allowed to see it (requester, people on its stages, admins). */
@@ -167,6 +179,13 @@ export function createSubmissionService(deps: SubmissionServiceDeps) {
 
   const listByRequester = (teamId: string, requesterId: string, limit = 20): Promise<OwnRequestRow[]> => deps.submissions.ownRequests(teamId, requesterId, limit);
 
-  return { submit, get, withVersion, forCards, visibleTo, resolveId, listByRequester };
+  /** A request `requesterId` may revise now (the revision form opens pre-filled from it), or the refusal. */
+  async function revisable(teamId: string, id: string, requesterId: string): Promise<SubmissionState> {
+    const old = await get(teamId, id);
+    checkRevisable(old, requesterId, await deps.submissions.successorOf(old.id));
+    return old;
+  }
+
+  return { submit, get, withVersion, forCards, revisionLinks, visibleTo, resolveId, listByRequester, revisable };
 }
 export type SubmissionService = ReturnType<typeof createSubmissionService>;

@@ -54,7 +54,8 @@ export function requesterSubcommands(): Subcommand[] {
       summary: 'Where one request stands: stages, who approved, who is pending, when it is due.',
       async run(ctx) {
         const { submission, definition } = await visibleRequest(ctx, 'status 3f2a9c1b');
-        return { reply: statusMessage({ submission, definition, now: ctx.deps.clock(), viewerId: ctx.userId }) };
+        const links = await ctx.deps.services.submissions.revisionLinks(submission);
+        return { reply: statusMessage({ submission, definition, ...links, now: ctx.deps.clock(), viewerId: ctx.userId }) };
       },
     },
     {
@@ -63,8 +64,8 @@ export function requesterSubcommands(): Subcommand[] {
       summary: 'The audit trail of one request (for its requester, its reviewers and admins).',
       async run(ctx) {
         const { submission } = await visibleRequest(ctx, 'history 3f2a9c1b');
-        const rows = await ctx.deps.services.audit.submissionTrail(submission.id);
-        return { reply: historyMessage({ submission, rows: rows.filter((r) => r.teamId === ctx.teamId) }) };
+        const [rows, links] = await Promise.all([ctx.deps.services.audit.submissionTrail(submission.id), ctx.deps.services.submissions.revisionLinks(submission)]);
+        return { reply: historyMessage({ submission, rows: rows.filter((r) => r.teamId === ctx.teamId), successorId: links.successorId }) };
       },
     },
     {
