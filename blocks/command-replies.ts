@@ -39,14 +39,43 @@ export interface RequestListRow {
   readonly createdAt: Date;
 }
 
-export function requestListMessage(rows: readonly RequestListRow[]): SlackMessage {
-  if (rows.length === 0) return message('You have no requests yet', [section('You have no requests yet. Start one with `/approval new`.')]);
-  const lines = rows.map((r) => `${STATUS_EMOJI[r.status]} \`${shortId(r.id)}\` *${escapeMrkdwn(truncate(r.title, 150))}* · ${STATUS_LABEL[r.status]} · ${escapeMrkdwn(r.workflowKey)} · ${slackDate(r.createdAt, '{date_short}')}`);
-  const blocks: KnownBlock[] = [header('Your recent requests')];
-  // Several sections so twenty long titles never hit the 3000-character section limit.
-  for (let i = 0; i < lines.length; i += 10) blocks.push(section(lines.slice(i, i + 10).join('\n')));
-  blocks.push(context('`/approval status <id>` for details, `/approval history <id>` for the audit trail.'));
-  return message(`Your ${rows.length} most recent requests`, blocks);
+export interface RequestListPage {
+  readonly rows: readonly RequestListRow[];
+  /** How many requests the person has in all, and which page of `perPage` this is (from 1). */
+  readonly total: number;
+  readonly page: number;
+  readonly perPage: number;
+}
+
+/** Lines joined into as few sections as hold them, each within Slack's section limit (no line is ever cut off). */
+export function packLines(lines: readonly string[], max: number = LIMITS.SECTION_TEXT): string[] {
+  const sections: string[] = [];
+  let current = '';
+  for (const line of lines) {
+    const next = current ? `${current}\n${line}` : line;
+    if (next.length > max && current) {
+      sections.push(current);
+      current = line;
+    } else current = next;
+  }
+  if (current) sections.push(current);
+  return sections;
+}
+
+export function requestListMessage(listing: RequestListPage): SlackMessage {
+  const { rows, total, page, perPage } = listing;
+  if (total === 0) return message('You have no requests yet', [section('You have no requests yet. Start one with `/approval new`.')]);
+  const pages = Math.ceil(total / perPage);
+  if (rows.length === 0) return message('No such page', [section(`You have ${total} requests, on ${pages} page${pages === 1 ? '' : 's'}: try \`/approval list ${pages}\`.`)]);
+  const lines = rows.map((r) => `${STATUS_EMOJI[r.status]} \`${shortId(r.id)}\` *${escapeMrkdwn(r.title)}* · ${STATUS_LABEL[r.status]} · ${escapeMrkdwn(r.workflowKey)} · ${slackDate(r.createdAt, '{date_short}')}`);
+  const first = (page - 1) * perPage + 1;
+  const last = first + rows.length - 1;
+  const blocks: KnownBlock[] = [header(page === 1 ? 'Your recent requests' : `Your requests, page ${page} of ${pages}`)];
+  blocks.push(...packLines(lines).map((text) => section(text)));
+  const where = `Showing ${first === last ? first : `${first}–${last}`} of ${total}.`;
+  const more = last < total ? ` \`/approval list ${page + 1}\` shows the next ${Math.min(perPage, total - last)} (older ones).` : '';
+  blocks.push(context(`${where}${more} \`/approval status <id>\` for details, \`/approval history <id>\` for the audit trail.`));
+  return message(`Your requests: ${first}–${last} of ${total}`, blocks);
 }
 
 /** The tracking card's content, for anyone allowed to see it; only the requester keeps its buttons. */

@@ -93,6 +93,22 @@ export function createSubmissionRepository(orm: Orm) {
         createdAt: new Date(r.created_at as string), openStageNames: r.open_stages as string[],
       }));
     },
+    /** A page of someone's requests, newest first, and how many they have in all (one round trip). */
+    async ownRequestsPage(teamId: string, requesterId: string, limit: number, offset: number): Promise<{ rows: OwnRequestRow[]; total: number }> {
+      const [found = [], counted = []] = await pooled.run([
+        sql`select s.id, s.title, s.workflow_key, s.status, s.created_at,
+            coalesce((select json_agg(si.name order by si.opened_at, si.step) from stage_instance si where si.submission_id = s.id and si.status = 'open'), '[]') as open_stages
+          from submission s where s.team_id = ${teamId} and s.requester_id = ${requesterId} order by s.created_at desc, s.id limit ${limit} offset ${offset}`,
+        sql`select count(*)::int as total from submission where team_id = ${teamId} and requester_id = ${requesterId}`,
+      ]);
+      return {
+        rows: found.map((r) => ({
+          id: r.id as string, title: r.title as string, workflowKey: r.workflow_key as string, status: r.status as SubmissionStatus,
+          createdAt: new Date(r.created_at as string), openStageNames: r.open_stages as string[],
+        })),
+        total: (counted[0]?.total as number | undefined) ?? 0,
+      };
+    },
     /**
      * Requests with an open stage (of the 500 due first) that asks one of `people` directly or through a grant.
      * `pool @> '["U…"]'` (one per person) is what the GIN index on open stages' pools answers.

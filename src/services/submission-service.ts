@@ -40,6 +40,9 @@ export function commitEvents(uow: UnitOfWork, writesFor: SubmissionRepository['w
   return after;
 }
 
+/** Requests per page of `/approval list`. */
+export const LIST_PAGE_SIZE = 20;
+
 export const isRequestId = (id: string): boolean => z.uuid().safeParse(id).success;
 export const requestNotFound = (id: string): DomainError => new DomainError('not_found', `There is no request "${id}".`);
 
@@ -60,7 +63,7 @@ export interface RequestForCards extends RequestWithVersion {
 
 export interface SubmissionServiceDeps {
   readonly transact: Transact;
-  readonly submissions: Pick<SubmissionRepository, 'get' | 'writesFor' | 'idsByPrefix' | 'ownRequests' | 'claimKey' | 'keyWrites' | 'submissionOfKey' | 'successorOf'>;
+  readonly submissions: Pick<SubmissionRepository, 'get' | 'writesFor' | 'idsByPrefix' | 'ownRequests' | 'claimKey' | 'keyWrites' | 'submissionOfKey' | 'successorOf' | 'ownRequestsPage'>;
   readonly workflows: Pick<WorkflowRepository, 'find'>;
   readonly versions: Pick<WorkflowVersions, 'get' | 'ofId'>;
   readonly directory: (query: DirectoryQuery) => Promise<Directory>;
@@ -179,6 +182,12 @@ export function createSubmissionService(deps: SubmissionServiceDeps) {
 
   const listByRequester = (teamId: string, requesterId: string, limit = 20): Promise<OwnRequestRow[]> => deps.submissions.ownRequests(teamId, requesterId, limit);
 
+  /** Page `page` (from 1) of someone's requests, newest first, with how many there are in all. */
+  async function pageByRequester(teamId: string, requesterId: string, page: number, perPage = LIST_PAGE_SIZE): Promise<{ rows: OwnRequestRow[]; total: number; page: number; perPage: number }> {
+    const { rows, total } = await deps.submissions.ownRequestsPage(teamId, requesterId, perPage, (page - 1) * perPage);
+    return { rows, total, page, perPage };
+  }
+
   /** A request `requesterId` may revise now (the revision form opens pre-filled from it), or the refusal. */
   async function revisable(teamId: string, id: string, requesterId: string): Promise<SubmissionState> {
     const old = await get(teamId, id);
@@ -186,6 +195,6 @@ export function createSubmissionService(deps: SubmissionServiceDeps) {
     return old;
   }
 
-  return { submit, get, withVersion, forCards, revisionLinks, visibleTo, resolveId, listByRequester, revisable };
+  return { submit, get, withVersion, forCards, revisionLinks, visibleTo, resolveId, listByRequester, pageByRequester, revisable };
 }
 export type SubmissionService = ReturnType<typeof createSubmissionService>;
