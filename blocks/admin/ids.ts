@@ -93,6 +93,7 @@ export const ADMIN_BLOCKS = {
   sample: (fieldId: string): string => `sample_${fieldId}`,
   // import
   source: 'source',
+  sourceFile: 'source_file',
   // roles
   roleName: 'role_name',
   roleDescription: 'role_description',

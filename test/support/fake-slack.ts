@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { LIMITS } from '../../blocks/limits.ts';
 import { formatProblem, validateBlocks, validateView, type Problem } from './block-kit-validator.ts';
+import { createFakeFiles } from './fake-slack-files.ts';
 
 type Obj = Record<string, unknown>;
 export type SlackBody = Obj & { ok: boolean };
@@ -76,7 +77,7 @@ export interface StoredView {
   userId: string | undefined;
 }
 
-export const DEFAULT_SCOPES = ['commands', 'chat:write', 'im:write', 'users:read', 'usergroups:read', 'channels:history', 'groups:history'];
+export const DEFAULT_SCOPES = ['commands', 'chat:write', 'im:write', 'users:read', 'usergroups:read', 'channels:history', 'groups:history', 'files:read', 'files:write'];
 
 const REQUIRED_SCOPE: Record<string, string> = {
   'chat.postMessage': 'chat:write',
@@ -88,9 +89,12 @@ const REQUIRED_SCOPE: Record<string, string> = {
   'users.lookupByEmail': 'users:read.email',
   'usergroups.list': 'usergroups:read',
   'usergroups.users.list': 'usergroups:read',
+  'files.info': 'files:read',
+  'files.getUploadURLExternal': 'files:write',
+  'files.completeUploadExternal': 'files:write',
 };
 
-const JSON_FIELDS = ['blocks', 'attachments', 'view', 'metadata'];
+const JSON_FIELDS = ['blocks', 'attachments', 'view', 'metadata', 'files'];
 
 // Trigger ids live in one registry per process so the module-level issueTriggerId works with any fake.
 interface Trigger {
@@ -315,9 +319,14 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
     return ok({ view: viewJson(stored) });
   }
 
+  const botTokenOk = (token: string | undefined): boolean =>
+    token !== undefined && !token.startsWith('xapp-') && (options.tokens ? options.tokens.includes(token) : token.startsWith('xox'));
+  const fakeFiles = createFakeFiles({ teamId, baseUrl: () => `http://127.0.0.1:${port}/api/`, tokenOk: botTokenOk, resolveChannel, nextId });
+
   const stackDepth = (rootId: string): number => [...views.values()].filter((v) => v.rootId === rootId).length;
 
   const handlers: Record<string, (args: Obj) => SlackBody> = {
+    ...fakeFiles.handlers,
     'apps.connections.open': () => ok({ url: socketMode.url() }),
 
     'auth.test': () =>
@@ -559,6 +568,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake-slack');
+    if (await fakeFiles.route(req, res, url)) return;
     const match = /^\/api\/([A-Za-z0-9_.]+)$/.exec(url.pathname);
     if (!match?.[1]) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
@@ -665,6 +675,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
       return m;
     },
 
+    /** A file a person uploaded (into a modal's file_input, say): the file object the view submission carries. */
+    addUserFile: fakeFiles.addUserFile,
+    /** Files the app shared (files.completeUploadExternal), oldest first, with their bytes. */
+    sharedFiles: fakeFiles.shared,
+
     getMessage(channel: string, ts: string): StoredMessage | undefined {
       return messages.get(messageKey(channel, ts));
     },
@@ -684,6 +699,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
       mpims.clear();
       openedDms.clear();
       channels.clear();
+      fakeFiles.reset();
       lastRootViewId = undefined;
       if (opts.directory) {
         users.clear();

@@ -128,7 +128,7 @@ describe('preview, import and export', () => {
 
   it('exports the largest workflow as YAML code blocks within limits', () => {
     const yaml = workflowToYaml(longestDefinition());
-    const view = exportModal(nasty(80), 12, yaml);
+    const view = exportModal(nasty(80), 12, yaml, { sent: true, filename: 'k.yaml' });
     expectValid(view);
     expect(view.blocks.length).toBeGreaterThan(3);
     const shown = known(view).slice(1).map((b) => (b.type === 'section' ? b.text?.text ?? '' : '')).join('\n').replace(/```/g, '');
