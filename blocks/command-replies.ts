@@ -3,7 +3,7 @@ import type { AuditRow, Capacity, SubmissionState, SubmissionStatus } from '../s
 import { context, header, requesterCard, section, type CardInput, type SlackMessage } from './cards.ts';
 import { mention, shortId, slackDate, STATUS_EMOJI, STATUS_LABEL } from './format.ts';
 import { LIMITS } from './limits.ts';
-import { escapeMrkdwn, truncate } from './text.ts';
+import { escapeMrkdwn, packLines, truncate } from './text.ts';
 
 /** A subcommand as `/approval help` lists it. */
 export interface SubcommandHelp {
@@ -45,21 +45,6 @@ export interface RequestListPage {
   readonly total: number;
   readonly page: number;
   readonly perPage: number;
-}
-
-/** Lines joined into as few sections as hold them, each within Slack's section limit (no line is ever cut off). */
-export function packLines(lines: readonly string[], max: number = LIMITS.SECTION_TEXT): string[] {
-  const sections: string[] = [];
-  let current = '';
-  for (const line of lines) {
-    const next = current ? `${current}\n${line}` : line;
-    if (next.length > max && current) {
-      sections.push(current);
-      current = line;
-    } else current = next;
-  }
-  if (current) sections.push(current);
-  return sections;
 }
 
 export function requestListMessage(listing: RequestListPage): SlackMessage {
@@ -143,17 +128,7 @@ function historyLine(row: AuditRow, state: SubmissionState): string {
 /** The audit trail of one request, oldest first; when too long for one message, the latest entries win. */
 export function historyMessage(input: { submission: SubmissionState; rows: readonly AuditRow[]; successorId?: string | null | undefined }): SlackMessage {
   const { submission: state } = input;
-  const lines = input.rows.map((row) => historyLine(row, state));
-  const sections: string[] = [];
-  let current = '';
-  for (const line of lines) {
-    const next = current ? `${current}\n${line}` : line;
-    if (next.length > LIMITS.SECTION_TEXT && current) {
-      sections.push(current);
-      current = line;
-    } else current = next;
-  }
-  if (current) sections.push(current);
+  const sections = packLines(input.rows.map((row) => historyLine(row, state)));
   const room = LIMITS.MESSAGE_BLOCKS - 3;
   const shown = sections.slice(-room);
   const blocks: KnownBlock[] = [header(`History: ${state.title}`)];

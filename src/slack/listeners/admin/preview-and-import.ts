@@ -63,7 +63,7 @@ export function submitPreview(deps: SlackDeps) {
       }
       const requester = readUser(values, ADMIN_BLOCKS.previewRequester) ?? submission.userId;
       const result = await deps.services.routingPreview.preview(submission.teamId, definition, requester, sample);
-      await ack({ response_action: 'update', view: previewResultModal(definition.name, result) });
+      await ack({ response_action: 'update', view: previewResultModal(definition, result) });
     } catch (error) {
       const errors: Record<string, string> = {};
       if (isDomainError(error)) {
