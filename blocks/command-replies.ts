@@ -129,9 +129,10 @@ function historyLine(row: AuditRow, state: SubmissionState): string {
 export function historyMessage(input: { submission: SubmissionState; rows: readonly AuditRow[]; successorId?: string | null | undefined }): SlackMessage {
   const { submission: state } = input;
   const sections = packLines(input.rows.map((row) => historyLine(row, state)));
-  const room = LIMITS.MESSAGE_BLOCKS - 3;
+  const room = LIMITS.MESSAGE_BLOCKS - 4;
   const shown = sections.slice(-room);
-  const blocks: KnownBlock[] = [header(`History: ${state.title}`)];
+  // The header is cut at Slack's 150 characters; the title in full is in the section under it.
+  const blocks: KnownBlock[] = [header(`History: ${state.title}`), section(`*${escapeMrkdwn(state.title)}*`)];
   if (shown.length < sections.length) blocks.push(context(`Older entries left out; the full trail is in the audit API.`));
   blocks.push(...shown.map((text) => section(text)));
   const revised = input.successorId ? ` · revised as \`${shortId(input.successorId)}\`` : '';
