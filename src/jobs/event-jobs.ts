@@ -91,10 +91,11 @@ async function onSubmissionEvent(ctx: WorkerContext, data: JobData<'events', 'ou
     case 'decision.delegated':
     case 'stage.escalated':
       if (stage && stage.status === 'open') {
-        // New holders of the stage (the delegate, the escalation targets) get their own card.
+        // New holders of the stage (the delegate, the escalation targets) get their own card, if the domain lets them decide.
         const kind = message.topic === 'decision.delegated' ? 'delegate' : 'escalation';
-        for (const grant of stage.grants.filter((g) => g.kind === kind)) {
-          await queueCard(ctx, cause, { teamId: state.teamId, kind: 'reviewer', mode: 'ensure', submissionId: state.id, stageInstanceId: stage.id, recipientId: grant.userId, delegationId: null });
+        const holders = new Set(stage.grants.filter((g) => g.kind === kind).map((g) => g.userId));
+        for (const person of stageAudience(stage, input.definition, state, input.directory).asked.filter((a) => holders.has(a.userId))) {
+          await queueCard(ctx, cause, { teamId: state.teamId, kind: 'reviewer', mode: 'ensure', submissionId: state.id, stageInstanceId: stage.id, recipientId: person.userId, delegationId: null });
         }
       }
       if (stageInstanceId) await refreshStageCards(ctx, cause, state, stageInstanceId);

@@ -173,8 +173,8 @@ describe('decisions that need a reason', () => {
     const old = await started.app.services.submissions.get(team.teamId, request.id);
     expect(old.status).toBe('changes_requested');
     expect(old.stages[0]?.decisions[0]).toMatchObject({ kind: 'request_changes', actorId: team.manager, reason: 'Please add the <venue> & dates' });
-    const [redrawn] = await cardUpdates(card, since);
-    expect(blocksText(redrawn?.args ?? {})).toContain('You requested changes');
+    // The refused blank submission also redraws the card; wait for the drawing after the decision.
+    await eventually(async () => expect(blocksText((await cardUpdates(card, since)).at(-1)?.args ?? {})).toContain('You requested changes'));
 
     // The requester revises from the outcome notice: the form opens pre-filled and links to the old request.
     const notice = await postOutcomeNotice(started, team, request.id);
@@ -216,8 +216,7 @@ describe('decisions that need a reason', () => {
     expect(done.json?.response_action).toBe('update');
     const state = await started.app.services.submissions.get(team.teamId, request.id);
     expect(state.status).toBe('rejected');
-    const [redrawn] = await cardUpdates(card, since);
-    expect(blocksText(redrawn?.args ?? {})).toContain('You rejected');
+    await eventually(async () => expect(blocksText((await cardUpdates(card, since)).at(-1)?.args ?? {})).toContain('You rejected'));
   });
 
   it('delegate hands the decision to the picked person, who can then approve', async () => {
