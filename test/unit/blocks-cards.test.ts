@@ -137,3 +137,38 @@ describe('reminderNotice and delegationNotice', () => {
     }
   });
 });
+
+describe('cards for revisions, retractions and withdrawals', () => {
+  it('shows which request a revision replaces and what changed, within limits for the longest request', () => {
+    const { state, definition, lastStage, pendingReviewer } = longestState();
+    const previous: SubmissionState = {
+      ...state, id: '00000000-0000-4000-8000-000000000042', status: 'changes_requested', title: 'Old title',
+      fields: Object.fromEntries(Object.entries(state.fields).map(([k, v]) => [k, typeof v === 'number' ? v - 1 : `${v}`.slice(1)])),
+    };
+    const revision: SubmissionState = { ...state, predecessorId: previous.id };
+    const card = reviewerCard({ submission: revision, definition, now, predecessor: previous, stageInstanceId: lastStage.id, reviewerId: pendingReviewer, canAct: true });
+    expectValid(card);
+    expect(allText(card)).toContain('Revision of request `00000000`');
+    expect(allText(card)).toContain('*What changed*\\n*Title*: ~Old title~');
+    const tracking = requesterCard({ submission: revision, definition, now, predecessor: previous });
+    expectValid(tracking);
+    expect(allText(tracking)).toContain('Revision of request `00000000`');
+  });
+
+  it('offers Retract while the stage is open and the reader\'s approval stands', () => {
+    const { state, definition, lastStage } = longestState();
+    const approver = lastStage.pool[0] ?? '';
+    const card = reviewerCard({ submission: state, definition, now, stageInstanceId: lastStage.id, reviewerId: approver, canAct: false, canRetract: true });
+    expectValid(card);
+    expect(actionIds(card)).toEqual([ACTION_IDS.retract]);
+  });
+
+  it('gives reviewers the reason a request was withdrawn', () => {
+    const { state, definition, lastStage, pendingReviewer } = longestState();
+    const withdrawn = { ...withLastStage(state, (s) => ({ ...s, status: 'closed' }), 'withdrawn'), endReason: 'Bought <it> & more' };
+    const card = reviewerCard({ submission: withdrawn, definition, now, stageInstanceId: lastStage.id, reviewerId: pendingReviewer, canAct: false });
+    expectValid(card);
+    expect(allText(card)).toContain('request withdrawn by');
+    expect(allText(card)).toContain('“Bought &lt;it&gt; &amp; more”');
+  });
+});
