@@ -1,7 +1,7 @@
 import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
 import {
-  activeApprovals, decidedPeople, isActive, pendingReviewers,
-  type Decision, type StageInstance, type SubmissionState, type WorkflowDefinition,
+  activeApprovals, isActive, pendingReviewers, revisionChanges,
+  type Decision, type FieldValue, type StageInstance, type SubmissionState, type WorkflowDefinition,
 } from '../src/domain/index.ts';
 import { fieldValueText, humanDuration, mention, mentionList, shortId, slackDate, STATUS_EMOJI, STATUS_LABEL } from './format.ts';
 import { ACTION_IDS, BLOCK_IDS } from './ids.ts';
@@ -17,6 +17,10 @@ export interface CardInput {
   readonly submission: SubmissionState;
   readonly definition: WorkflowDefinition;
   readonly now: Date;
+  /** The request this one revises (its cards link to it and say what changed), when it is a revision. */
+  readonly predecessor?: SubmissionState | null | undefined;
+  /** The request that revised this one, if any. */
+  readonly successorId?: string | null | undefined;
 }
 
 // ---- small block helpers --------------------------------------------------------------------------------
@@ -88,12 +92,13 @@ function stageOutcomeText(state: SubmissionState, stage: StageInstance): string 
     }
     case 'closed': {
       const why: Record<string, string> = {
-        withdrawn: 'request withdrawn',
-        cancelled: 'request cancelled',
+        withdrawn: `request withdrawn by ${mention(state.requesterId)}`,
+        cancelled: 'request cancelled by an admin',
         rejected: 'request rejected in another stage',
         changes_requested: 'changes requested in another stage',
       };
-      return `:lock: Stage closed: ${why[state.status] ?? 'no longer needed'}.`;
+      const told = (state.status === 'withdrawn' || state.status === 'cancelled') && state.endReason ? `: “${escapeMrkdwn(state.endReason)}”` : '.';
+      return `:lock: Stage closed: ${why[state.status] ?? 'no longer needed'}${told}`;
     }
     case 'open':
       return '';
@@ -147,12 +152,37 @@ function commentsBlock(stage: StageInstance): KnownBlock[] {
   return [context(...comments.map((c) => `:speech_balloon: ${mention(c.actorId)}: ${escapeMrkdwn(c.reason ?? '')}`))];
 }
 
+const valueText = (definition: WorkflowDefinition, key: string, value: FieldValue | undefined): string => {
+  if (key === 'title') return value === undefined ? '_(empty)_' : escapeMrkdwn(String(value));
+  const field = definition.fields.find((f) => f.id === key);
+  return field ? fieldValueText(field, value) : escapeMrkdwn(String(value ?? ''));
+};
+
+/** Which request a revision replaces and why it came back, and what changed since (for reviewers, only what they may see). */
+function revisionBlocks(input: CardInput, audience: 'reviewer' | 'requester'): KnownBlock[] {
+  const { submission: state, definition, predecessor } = input;
+  if (!state.predecessorId) return [];
+  const back = predecessor ? endingDecision(predecessor) : undefined;
+  const why = back ? ` (${back.kind === 'reject' ? 'rejected' : 'sent back'} by ${mention(back.actorId)}${back.reason ? `: “${escapeMrkdwn(back.reason)}”` : ''})` : '';
+  const blocks: KnownBlock[] = [context(`:leftwards_arrow_with_hook: Revision of request \`${shortId(state.predecessorId)}\`${why}`)];
+  if (!predecessor) return blocks;
+  const changes = revisionChanges(predecessor, state, definition).filter((c) => audience === 'requester' || c.shownToReviewers);
+  const lines = changes.map((c) => `*${escapeMrkdwn(c.label)}*: ~${valueText(definition, c.key, c.before)}~ → ${valueText(definition, c.key, c.after)}`);
+  blocks.push(section(lines.length ? `*What changed*\n${lines.join('\n')}` : '*What changed:* nothing in the form; see the comments or ask the requester.'));
+  return blocks;
+}
+
+/** Reviewers' comments on any stage, newest last, for the requester's tracking card. */
+function reviewerComments(state: SubmissionState): KnownBlock[] {
+  const comments = state.stages.flatMap((stage) => stage.decisions.filter((d) => d.kind === 'comment' && d.reason && d.actorId !== state.requesterId).map((d) => ({ stage, d })));
+  return comments.slice(-5).map(({ stage, d }) => section(`:speech_balloon: ${mention(d.actorId)} on *${escapeMrkdwn(stage.name)}*: ${escapeMrkdwn(d.reason ?? '')}`));
+}
+
 const requestLine = (state: SubmissionState, definition: WorkflowDefinition): string =>
   `${mention(state.requesterId)} asks for approval of *${title(state)}* (${escapeMrkdwn(definition.name)}, request \`${shortId(state.id)}\`)`;
 
 // ---- the cards ------------------------------------------------------------------------------------------
 
-/** Whether `reviewerId` can still act on this stage from their card. */
 /** The five decision buttons of a reviewer card (also on the Home tab): the click handlers read their value. */
 export function decisionButtons(blockId: string, submissionId: string, stageInstanceId: string, workflowVersion: number): ActionsBlock {
   const value = encodeCardAction(submissionId, stageInstanceId, workflowVersion);
@@ -169,34 +199,53 @@ export function decisionButtons(blockId: string, submissionId: string, stageInst
   };
 }
 
-export function reviewerCanAct(state: SubmissionState, stage: StageInstance, reviewerId: string): boolean {
-  return isActive(state.status) && stage.status === 'open' && !decidedPeople(stage).has(reviewerId) && pendingReviewers(stage).includes(reviewerId);
+/** "Retract approval…" while the stage is open (also on the Home tab): opens a modal that asks why. */
+export function retractButton(blockId: string, submissionId: string, stageInstanceId: string, workflowVersion: number): ActionsBlock {
+  return { type: 'actions', block_id: blockId, elements: [button('Retract approval…', ACTION_IDS.retract, encodeCardAction(submissionId, stageInstanceId, workflowVersion))] };
 }
 
-export function reviewerCard(input: CardInput & { stageInstanceId: string; reviewerId: string; escalation?: { overdueMs: number } | undefined }): SlackMessage {
-  const { submission: state, definition, now, reviewerId, escalation } = input;
+export interface ReviewerCardInput extends CardInput {
+  readonly stageInstanceId: string;
+  /** Whose position on the stage the card shows (a delegate's card shows the delegator's). */
+  readonly reviewerId: string;
+  /** Whether the card's reader may decide now (the domain's rule, src/domain/rules/eligibility.ts): buttons or not. */
+  readonly canAct: boolean;
+  /** Whether the reader may take back their approval now. */
+  readonly canRetract?: boolean | undefined;
+  /** For an escalation target: how late the stage is, or who is away when only the requester could have moved it. */
+  readonly escalation?: { readonly overdueMs: number; readonly away?: readonly string[] | undefined } | undefined;
+}
+
+export function reviewerCard(input: ReviewerCardInput): SlackMessage {
+  const { submission: state, definition, now, reviewerId, escalation, canAct } = input;
   const stage = state.stages.find((s) => s.id === input.stageInstanceId);
   if (!stage) throw new Error(`submission ${state.id} has no stage instance ${input.stageInstanceId}`);
-  const canAct = reviewerCanAct(state, stage, reviewerId);
 
   const blocks: KnownBlock[] = [header(`Approval: ${state.title}`)];
-  if (escalation) {
+  if (escalation?.away?.length) {
+    blocks.push(section(`:rotating_light: *Escalated to you:* stage *${escapeMrkdwn(stage.name)}* is waiting for ${mentionList(escalation.away)}, who is away and has handed their reviews to the requester, and a requester cannot decide on their own request.`));
+  } else if (escalation) {
     blocks.push(section(`:rotating_light: *Escalated to you:* stage *${escapeMrkdwn(stage.name)}* is ${humanDuration(escalation.overdueMs)} late (was due ${slackDate(stage.dueAt)}). Still waiting for ${mentionList(pendingReviewers(stage).filter((u) => u !== reviewerId)) || 'a decision'}.`));
   }
   blocks.push(section(requestLine(state, definition)));
+  blocks.push(...revisionBlocks(input, 'reviewer'));
   blocks.push(...fieldBlocks(state, definition, 'reviewer'));
   blocks.push(section(`${stagePosition(state, stage)}, ${quorumText(stage)}\n${approvalsText(stage)}`));
   blocks.push(...commentsBlock(stage));
 
   if (canAct) {
-    blocks.push(context(dueText(stage, now)));
+    // Someone who took their approval back decides again; the card says what they did.
+    const earlier = ownDecisionText(stage, reviewerId);
+    blocks.push(context(...(earlier ? [earlier] : []), dueText(stage, now)));
     blocks.push(decisionButtons(BLOCK_IDS.cardActions, state.id, stage.id, state.workflowVersion));
   } else {
-    const lines = [ownDecisionText(stage, reviewerId), stage.status === 'open' && isActive(state.status) ? null : stageOutcomeText(state, stage)]
+    const open = stage.status === 'open' && isActive(state.status);
+    const lines = [ownDecisionText(stage, reviewerId), open ? null : stageOutcomeText(state, stage)]
       .filter((line): line is string => Boolean(line));
-    if (stage.status === 'open' && isActive(state.status) && lines.length === 0) lines.push('You are no longer asked to decide on this stage.');
+    if (open && lines.length === 0) lines.push('You are no longer asked to decide on this stage.');
     if (stage.status === 'open' && !isActive(state.status)) lines.push(stageOutcomeText(state, { ...stage, status: 'closed' }));
     blocks.push(section(lines.join('\n')));
+    if (open && input.canRetract) blocks.push(retractButton(BLOCK_IDS.cardActions, state.id, stage.id, state.workflowVersion));
   }
 
   const verb = escalation ? 'Escalated: ' : canAct ? 'Approval needed: ' : '';
@@ -226,11 +275,15 @@ function routeLines(state: SubmissionState, definition: WorkflowDefinition, now:
 
 export function requesterCard(input: CardInput): SlackMessage {
   const { submission: state, definition, now } = input;
+  const revisedAs = input.successorId ? ` · revised as \`${shortId(input.successorId)}\`` : '';
   const blocks: KnownBlock[] = [
     header(`Your request: ${state.title}`),
-    section(`${STATUS_EMOJI[state.status]} *${STATUS_LABEL[state.status]}* · ${escapeMrkdwn(definition.name)} · request \`${shortId(state.id)}\``),
+    // The header is cut at Slack's 150 characters; the title in full is here.
+    section(`*${title(state)}*\n${STATUS_EMOJI[state.status]} *${STATUS_LABEL[state.status]}* · ${escapeMrkdwn(definition.name)} · request \`${shortId(state.id)}\`${revisedAs}`),
+    ...revisionBlocks(input, 'requester'),
   ];
   for (const line of routeLines(state, definition, now)) blocks.push(section(line));
+  blocks.push(...reviewerComments(state));
   const skipped = state.skippedStageIds.map((id) => definition.stages.find((s) => s.id === id)?.name ?? id);
   const footer = [`Submitted ${slackDate(state.createdAt)}`];
   if (skipped.length > 0) footer.push(`Skipped (conditions not met): ${escapeMrkdwn(skipped.join(', '))}`);
@@ -275,7 +328,9 @@ export function outcomeNotice(input: CardInput): SlackMessage {
     header(`${STATUS_LABEL[state.status]}: ${state.title}`),
     section(`${STATUS_EMOJI[state.status]} Your request *${title(state)}* (${escapeMrkdwn(definition.name)}, \`${shortId(state.id)}\`) ${what[state.status]}`),
   ];
-  if (state.status === 'rejected' || state.status === 'changes_requested') {
+  if (input.successorId) {
+    blocks.push(context(`:leftwards_arrow_with_hook: Already revised as request \`${shortId(input.successorId)}\`.`));
+  } else if (state.status === 'rejected' || state.status === 'changes_requested') {
     blocks.push(context('Revising opens the form with your answers filled in; the new request links to this one.'));
     blocks.push({
       type: 'actions',

@@ -1,9 +1,9 @@
 import type { KnownBlock } from '@slack/types';
-import type { AuditRow, Capacity, SubmissionState, SubmissionStatus, WorkflowDefinition } from '../src/domain/index.ts';
-import { context, header, requesterCard, section, type SlackMessage } from './cards.ts';
+import type { AuditRow, Capacity, SubmissionState, SubmissionStatus } from '../src/domain/index.ts';
+import { context, header, requesterCard, section, type CardInput, type SlackMessage } from './cards.ts';
 import { mention, shortId, slackDate, STATUS_EMOJI, STATUS_LABEL } from './format.ts';
 import { LIMITS } from './limits.ts';
-import { escapeMrkdwn, truncate } from './text.ts';
+import { escapeMrkdwn, packLines, truncate } from './text.ts';
 
 /** A subcommand as `/approval help` lists it. */
 export interface SubcommandHelp {
@@ -39,18 +39,32 @@ export interface RequestListRow {
   readonly createdAt: Date;
 }
 
-export function requestListMessage(rows: readonly RequestListRow[]): SlackMessage {
-  if (rows.length === 0) return message('You have no requests yet', [section('You have no requests yet. Start one with `/approval new`.')]);
-  const lines = rows.map((r) => `${STATUS_EMOJI[r.status]} \`${shortId(r.id)}\` *${escapeMrkdwn(truncate(r.title, 150))}* · ${STATUS_LABEL[r.status]} · ${escapeMrkdwn(r.workflowKey)} · ${slackDate(r.createdAt, '{date_short}')}`);
-  const blocks: KnownBlock[] = [header('Your recent requests')];
-  // Several sections so twenty long titles never hit the 3000-character section limit.
-  for (let i = 0; i < lines.length; i += 10) blocks.push(section(lines.slice(i, i + 10).join('\n')));
-  blocks.push(context('`/approval status <id>` for details, `/approval history <id>` for the audit trail.'));
-  return message(`Your ${rows.length} most recent requests`, blocks);
+export interface RequestListPage {
+  readonly rows: readonly RequestListRow[];
+  /** How many requests the person has in all, and which page of `perPage` this is (from 1). */
+  readonly total: number;
+  readonly page: number;
+  readonly perPage: number;
+}
+
+export function requestListMessage(listing: RequestListPage): SlackMessage {
+  const { rows, total, page, perPage } = listing;
+  if (total === 0) return message('You have no requests yet', [section('You have no requests yet. Start one with `/approval new`.')]);
+  const pages = Math.ceil(total / perPage);
+  if (rows.length === 0) return message('No such page', [section(`You have ${total} requests, on ${pages} page${pages === 1 ? '' : 's'}: try \`/approval list ${pages}\`.`)]);
+  const lines = rows.map((r) => `${STATUS_EMOJI[r.status]} \`${shortId(r.id)}\` *${escapeMrkdwn(r.title)}* · ${STATUS_LABEL[r.status]} · ${escapeMrkdwn(r.workflowKey)} · ${slackDate(r.createdAt, '{date_short}')}`);
+  const first = (page - 1) * perPage + 1;
+  const last = first + rows.length - 1;
+  const blocks: KnownBlock[] = [header(page === 1 ? 'Your recent requests' : `Your requests, page ${page} of ${pages}`)];
+  blocks.push(...packLines(lines).map((text) => section(text)));
+  const where = `Showing ${first === last ? first : `${first}–${last}`} of ${total}.`;
+  const more = last < total ? ` \`/approval list ${page + 1}\` shows the next ${Math.min(perPage, total - last)} (older ones).` : '';
+  blocks.push(context(`${where}${more} \`/approval status <id>\` for details, \`/approval history <id>\` for the audit trail.`));
+  return message(`Your requests: ${first}–${last} of ${total}`, blocks);
 }
 
 /** The tracking card's content, for anyone allowed to see it; only the requester keeps its buttons. */
-export function statusMessage(input: { submission: SubmissionState; definition: WorkflowDefinition; now: Date; viewerId: string }): SlackMessage {
+export function statusMessage(input: CardInput & { viewerId: string }): SlackMessage {
   const card = requesterCard(input);
   const mine = input.viewerId === input.submission.requesterId;
   const blocks = card.blocks.filter((b) => mine || b.type !== 'actions');
@@ -104,30 +118,24 @@ function historyLine(row: AuditRow, state: SubmissionState): string {
   const who = row.actorId ? `${mention(row.actorId)} ` : '';
   const what = EVENT_LABEL[row.type] ?? row.type;
   const where = stage ? ` · _${escapeMrkdwn(stage.name)}_` : '';
-  const extra = row.type === 'decision.delegated' && typeof row.details.delegateTo === 'string' ? ` to ${mention(row.details.delegateTo)}` : '';
+  const extra = row.type === 'decision.delegated' && typeof row.details.delegateTo === 'string' ? ` to ${mention(row.details.delegateTo)}`
+    : row.type === 'submission.created' && typeof row.details.predecessorId === 'string' ? ` as a revision of \`${shortId(row.details.predecessorId)}\``
+    : '';
   const reason = row.reason ? ` · “${escapeMrkdwn(truncate(row.reason, 300))}”` : '';
   return `${slackDate(row.occurredAt, '{date_short} {time}')} · ${who}${what}${extra}${capacityText(row.capacity)}${where}${reason}`;
 }
 
 /** The audit trail of one request, oldest first; when too long for one message, the latest entries win. */
-export function historyMessage(input: { submission: SubmissionState; rows: readonly AuditRow[] }): SlackMessage {
+export function historyMessage(input: { submission: SubmissionState; rows: readonly AuditRow[]; successorId?: string | null | undefined }): SlackMessage {
   const { submission: state } = input;
-  const lines = input.rows.map((row) => historyLine(row, state));
-  const sections: string[] = [];
-  let current = '';
-  for (const line of lines) {
-    const next = current ? `${current}\n${line}` : line;
-    if (next.length > LIMITS.SECTION_TEXT && current) {
-      sections.push(current);
-      current = line;
-    } else current = next;
-  }
-  if (current) sections.push(current);
-  const room = LIMITS.MESSAGE_BLOCKS - 3;
+  const sections = packLines(input.rows.map((row) => historyLine(row, state)));
+  const room = LIMITS.MESSAGE_BLOCKS - 4;
   const shown = sections.slice(-room);
-  const blocks: KnownBlock[] = [header(`History: ${state.title}`)];
+  // The header is cut at Slack's 150 characters; the title in full is in the section under it.
+  const blocks: KnownBlock[] = [header(`History: ${state.title}`), section(`*${escapeMrkdwn(state.title)}*`)];
   if (shown.length < sections.length) blocks.push(context(`Older entries left out; the full trail is in the audit API.`));
   blocks.push(...shown.map((text) => section(text)));
-  blocks.push(context(`${STATUS_EMOJI[state.status]} ${STATUS_LABEL[state.status]} · request \`${shortId(state.id)}\` · ${input.rows.length} audit events`));
+  const revised = input.successorId ? ` · revised as \`${shortId(input.successorId)}\`` : '';
+  blocks.push(context(`${STATUS_EMOJI[state.status]} ${STATUS_LABEL[state.status]} · request \`${shortId(state.id)}\`${revised} · ${input.rows.length} audit events`));
   return message(`History of "${state.title}"`, blocks);
 }

@@ -14,7 +14,11 @@ const COPY: Record<ModalDecisionKind, { title: string; submit: string; label: st
   reject: { title: 'Reject request', submit: 'Reject', label: 'Why are you rejecting it?', hint: 'The requester sees this.' },
   request_changes: { title: 'Request changes', submit: 'Send back', label: 'What should change?', hint: 'The requester sees this and can revise and resubmit.' },
   delegate: { title: 'Delegate', submit: 'Hand it on', label: 'Why are you handing it on?', hint: 'Recorded in the audit trail.' },
-  comment: { title: 'Comment', submit: 'Comment', label: 'Comment', hint: 'Other reviewers of this stage see it on their cards.' },
+  comment: { title: 'Comment', submit: 'Comment', label: 'Comment', hint: 'The requester and the other reviewers of this stage see it on their cards.' },
+  retract: {
+    title: 'Retract approval?', submit: 'Retract', label: 'Why are you retracting your approval?',
+    hint: 'Your approval stops counting and the stage waits for your say again; you can decide again from your card.',
+  },
 };
 
 /** The small modal behind Reject, Request changes, Delegate and Comment: a reason, and for Delegate a person. */

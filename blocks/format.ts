@@ -1,8 +1,8 @@
-import type { FieldDefinition, FieldValue, SubmissionStatus } from '../src/domain/index.ts';
+import { shortIdOf, type FieldDefinition, type FieldValue, type SubmissionStatus } from '../src/domain/index.ts';
 import { escapeMrkdwn } from './text.ts';
 
 /** The short id people type: the first 8 hex characters of the request's uuid. */
-export const shortId = (id: string): string => id.replace(/-/g, '').slice(0, 8);
+export const shortId = shortIdOf;
 
 export const mention = (userId: string): string => `<@${userId}>`;
 

@@ -2,7 +2,7 @@ import type { HomeView, KnownBlock } from '@slack/types';
 import type { Capacity, DelegationLine, HomeContent, OwnRequest, PendingItem } from '../src/domain/index.ts';
 
 export type { HomeContent };
-import { button, context, decisionButtons, header, section } from './cards.ts';
+import { button, context, decisionButtons, header, retractButton, section } from './cards.ts';
 import { humanDuration, mention, shortId, slackDate, STATUS_EMOJI, STATUS_LABEL } from './format.ts';
 import { LIMITS } from './limits.ts';
 import { escapeMrkdwn, plain } from './text.ts';
@@ -10,7 +10,7 @@ import { HOME_IDS } from './admin/ids.ts';
 import { adminBlocks } from './admin/menu.ts';
 
 /** How many of each list the Home tab shows, so the whole view stays within Slack's 100 blocks. */
-export const HOME_SHOWN = { pending: 20, requests: 10, delegations: 5 } as const;
+export const HOME_SHOWN = { pending: 20, retractable: 5, requests: 10, delegations: 5 } as const;
 
 const divider: KnownBlock = { type: 'divider' };
 
@@ -33,6 +33,12 @@ function pendingBlocks(item: PendingItem, now: Date): KnownBlock[] {
     `Stage ${item.stepNumber} of ${item.stepCount}: *${escapeMrkdwn(item.stageName)}* · ${item.approvals} of ${item.required} approvals · ${due}`,
   ];
   return [section(lines.join('\n')), decisionButtons(HOME_IDS.pendingActions(item.stageInstanceId), item.submissionId, item.stageInstanceId, item.workflowVersion)];
+}
+
+/** An approval the reader gave on a stage still open: they may take it back (a modal asks why). */
+function retractableBlocks(item: PendingItem): KnownBlock[] {
+  const line = `*${escapeMrkdwn(item.title)}* · from ${mention(item.requesterId)} · stage *${escapeMrkdwn(item.stageName)}* · ${item.approvals} of ${item.required} approvals`;
+  return [section(`:white_check_mark: You approved ${line}`), retractButton(HOME_IDS.retractActions(item.stageInstanceId), item.submissionId, item.stageInstanceId, item.workflowVersion)];
 }
 
 function requestLine(request: OwnRequest): string {
@@ -58,6 +64,12 @@ export function homeView(content: HomeContent, now: Date): HomeView & { blocks: 
   for (const item of content.pending.slice(0, HOME_SHOWN.pending)) blocks.push(...pendingBlocks(item, now));
   const hidden = pendingCount - Math.min(content.pending.length, HOME_SHOWN.pending);
   if (hidden > 0) blocks.push(context(`…and ${hidden} more; the oldest deadlines are shown first. Decide on these and the rest appear here.`));
+
+  const retractable = (content.retractable ?? []).slice(0, HOME_SHOWN.retractable);
+  if (retractable.length > 0) {
+    blocks.push(divider, header('Your approvals on stages still open'));
+    for (const item of retractable) blocks.push(...retractableBlocks(item));
+  }
 
   blocks.push(divider, header('Your requests'));
   if (content.requests.length === 0) blocks.push(context('You have no requests yet. Start one with `/approval new`.'));

@@ -9,6 +9,7 @@ export const ACTION_IDS = {
   requestChanges: 'card.request_changes',
   delegate: 'card.delegate',
   comment: 'card.comment',
+  retract: 'card.retract',
   // requester tracking card and outcome notice
   withdraw: 'request.withdraw',
   resubmit: 'request.resubmit',

@@ -16,7 +16,7 @@ export const requestModalMetadataSchema = z.object({
 });
 export type RequestModalMetadata = z.infer<typeof requestModalMetadataSchema>;
 
-export const MODAL_DECISION_KINDS = ['reject', 'request_changes', 'delegate', 'comment'] as const satisfies readonly (typeof DECISION_KINDS)[number][];
+export const MODAL_DECISION_KINDS = ['reject', 'request_changes', 'delegate', 'comment', 'retract'] as const satisfies readonly (typeof DECISION_KINDS)[number][];
 export type ModalDecisionKind = (typeof MODAL_DECISION_KINDS)[number];
 
 export const decisionModalMetadataSchema = z.object({

@@ -1,4 +1,5 @@
 import type { MrkdwnElement, PlainTextElement } from '@slack/types';
+import { LIMITS } from './limits.ts';
 
 const ELLIPSIS = '…';
 
@@ -46,4 +47,19 @@ export function plain(text: string, max: number): PlainTextElement {
 /** A mrkdwn object cut to `max`; `text` is mrkdwn already, with user input passed through escapeMrkdwn. */
 export function mrkdwn(text: string, max: number): MrkdwnElement {
   return { type: 'mrkdwn', text: truncateMrkdwn(text, max) };
+}
+
+/** Lines joined into as few section texts as hold them, each within `max` (Slack's section limit): no line is cut off. */
+export function packLines(lines: readonly string[], max: number = LIMITS.SECTION_TEXT): string[] {
+  const sections: string[] = [];
+  let current = '';
+  for (const line of lines) {
+    const next = current ? `${current}\n${line}` : line;
+    if (next.length > max && current) {
+      sections.push(current);
+      current = line;
+    } else current = next;
+  }
+  if (current) sections.push(current);
+  return sections;
 }

@@ -2,7 +2,7 @@ import type { KnownBlock, ModalView } from '@slack/types';
 import { context, section } from '../cards.ts';
 import { LIMITS } from '../limits.ts';
 import { escapeMrkdwn } from '../text.ts';
-import { ADMIN_BLOCKS, ADMIN_CALLBACKS } from './ids.ts';
+import { ADMIN_BLOCKS, ADMIN_CALLBACKS, INPUT_ACTION } from './ids.ts';
 import { input, modal, textInput } from './kit.ts';
 
 const FENCE = '```';
@@ -47,23 +47,36 @@ export function yamlBlocks(yaml: string, maxBlocks: number): KnownBlock[] {
   return blocks;
 }
 
-/** A workflow's YAML to copy. */
-export function exportModal(name: string, version: number | null, yaml: string): ModalView {
+/** The file name a workflow's YAML is sent as. */
+export const exportFileName = (key: string): string => `${key || 'workflow'}.yaml`;
+
+/** How a workflow's YAML reached the admin: as a file in their DM with the app (any size), or not (then only shown here). */
+export type ExportDelivery = { readonly sent: true; readonly filename: string } | { readonly sent: false; readonly problem: string };
+
+const deliveryText = (delivery: ExportDelivery): string => delivery.sent
+  ? `I sent it to you as *${escapeMrkdwn(delivery.filename)}* in our DM: download it, edit it, and attach it in *Import YAML/JSON* to publish a new version.`
+  : `:warning: I could not send it to you as a file (${escapeMrkdwn(delivery.problem)}); copy it from below and save it as a .yaml file, then attach that file in *Import YAML/JSON*.`;
+
+/** A workflow's YAML: sent as a file (any size), and shown here too. */
+export function exportModal(name: string, version: number | null, yaml: string, delivery: ExportDelivery): ModalView {
   const title = version ? `*${escapeMrkdwn(name)}* v${version} as YAML.` : `*${escapeMrkdwn(name || 'Draft')}* (unpublished draft) as YAML.`;
   return modal('Export workflow', ADMIN_CALLBACKS.exportWorkflow, [
-    section(`${title} Edit it and paste it into *Import YAML/JSON* to publish a new version.`),
+    section(`${title} ${deliveryText(delivery)}`),
     ...yamlBlocks(yaml, LIMITS.VIEW_BLOCKS - 1),
   ]);
 }
 
-/** Longest text an import accepts: Slack's plain text input holds at most this many characters. */
+/** Longest text the paste box accepts: Slack's plain text input holds at most this many characters. */
 export const IMPORT_MAX = LIMITS.PLAIN_TEXT_INPUT;
 
 export function importModal(initial?: string): ModalView {
   return modal('Import workflow', ADMIN_CALLBACKS.importWorkflow, [
-    section('Paste a workflow definition in YAML or JSON. It is checked, then published as a new version (or a new workflow when its key is new).'),
-    input(ADMIN_BLOCKS.source, 'Definition', textInput({ initial, multiline: true, maxLength: IMPORT_MAX, placeholder: 'key: purchase-order\nname: Purchase order\nstages: …' }), {
-      hint: `At most ${IMPORT_MAX} characters (a limit of Slack's text boxes); JSON without indentation is shortest.`,
+    section('Attach a workflow definition file (YAML or JSON, such as one sent by *Export YAML*), or paste a short one. It is checked, then published as a new version (or a new workflow when its key is new).'),
+    input(ADMIN_BLOCKS.sourceFile, 'Definition file', { type: 'file_input', action_id: INPUT_ACTION, filetypes: ['yaml', 'yml', 'json', 'txt'], max_files: 1 }, {
+      optional: true, hint: 'Any size: the largest workflows go this way.',
+    }),
+    input(ADMIN_BLOCKS.source, 'Or paste it here', textInput({ initial, multiline: true, maxLength: IMPORT_MAX, placeholder: 'key: purchase-order\nname: Purchase order\nstages: …' }), {
+      optional: true, hint: `At most ${IMPORT_MAX} characters (a limit of Slack's text boxes); for anything longer, attach the file above.`,
     }),
   ], { submit: 'Import and publish', close: 'Cancel' });
 }

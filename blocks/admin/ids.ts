@@ -5,6 +5,7 @@
 export const HOME_IDS = {
   /** One actions block per pending item; block ids must be unique within a view. */
   pendingActions: (stageInstanceId: string): string => `home.pending.${stageInstanceId}`,
+  retractActions: (stageInstanceId: string): string => `home.retract.${stageInstanceId}`,
   revokeDelegations: 'home.delegation_off',
 } as const;
 
@@ -92,6 +93,7 @@ export const ADMIN_BLOCKS = {
   sample: (fieldId: string): string => `sample_${fieldId}`,
   // import
   source: 'source',
+  sourceFile: 'source_file',
   // roles
   roleName: 'role_name',
   roleDescription: 'role_description',

@@ -1,9 +1,9 @@
 import type { InputBlockElement, KnownBlock, ModalView } from '@slack/types';
-import type { FieldDefinition, WorkflowDefinition } from '../../src/domain/index.ts';
+import type { FieldDefinition, FieldValues, WorkflowDefinition } from '../../src/domain/index.ts';
 import { context, section } from '../cards.ts';
-import { mentionList } from '../format.ts';
+import { fieldValueText, mention, mentionList } from '../format.ts';
 import { LIMITS } from '../limits.ts';
-import { escapeMrkdwn, plain } from '../text.ts';
+import { escapeMrkdwn, packLines, plain } from '../text.ts';
 import { ADMIN_BLOCKS, ADMIN_CALLBACKS, INPUT_ACTION } from './ids.ts';
 import { input, modal, numberInput, option, staticSelect, textInput, usersSelect } from './kit.ts';
 
@@ -35,13 +35,28 @@ export function previewModal(definition: WorkflowDefinition, metadata: string, r
 
 export interface PreviewResultContent {
   readonly requesterId: string;
+  /** The sample values the preview used, as the form would have taken them. */
+  readonly fields?: FieldValues | undefined;
   readonly steps: readonly { readonly step: number; readonly stages: readonly { readonly name: string; readonly people: readonly string[]; readonly required: number; readonly problem: string | null }[] }[];
   readonly skipped: readonly { readonly name: string }[];
 }
 
-/** Where the sample request goes: step by step, each stage with the people it asks and how many must approve. */
-export function previewResultModal(workflowName: string, result: PreviewResultContent): ModalView {
-  const blocks: KnownBlock[] = [section(`A request to *${escapeMrkdwn(workflowName || 'this workflow')}* from ${mentionList([result.requesterId])} with these values:`)];
+/** The sample values a preview used, field by field in form order; the empty ones named together. */
+function sampleLines(definition: Pick<WorkflowDefinition, 'fields'>, values: FieldValues): string[] {
+  const given = definition.fields.filter((f) => values[f.id] !== undefined && values[f.id] !== '');
+  const empty = definition.fields.filter((f) => !given.includes(f));
+  const lines = given.map((f) => `• *${escapeMrkdwn(f.label)}*: ${fieldValueText(f, values[f.id])}`);
+  if (empty.length) lines.push(`• Left empty: ${empty.map((f) => escapeMrkdwn(f.label)).join(', ')}`);
+  return lines.length ? lines : ['• _The form has no fields._'];
+}
+
+/**
+ * Where the sample request goes: the values it used, then step by step each stage with the people it asks and
+ * how many must approve. It speaks of "the requester", the person picked in the preview.
+ */
+export function previewResultModal(definition: Pick<WorkflowDefinition, 'name' | 'fields'>, result: PreviewResultContent): ModalView {
+  const intro = `A request to *${escapeMrkdwn(definition.name || 'this workflow')}* from ${mention(result.requesterId)} (the requester), with these sample values:`;
+  const blocks: KnownBlock[] = packLines([intro, ...sampleLines(definition, result.fields ?? {})]).map((text) => section(text));
   result.steps.forEach((step, i) => {
     const lines = step.stages.map((stage) => {
       if (stage.problem) return `:warning: *${escapeMrkdwn(stage.name)}*: ${escapeMrkdwn(stage.problem)}`;

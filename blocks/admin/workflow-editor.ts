@@ -7,7 +7,7 @@ import { draftToDefinitionInput, encodeDraft, fitsMetadata, type WorkflowDraft }
 import { fieldSummary, stageSummary } from './describe.ts';
 import { ADMIN_ACTIONS, ADMIN_BLOCKS, ADMIN_CALLBACKS, type ItemVerb } from './ids.ts';
 import { input, modal, option, textInput } from './kit.ts';
-import { yamlBlocks } from './export.ts';
+import { yamlBlocks, type ExportDelivery } from './export.ts';
 
 function itemMenu(actionId: string, index: number, count: number): Overflow {
   const value = (verb: ItemVerb) => `${verb}:${index}`;
@@ -69,12 +69,23 @@ export function editorView(draft: WorkflowDraft, metadata: string, opts: { probl
   return modal(draft.baseVersion ? 'Edit workflow' : 'New workflow', ADMIN_CALLBACKS.workflow, blocks, { submit: 'Publish', close: 'Cancel', metadata });
 }
 
-/** Shown instead of the editor when a workflow is too big to carry in a modal: its YAML, to edit and import. */
-export function draftTooBigModal(draft: WorkflowDraft): ModalView {
-  const yaml = workflowToYaml(draftToDefinitionInput(draft) as unknown as WorkflowDefinition);
+/** A draft's YAML, as Export sends it. */
+export const draftYaml = (draft: WorkflowDraft): string => workflowToYaml(draftToDefinitionInput(draft) as unknown as WorkflowDefinition);
+
+/**
+ * Shown instead of the editor when a workflow is too big to carry in a modal: what to do instead, which works at
+ * any size (edit the YAML file sent to the admin's DM and attach it in Import), and the YAML itself.
+ */
+export function draftTooBigModal(draft: WorkflowDraft, delivery?: ExportDelivery): ModalView {
+  const name = `*${escapeMrkdwn(draft.name || draft.key || 'This workflow')}*`;
+  const how = delivery?.sent
+    ? `I sent you its YAML as *${escapeMrkdwn(delivery.filename)}* in our DM: download it, edit it, and attach it in *Import YAML/JSON* (Home tab or \`/approval admin\`) to publish it.`
+    : delivery
+      ? `I could not send you its YAML as a file (${escapeMrkdwn(delivery.problem)}): copy it from below into a .yaml file, edit it, and attach that file in *Import YAML/JSON*.`
+      : 'Use *Export YAML* to get it as a file, edit it, and attach it in *Import YAML/JSON*.';
   const blocks: KnownBlock[] = [
-    section(`*${escapeMrkdwn(draft.name || draft.key || 'This workflow')}* is too big to edit in Slack's modals (they carry at most ${LIMITS.PRIVATE_METADATA} characters). Copy its YAML below, edit it, and use *Import YAML/JSON* to publish it.`),
-    ...yamlBlocks(yaml, LIMITS.VIEW_BLOCKS - 1),
+    section(`${name} is too big to edit in Slack's modals (they carry at most ${LIMITS.PRIVATE_METADATA} characters). ${how}`),
+    ...yamlBlocks(draftYaml(draft), LIMITS.VIEW_BLOCKS - 1),
   ];
   return modal('Workflow too big', ADMIN_CALLBACKS.exportWorkflow, blocks);
 }

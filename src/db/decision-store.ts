@@ -92,7 +92,11 @@ export function createDecisionStore(orm: Orm) {
   /** A directory slice outside a decision (previews, read models). */
   const directory = (query: DirectoryQuery): Promise<Directory> => readDirectory(pooledRunner(orm), query);
 
-  return { context, run, directory };
+  /** The slice a decision on this submission would read, for everyone it names (the worker asks who to send cards to). */
+  const directoryOfSubmission = (query: Omit<DirectoryQuery, 'people'> & { readonly submissionId: string }): Promise<Directory> =>
+    readDirectory(pooledRunner(orm), { ...query, people: peopleOf(query.submissionId, []) });
+
+  return { context, run, directory, directoryOfSubmission };
 }
 export type DecisionStore = ReturnType<typeof createDecisionStore>;
 

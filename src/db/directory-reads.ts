@@ -5,8 +5,8 @@ export interface DirectoryQuery {
   readonly teamId: string;
   readonly roles: readonly string[];
   /**
-   * People whose managers and incoming delegations may matter to this decision: a list, or a query of
-   * `user_id`s (any superset of them: answers are looked up per person).
+   * People whose managers and delegations (to them or from them) may matter to this decision: a list, or a
+   * query of `user_id`s (any superset of them: answers are looked up per person).
    */
   readonly people: readonly string[] | Sql;
   readonly workflowKey: string;
@@ -21,7 +21,7 @@ export function directoryReads(query: DirectoryQuery): { statements: Sql[]; buil
   const membersAt = slot(query.roles.length ? sql`select role_name, user_id from role_member where team_id = ${query.teamId} and role_name in ${list(query.roles)}` : null);
   const managersAt = slot(people ? sql`select user_id, manager_id from user_manager where team_id = ${query.teamId} and user_id in ${people}` : null);
   const delegationsAt = slot(people
-    ? sql`select id, from_user_id, to_user_id from delegation where team_id = ${query.teamId} and to_user_id in ${people} and revoked_at is null
+    ? sql`select id, from_user_id, to_user_id from delegation where team_id = ${query.teamId} and (to_user_id in ${people} or from_user_id in ${people}) and revoked_at is null
           and starts_at <= ${query.at} and ends_at > ${query.at} and (workflow_key is null or workflow_key = ${query.workflowKey})`
     : null);
   return {
@@ -35,6 +35,7 @@ export function directoryReads(query: DirectoryQuery): { statements: Sql[]; buil
         roleMembers: (role) => members.filter((m) => m.role_name === role).map((m) => m.user_id as string),
         managerOf: (userId) => (managers.find((m) => m.user_id === userId)?.manager_id as string | undefined) ?? null,
         activeDelegationsTo: (delegateId) => delegations.filter((d) => d.to_user_id === delegateId).map((d) => ({ id: d.id as string, fromUserId: d.from_user_id as string })),
+        activeDelegationsFrom: (fromUserId) => delegations.filter((d) => d.from_user_id === fromUserId).map((d) => ({ id: d.id as string, toUserId: d.to_user_id as string })),
       };
     },
   };

@@ -42,7 +42,7 @@ export function createSubmissionRepository(orm: Orm) {
     // Independent reads, each on its own pooled connection at once.
     const [submissions, stages, decisions, grants] = await Promise.all([
       rows(sql`select id, team_id, workflow_key, workflow_version, workflow_version_id, requester_id, title, fields, entity_key, predecessor_id, status, plan,
-            skipped_stage_ids, current_step_index, created_at, closed_at
+            skipped_stage_ids, current_step_index, created_at, closed_at, end_reason
           from submission where id = any(${list})`),
       rows(sql`select submission_id, id, stage_id, name, step, status, rule, pool, required, opened_at, due_at, closed_at, escalated_at
           from stage_instance where submission_id = any(${list}) order by opened_at, step, id`),
@@ -93,6 +93,22 @@ export function createSubmissionRepository(orm: Orm) {
         createdAt: new Date(r.created_at as string), openStageNames: r.open_stages as string[],
       }));
     },
+    /** A page of someone's requests, newest first, and how many they have in all (one round trip). */
+    async ownRequestsPage(teamId: string, requesterId: string, limit: number, offset: number): Promise<{ rows: OwnRequestRow[]; total: number }> {
+      const [found = [], counted = []] = await pooled.run([
+        sql`select s.id, s.title, s.workflow_key, s.status, s.created_at,
+            coalesce((select json_agg(si.name order by si.opened_at, si.step) from stage_instance si where si.submission_id = s.id and si.status = 'open'), '[]') as open_stages
+          from submission s where s.team_id = ${teamId} and s.requester_id = ${requesterId} order by s.created_at desc, s.id limit ${limit} offset ${offset}`,
+        sql`select count(*)::int as total from submission where team_id = ${teamId} and requester_id = ${requesterId}`,
+      ]);
+      return {
+        rows: found.map((r) => ({
+          id: r.id as string, title: r.title as string, workflowKey: r.workflow_key as string, status: r.status as SubmissionStatus,
+          createdAt: new Date(r.created_at as string), openStageNames: r.open_stages as string[],
+        })),
+        total: (counted[0]?.total as number | undefined) ?? 0,
+      };
+    },
     /**
      * Requests with an open stage (of the 500 due first) that asks one of `people` directly or through a grant.
      * `pool @> '["U…"]'` (one per person) is what the GIN index on open stages' pools answers.
@@ -113,6 +129,11 @@ export function createSubmissionRepository(orm: Orm) {
         where s.team_id = ${teamId} and s.status in ('submitted', 'in_review') and si.status = 'open' and si.pool @> ${json([userId])}${byWorkflow}
         order by si.opened_at`);
       return found.map((r) => ({ submissionId: r.submission_id as string, stageInstanceId: r.id as string }));
+    },
+    /** The request that revised `id` (at most one: a unique index holds it), or null. */
+    async successorOf(id: string): Promise<string | null> {
+      const [row] = await rows(sql`select id from submission where predecessor_id = ${id}`);
+      return (row?.id as string | undefined) ?? null;
     },
     /** Claims a new-request idempotency key inside the request's transaction; false when it was used before. */
     async claimKey(tx: Tx, teamId: string, key: string): Promise<boolean> {

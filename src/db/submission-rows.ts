@@ -29,6 +29,7 @@ export interface SubmissionRecord {
   readonly currentStepIndex?: number | null | undefined;
   readonly createdAt: Date;
   readonly closedAt?: Date | null | undefined;
+  readonly endReason?: string | null | undefined;
 }
 export interface StageRecord {
   readonly id: string;
@@ -72,7 +73,7 @@ export function submissionReads(id: string, options: { lock?: boolean } = {}): S
   const stagesOf = sql`select id from stage_instance where submission_id = ${id}`;
   return [
     sql`select id, team_id, workflow_key, workflow_version, workflow_version_id, requester_id, title, fields, entity_key, predecessor_id, status, plan,
-          skipped_stage_ids, current_step_index, created_at, closed_at
+          skipped_stage_ids, current_step_index, created_at, closed_at, end_reason
         from submission where id = ${id}${options.lock ? sql` for update` : sql``}`,
     sql`select id, stage_id, name, step, status, rule, pool, required, opened_at, due_at, closed_at, escalated_at
         from stage_instance where submission_id = ${id} order by opened_at, step, id`,
@@ -96,7 +97,7 @@ export function submissionFromRows([submissions = [], stages = [], decisions = [
     requesterId: text(s, 'requester_id'), title: text(s, 'title'), fields: s.fields as FieldValues, entityKey: nullableText(s, 'entity_key'),
     predecessorId: nullableText(s, 'predecessor_id'), status: s.status as SubmissionStatus, plan: s.plan as PlannedStep[],
     skippedStageIds: s.skipped_stage_ids as string[], currentStepIndex: (s.current_step_index as number | null) ?? null,
-    createdAt: time(s, 'created_at'), closedAt: nullableTime(s, 'closed_at'),
+    createdAt: time(s, 'created_at'), closedAt: nullableTime(s, 'closed_at'), endReason: nullableText(s, 'end_reason'),
   };
   return {
     workflowVersionId: text(s, 'workflow_version_id'),
@@ -137,6 +138,7 @@ export function toState(submission: SubmissionRecord, stages: readonly StageReco
     currentStepIndex: submission.currentStepIndex ?? null,
     createdAt: submission.createdAt.toISOString(),
     closedAt: iso(submission.closedAt),
+    endReason: submission.endReason ?? null,
     stages: stages.map((stage): StageState => ({
       id: stage.id,
       stageId: stage.stageId,
@@ -183,14 +185,14 @@ export function submissionWrites(before: SubmissionState | null, after: Submissi
   const closedAt = toDate(after.closedAt);
   if (!before) {
     statements.push(sql`insert into submission (id, team_id, workflow_key, workflow_version, workflow_version_id, requester_id, title, fields, entity_key,
-        predecessor_id, plan, created_at, status, skipped_stage_ids, current_step_index, closed_at, updated_at)
+        predecessor_id, plan, created_at, status, skipped_stage_ids, current_step_index, closed_at, end_reason, updated_at)
       values (${after.id}, ${after.teamId}, ${after.workflowKey}, ${after.workflowVersion}, ${workflowVersionId}, ${after.requesterId}, ${after.title},
         ${json(after.fields)}, ${after.entityKey}, ${after.predecessorId}, ${json(after.plan)}, ${new Date(after.createdAt)}, ${after.status},
-        ${json(after.skippedStageIds)}, ${after.currentStepIndex}, ${closedAt}, now())`);
+        ${json(after.skippedStageIds)}, ${after.currentStepIndex}, ${closedAt}, ${after.endReason}, now())`);
   } else if (before.status !== after.status || !sameJson(before.skippedStageIds, after.skippedStageIds)
     || before.currentStepIndex !== after.currentStepIndex || before.closedAt !== after.closedAt) {
     statements.push(sql`update submission set status = ${after.status}, skipped_stage_ids = ${json(after.skippedStageIds)},
-        current_step_index = ${after.currentStepIndex}, closed_at = ${closedAt}, updated_at = now() where id = ${after.id}`);
+        current_step_index = ${after.currentStepIndex}, closed_at = ${closedAt}, end_reason = ${after.endReason}, updated_at = now() where id = ${after.id}`);
   }
 
   const newStages: SqlValue[][] = [];

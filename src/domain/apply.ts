@@ -50,6 +50,7 @@ export function applyEvent(state: SubmissionState | null, event: SubmissionEvent
       stages: [],
       createdAt: at,
       closedAt: null,
+      endReason: null,
     };
   }
   if (!state) throw new Error(`${event.type} before submission.created`);
@@ -121,7 +122,7 @@ export function applyEvent(state: SubmissionState | null, event: SubmissionEvent
     case 'submission.changes_requested':
     case 'submission.withdrawn':
     case 'submission.cancelled':
-      return { ...state, status: FINAL_STATUS_OF[event.type], currentStepIndex: null, closedAt: at };
+      return { ...state, status: FINAL_STATUS_OF[event.type], currentStepIndex: null, closedAt: at, endReason: event.reason };
   }
 }
 

@@ -99,3 +99,26 @@ export function validateTitle(title: string): string {
   }
   return trimmed;
 }
+
+/**
+ * The request form as a whole: its title and every field, with every problem reported at once (a person fixes
+ * them all in one go instead of meeting them one submit after another).
+ */
+export function validateRequestForm(fields: readonly FieldDefinition[], title: string, input: Readonly<Record<string, unknown>>): { title: string; values: FieldValues } {
+  const problems: Record<string, string> = {};
+  const attempt = <T>(check: () => T): T | null => {
+    try {
+      return check();
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      Object.assign(problems, error.fieldErrors);
+      return null;
+    }
+  };
+  const checkedTitle = attempt(() => validateTitle(title));
+  const values = attempt(() => validateFieldValues(fields, input));
+  if (checkedTitle === null || values === null) {
+    throw new DomainError('invalid_input', `Please fix: ${Object.values(problems).join('; ')}`, problems);
+  }
+  return { title: checkedTitle, values };
+}

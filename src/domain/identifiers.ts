@@ -13,6 +13,9 @@ export const isSlackUserId = (value: unknown): value is string => typeof value =
 export const slackUserIdSchema = (message = 'must be a Slack user id such as U012ABCDEF') => z.string().regex(SLACK_USER_ID, message);
 export const slackTeamIdSchema = (message = 'must be a Slack workspace id such as T012ABCDEF') => z.string().regex(SLACK_TEAM_ID, message);
 
+/** The short id people type: the first 8 hex characters of the request's uuid (shown on every card). */
+export const shortIdOf = (id: string): string => id.replace(/-/g, '').slice(0, 8);
+
 /** Hex digits of a request id as people type it: the 8 shown on cards, or more, with or without dashes. */
 const SHORT_ID_PATTERN = /^[0-9a-f]{6,32}$/;
 

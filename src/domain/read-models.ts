@@ -52,6 +52,8 @@ export interface HomeContent {
   readonly pending: readonly PendingItem[];
   /** Pending items beyond those listed (the Home tab has room for a bounded number). */
   readonly morePending: number;
+  /** The reader's approvals on stages still open, which they may retract. */
+  readonly retractable?: readonly PendingItem[] | undefined;
   readonly requests: readonly OwnRequest[];
   readonly delegations: readonly DelegationLine[];
   readonly admin: {

@@ -9,6 +9,8 @@ export interface Directory {
   managerOf(userId: string): string | null;
   /** Out-of-office delegations to `delegateId` that are active now and cover this workflow. */
   activeDelegationsTo(delegateId: string): readonly { id: string; fromUserId: string }[];
+  /** The same delegations seen from the person who is away: who decides for `fromUserId` now. */
+  activeDelegationsFrom(fromUserId: string): readonly { id: string; toUserId: string }[];
 }
 
 export interface RoutePlan {
@@ -77,14 +79,19 @@ export function requiredApprovals(rule: ApprovalRule, poolSize: number): number 
   }
 }
 
-/** Explains, for a person, why a stage cannot reach enough approvers; null when it can. */
-export function routingProblem(stage: StageDefinition, ctx: ResolutionContext): string | null {
+/**
+ * Explains why a stage cannot reach enough approvers, or null when it can: to the requester ("you"), or to an
+ * admin previewing a workflow for someone ("the requester").
+ */
+export function routingProblem(stage: StageDefinition, ctx: ResolutionContext, reader: 'requester' | 'admin' = 'requester'): string | null {
   const pool = resolvePool(stage.approvers, ctx);
   const required = requiredApprovals(stage.rule, pool.length);
   if (pool.length === 0) {
     const needsManager = stage.approvers.some((a) => a.type === 'manager') && !ctx.directory.managerOf(ctx.requesterId);
-    const hint = needsManager ? ' It needs your manager, and no manager is set for you; ask an admin to set one.' : '';
-    return `Stage "${stage.name}" has nobody who can approve it other than you.${hint}`;
+    const hint = !needsManager ? ''
+      : reader === 'requester' ? ' It needs your manager, and no manager is set for you; ask an admin to set one.'
+      : " It needs the requester's manager, and no manager is set for the requester; set one under Managers.";
+    return `Stage "${stage.name}" has nobody who can approve it other than ${reader === 'requester' ? 'you' : 'the requester'}.${hint}`;
   }
   if (pool.length < required) {
     return `Stage "${stage.name}" needs ${required} approvals but only ${pool.length} people can approve it.`;

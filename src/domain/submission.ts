@@ -91,6 +91,8 @@ export interface SubmissionState {
   readonly stages: readonly StageInstance[];
   readonly createdAt: string;
   readonly closedAt: string | null;
+  /** Why the request ended, as its last event said (a withdrawal's or cancellation's reason); null while active or when none was given. */
+  readonly endReason: string | null;
 }
 
 export const openStages = (state: SubmissionState): StageInstance[] => state.stages.filter((s) => s.status === 'open');
@@ -101,11 +103,17 @@ export const activeApprovals = (stage: StageInstance): Decision[] =>
 /** Distinct people whose approval counts toward the stage's quorum. */
 export const approvalCount = (stage: StageInstance): number => new Set(activeApprovals(stage).map((d) => d.principalId)).size;
 
-/** People (actors and principals) who have used their say on this stage. */
+/**
+ * Decisions that hold someone's say on the stage now: approvals not retracted, rejections, requests for changes
+ * and hand-offs. A retracted approval gives the say back, so its author may decide again.
+ */
+export const standingDecisions = (stage: StageInstance): Decision[] =>
+  stage.decisions.filter((d) => FINAL_DECISION_KINDS.includes(d.kind) && d.retractedAt === null);
+
+/** People (actors and principals) whose say on this stage is in use. */
 export function decidedPeople(stage: StageInstance): Set<string> {
   const people = new Set<string>();
-  for (const d of stage.decisions) {
-    if (!FINAL_DECISION_KINDS.includes(d.kind) && d.kind !== 'retract') continue;
+  for (const d of standingDecisions(stage)) {
     people.add(d.actorId);
     people.add(d.principalId);
   }

@@ -1,7 +1,7 @@
-import { pendingReviewers, type StageInstance, type SubmissionState } from '../domain/index.ts';
+import { stageAudience, type StageInstance, type SubmissionState } from '../domain/index.ts';
 import { parseOutboxMessage, type OutboxMessage } from '../services/outbox-topics.ts';
-import type { WorkerContext } from './context.ts';
-import { delegationPhase, loadCardInput } from './render.ts';
+import { systemMeta, type WorkerContext } from './context.ts';
+import { delegationPhase, loadDeliveryInput, type DeliveryInput } from './render.ts';
 import { jobIds, type JobData } from './registry.ts';
 import { cancelTimersOf, scheduleDelegationTimers, scheduleStageTimers } from './timers.ts';
 
@@ -32,15 +32,21 @@ async function refreshStageCards(ctx: WorkerContext, cause: string, state: Submi
 const requesterCard = (state: SubmissionState, mode: 'ensure' | 'refresh'): Card =>
   ({ teamId: state.teamId, kind: 'requester', mode, submissionId: state.id, stageInstanceId: null, recipientId: state.requesterId, delegationId: null });
 
-/** Cards for everyone a stage is waiting for, plus the out-of-office delegates of those who are away. */
-async function askReviewers(ctx: WorkerContext, cause: string, state: SubmissionState, stage: StageInstance): Promise<void> {
-  const pending = pendingReviewers(stage);
-  for (const reviewer of pending) {
-    await queueCard(ctx, cause, { teamId: state.teamId, kind: 'reviewer', mode: 'ensure', submissionId: state.id, stageInstanceId: stage.id, recipientId: reviewer, delegationId: null });
+/**
+ * Cards for everyone the stage asks (the domain's rule: never the requester), and when only the requester could
+ * move the stage, its escalation through the decision door. `onlyDelegation` limits the cards to one delegation's.
+ */
+export async function askReviewers(ctx: WorkerContext, cause: string, input: DeliveryInput, stage: StageInstance, onlyDelegation?: string): Promise<void> {
+  const state = input.submission;
+  const audience = stageAudience(stage, input.definition, state, input.directory);
+  for (const person of audience.asked) {
+    if (onlyDelegation && person.delegationId !== onlyDelegation) continue;
+    await queueCard(ctx, cause, {
+      teamId: state.teamId, kind: person.card, mode: 'ensure', submissionId: state.id, stageInstanceId: stage.id, recipientId: person.userId, delegationId: person.delegationId,
+    });
   }
-  const away = await ctx.services.ledger.delegations.activeFrom(state.teamId, pending, state.workflowKey, ctx.deps.clock());
-  for (const delegation of away) {
-    await queueCard(ctx, cause, { teamId: state.teamId, kind: 'delegate', mode: 'ensure', submissionId: state.id, stageInstanceId: stage.id, recipientId: delegation.toUserId, delegationId: delegation.id });
+  if (audience.needsCover) {
+    await ctx.services.decisions.decide({ kind: 'cover', teamId: state.teamId, submissionId: state.id, stageInstanceId: stage.id }, systemMeta('stage-cover'));
   }
 }
 
@@ -56,7 +62,7 @@ type SubmissionMessage = Exclude<OutboxMessage, { topic: 'workflow.published' | 
 
 /** What a submission's event means for Slack, timers and webhooks. Everything is rendered from current state. */
 async function onSubmissionEvent(ctx: WorkerContext, data: JobData<'events', 'outbox'>, message: SubmissionMessage, cause: string): Promise<void> {
-  const input = await loadCardInput(ctx, data.teamId, message.payload.submissionId);
+  const input = await loadDeliveryInput(ctx, data.teamId, message.payload.submissionId);
   if (!input) return;
   const state = input.submission;
   const stageInstanceId = message.payload.stageInstanceId;
@@ -72,10 +78,12 @@ async function onSubmissionEvent(ctx: WorkerContext, data: JobData<'events', 'ou
       return;
     case 'submission.created':
       await queueCard(ctx, cause, requesterCard(state, 'ensure'));
+      // The notice of the request this one revises loses its button and links here.
+      if (state.predecessorId) await queueCard(ctx, cause, { ...requesterCard(state, 'refresh'), kind: 'outcome', submissionId: state.predecessorId });
       break;
     case 'stage.opened':
       if (stage && stage.status === 'open') {
-        await askReviewers(ctx, cause, state, stage);
+        await askReviewers(ctx, cause, input, stage);
         await scheduleStageTimers(ctx, state, stage, input.definition);
       }
       await queueCard(ctx, cause, requesterCard(state, 'refresh'));
@@ -83,10 +91,11 @@ async function onSubmissionEvent(ctx: WorkerContext, data: JobData<'events', 'ou
     case 'decision.delegated':
     case 'stage.escalated':
       if (stage && stage.status === 'open') {
-        // New holders of the stage (the delegate, the escalation targets) get their own card.
+        // New holders of the stage (the delegate, the escalation targets) get their own card, if the domain lets them decide.
         const kind = message.topic === 'decision.delegated' ? 'delegate' : 'escalation';
-        for (const grant of stage.grants.filter((g) => g.kind === kind)) {
-          await queueCard(ctx, cause, { teamId: state.teamId, kind: 'reviewer', mode: 'ensure', submissionId: state.id, stageInstanceId: stage.id, recipientId: grant.userId, delegationId: null });
+        const holders = new Set(stage.grants.filter((g) => g.kind === kind).map((g) => g.userId));
+        for (const person of stageAudience(stage, input.definition, state, input.directory).asked.filter((a) => holders.has(a.userId))) {
+          await queueCard(ctx, cause, { teamId: state.teamId, kind: 'reviewer', mode: 'ensure', submissionId: state.id, stageInstanceId: stage.id, recipientId: person.userId, delegationId: null });
         }
       }
       if (stageInstanceId) await refreshStageCards(ctx, cause, state, stageInstanceId);

@@ -1,5 +1,6 @@
 import { context as contextBlock, delegationNotice, outcomeNotice, requesterCard, reviewerCard, type CardInput, type SlackMessage } from '../../blocks/cards.ts';
-import { DomainError, isActive, type StageInstance } from '../domain/index.ts';
+import { escapeMrkdwn } from '../../blocks/text.ts';
+import { DomainError, isActive, mayDecide, mayRetract, stageAudience, type Directory, type StageInstance, type SubmissionState, type WorkflowDefinition } from '../domain/index.ts';
 import type { DelegationRow } from '../services/delivery-ledger.ts';
 import type { WorkerContext } from './context.ts';
 import type { JobData } from './registry.ts';
@@ -15,11 +16,32 @@ export async function loadCardInput(ctx: WorkerContext, teamId: string, submissi
   }
 }
 
-/** An escalation target's card says how late the stage is, for as long as the stage stays open. */
-export function escalationOf(stage: StageInstance, userId: string, now: Date): { overdueMs: number } | undefined {
+/** A request as cards are drawn from it: with the directory slice that says who may decide (the domain's rule). */
+export interface DeliveryInput extends CardInput {
+  readonly directory: Directory;
+}
+
+/** The request, its workflow version, its directory slice and revision links as they are now; null when the request does not exist. */
+export async function loadDeliveryInput(ctx: WorkerContext, teamId: string, submissionId: string): Promise<DeliveryInput | null> {
+  try {
+    const found = await ctx.services.submissions.forCards(teamId, submissionId);
+    return { ...found, now: ctx.deps.clock() };
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'not_found') return null;
+    throw error;
+  }
+}
+
+/**
+ * An escalation target's card says why it came to them, for as long as the stage stays open: how late the stage
+ * is, or (escalated before it was due) who is away with only the requester to decide for them.
+ */
+export function escalationOf(input: { submission: SubmissionState; definition: WorkflowDefinition; directory: Directory; now: Date }, stage: StageInstance, userId: string): { overdueMs: number; away: readonly string[] } | undefined {
   if (stage.status !== 'open' || !stage.escalatedAt) return undefined;
   if (!stage.grants.some((g) => g.kind === 'escalation' && g.userId === userId)) return undefined;
-  return { overdueMs: Math.max(0, now.getTime() - Date.parse(stage.dueAt)) };
+  const early = Date.parse(stage.escalatedAt) < Date.parse(stage.dueAt);
+  const away = early ? stageAudience(stage, input.definition, input.submission, input.directory).uncovered : [];
+  return { overdueMs: Math.max(0, input.now.getTime() - Date.parse(stage.dueAt)), away };
 }
 
 export function delegationPhase(delegation: DelegationRow, now: Date): 'pending' | 'started' | 'ended' | 'revoked' {
@@ -34,9 +56,14 @@ export function delegationPhase(delegation: DelegationRow, now: Date): 'pending'
  * still show the truth). Null when there is nothing to show (the stage does not exist, the request is still
  * running for an outcome notice).
  */
-export function renderCard(input: CardInput, card: JobData<'slack', 'card'>, delegation: DelegationRow | null): SlackMessage | null {
-  const { submission } = input;
+export function renderCard(input: DeliveryInput, card: JobData<'slack', 'card'>, delegation: DelegationRow | null): SlackMessage | null {
+  const { submission, definition, directory } = input;
   const stage = card.stageInstanceId ? submission.stages.find((s) => s.id === card.stageInstanceId) : undefined;
+  // Buttons only for someone the domain lets decide now: a card never offers what a click would refuse.
+  const abilities = (s: StageInstance) => ({
+    canAct: mayDecide(card.recipientId, s, definition, submission, directory) !== null,
+    canRetract: mayRetract(card.recipientId, s, definition, submission, directory),
+  });
   switch (card.kind) {
     case 'requester':
       return requesterCard(input);
@@ -44,20 +71,18 @@ export function renderCard(input: CardInput, card: JobData<'slack', 'card'>, del
       return isActive(submission.status) ? null : outcomeNotice(input);
     case 'reviewer':
       if (!stage) return null;
-      return reviewerCard({ ...input, stageInstanceId: stage.id, reviewerId: card.recipientId, escalation: escalationOf(stage, card.recipientId, input.now) });
+      return reviewerCard({ ...input, ...abilities(stage), stageInstanceId: stage.id, reviewerId: card.recipientId, escalation: escalationOf(input, stage, card.recipientId) });
     case 'delegate': {
       if (!stage || !delegation) return null;
       const phase = delegationPhase(delegation, input.now);
       if (phase === 'ended' || phase === 'revoked') {
         const notice = delegationNotice({ fromUserId: delegation.fromUserId, toUserId: delegation.toUserId, phase, until: delegation.endsAt, workflowKey: delegation.workflowKey });
-        return { text: notice.text, blocks: [...notice.blocks, contextBlock(`This card was for *${escapeTitle(submission.title)}*; it is back with <@${delegation.fromUserId}>.`)] };
+        return { text: notice.text, blocks: [...notice.blocks, contextBlock(`This card was for *${escapeMrkdwn(submission.title)}*; it is back with <@${delegation.fromUserId}>.`)] };
       }
       // The delegate acts with the delegator's say, so the card shows the delegator's position on the stage.
-      const card = reviewerCard({ ...input, stageInstanceId: stage.id, reviewerId: delegation.fromUserId, escalation: undefined });
+      const card = reviewerCard({ ...input, ...abilities(stage), stageInstanceId: stage.id, reviewerId: delegation.fromUserId, escalation: undefined });
       const note = contextBlock(`:palm_tree: You decide on behalf of <@${delegation.fromUserId}>, who is away until <!date^${Math.floor(delegation.endsAt.getTime() / 1000)}^{date_short_pretty} {time}|${delegation.endsAt.toISOString()}>.`);
       return { text: card.text, blocks: [card.blocks[0], note, ...card.blocks.slice(1)].filter((b) => b !== undefined) };
     }
   }
 }
-
-const escapeTitle = (title: string): string => title.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').slice(0, 200);

@@ -3,7 +3,7 @@ import { checkpointWitness } from '../../blocks/checkpoint.ts';
 import { pendingReviewers } from '../domain/index.ts';
 import { deliverMessage } from './card-delivery.ts';
 import type { WorkerContext } from './context.ts';
-import { loadCardInput, renderCard } from './render.ts';
+import { loadCardInput, loadDeliveryInput, renderCard } from './render.ts';
 import { messageKeys, type JobData } from './registry.ts';
 import { callSlack } from './slack-client.ts';
 
@@ -11,7 +11,7 @@ type Card = JobData<'slack', 'card'>;
 
 /** Posts or updates one card, rendered from the request as it is now. */
 export async function handleCardJob(ctx: WorkerContext, card: Card, claimant: string): Promise<void> {
-  const input = await loadCardInput(ctx, card.teamId, card.submissionId);
+  const input = await loadDeliveryInput(ctx, card.teamId, card.submissionId);
   if (!input) return;
   const delegation = card.delegationId ? await ctx.services.ledger.delegations.find(card.delegationId) : null;
   const message = renderCard(input, card, delegation);

@@ -1,8 +1,8 @@
 import { isActive, pendingReviewers } from '../domain/index.ts';
 import type { DelegationRow } from '../services/delivery-ledger.ts';
 import { systemMeta, type WorkerContext } from './context.ts';
-import { queueCard } from './event-jobs.ts';
-import { loadCardInput } from './render.ts';
+import { askReviewers, queueCard } from './event-jobs.ts';
+import { loadCardInput, loadDeliveryInput } from './render.ts';
 import { jobIds, type JobData } from './registry.ts';
 
 /** Puts the job back until `at` (a timer that fired early by clock skew must not act early). */
@@ -45,9 +45,10 @@ async function announceDelegation(ctx: WorkerContext, jobId: string, delegation:
 }
 
 /**
- * An out-of-office delegation starts: the delegate gets a card for each item waiting for the delegator and a
- * notice; the start is audited once. Cards are queued before the timer is marked done so a crash in between
- * re-queues them (same job ids) rather than losing them.
+ * An out-of-office delegation starts: the delegate gets a card for each item waiting for the delegator (unless
+ * the domain says they may not decide on it, as on their own request, which is then escalated) and a notice;
+ * the start is audited once. Cards are queued before the timer is marked done so a crash in between re-queues
+ * them (same job ids) rather than losing them.
  */
 export async function handleDelegationStart(ctx: WorkerContext, jobId: string, data: JobData<'timers', 'delegation-start'>, defer: Defer): Promise<void> {
   const { timers, delegations } = ctx.services.ledger;
@@ -60,10 +61,10 @@ export async function handleDelegationStart(ctx: WorkerContext, jobId: string, d
   if (ctx.deps.clock().getTime() < delegation.startsAt.getTime()) await defer(delegation.startsAt);
   const cause = `ds${delegation.id}`;
   for (const item of await ctx.services.ledger.openStagesWithPoolMember(delegation.teamId, delegation.fromUserId, delegation.workflowKey)) {
-    const input = await loadCardInput(ctx, delegation.teamId, item.submissionId);
+    const input = await loadDeliveryInput(ctx, delegation.teamId, item.submissionId);
     const stage = input?.submission.stages.find((s) => s.id === item.stageInstanceId);
-    if (!stage || !pendingReviewers(stage).includes(delegation.fromUserId)) continue;
-    await queueCard(ctx, cause, { teamId: delegation.teamId, kind: 'delegate', mode: 'ensure', submissionId: item.submissionId, stageInstanceId: stage.id, recipientId: delegation.toUserId, delegationId: delegation.id });
+    if (!input || !stage || !pendingReviewers(stage).includes(delegation.fromUserId)) continue;
+    await askReviewers(ctx, cause, input, stage, delegation.id);
   }
   await announceDelegation(ctx, jobId, delegation, 'started', { startsAt: delegation.startsAt.toISOString(), endsAt: delegation.endsAt.toISOString() });
 }

@@ -1,6 +1,6 @@
 import {
-  approvalCount, capacityOf, isActive, pendingReviewers,
-  type DelegationLine, type Directory, type HomeContent, type OwnRequest, type PendingItem, type SubmissionState, type WorkflowDefinition,
+  approvalCount, capacityOf, isActive, mayDecide, mayRetract,
+  type Capacity, type DelegationLine, type Directory, type HomeContent, type OwnRequest, type PendingItem, type SubmissionState, type WorkflowDefinition,
 } from '../domain/index.ts';
 import type { DelegationRepository } from '../db/delegation-repository.ts';
 import type { DirectoryQuery } from '../db/directory-reads.ts';
@@ -16,6 +16,7 @@ export type RoleSummary = RoleRow;
 
 export const HOME_PENDING_LIMIT = 25;
 export const HOME_REQUEST_LIMIT = 10;
+export const HOME_RETRACTABLE_LIMIT = 5;
 /**
  * How long after opening the Home tab a person's tab is redrawn when something changes in the background.
  * Slack keeps the tab open as long as the person leaves it there; opening it again draws it fresh anyway.
@@ -60,33 +61,41 @@ export function createHomeService(deps: HomeServiceDeps) {
         roleMembers: (role) => directory.roleMembers(role),
         managerOf: (person) => (asked(person) ? directory.managerOf(person) : null),
         activeDelegationsTo: (person) => (asked(person) ? directory.activeDelegationsTo(person) : []),
+        activeDelegationsFrom: (person) => (asked(person) ? directory.activeDelegationsFrom(person) : []),
       };
     };
   }
 
   /** Everything `userId` has to decide right now: own stages, grants, and the say of people who delegated to them. */
   async function pendingFor(teamId: string, userId: string, now: Date = deps.clock()): Promise<PendingItem[]> {
+    return (await openFor(teamId, userId, now)).pending;
+  }
+
+  /**
+   * What waits for `userId` (the same rule as the cards: src/domain/rules/eligibility.ts) and their approvals
+   * on stages still open, which they may take back.
+   */
+  async function openFor(teamId: string, userId: string, now: Date): Promise<{ pending: PendingItem[]; retractable: PendingItem[] }> {
     const incoming = await deps.delegations.activeTo(teamId, userId, now);
     const loaded = await deps.submissions.byIds(await deps.submissions.openAsking(teamId, [userId, ...incoming.map((d) => d.fromUserId)]));
     const versions = await deps.versions.manyById(loaded.map((l) => l.workflowVersionId));
     const shown = loaded.flatMap(({ state, workflowVersionId }) => {
       const definition = versions.get(workflowVersionId)?.definition;
-      return definition && isActive(state.status) && state.requesterId !== userId ? [{ state, definition }] : [];
+      return definition && isActive(state.status) ? [{ state, definition }] : [];
     });
     const directoryOf = await directoriesFor(teamId, userId, now, shown);
     const items: PendingItem[] = [];
+    const retractable: PendingItem[] = [];
     for (const { state, definition } of shown) {
       const directory = directoryOf(state);
       for (const stage of state.stages) {
         if (stage.status !== 'open') continue;
-        const pending = pendingReviewers(stage);
-        const capacity = capacityOf(userId, stage, definition, state, directory);
+        const decide = mayDecide(userId, stage, definition, state, directory);
+        const retract = decide ? null : mayRetract(userId, stage, definition, state, directory) ? capacityOf(userId, stage, definition, state, directory) : null;
+        const capacity: Capacity | null = decide ?? retract;
         if (!capacity) continue;
-        // Asked in their own right (pool or grant), or carrying the say of someone still pending.
-        const counts = pending.includes(userId) || (capacity.kind === 'delegate' && pending.includes(capacity.of));
-        if (!counts) continue;
         const stepIndex = state.plan.findIndex((p) => p.step === stage.step);
-        items.push({
+        (decide ? items : retractable).push({
           submissionId: state.id,
           stageInstanceId: stage.id,
           workflowVersion: state.workflowVersion,
@@ -103,7 +112,8 @@ export function createHomeService(deps: HomeServiceDeps) {
         });
       }
     }
-    return items.sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+    const byDue = (a: PendingItem, b: PendingItem) => a.dueAt.localeCompare(b.dueAt);
+    return { pending: items.sort(byDue), retractable: retractable.sort(byDue) };
   }
 
   async function requestsOf(teamId: string, userId: string): Promise<OwnRequest[]> {
@@ -124,11 +134,14 @@ export function createHomeService(deps: HomeServiceDeps) {
   }
 
   async function homeFor(teamId: string, userId: string, now: Date = deps.clock()): Promise<HomeContent> {
-    const [pending, requests, delegations, admin] = await Promise.all([
-      pendingFor(teamId, userId, now), requestsOf(teamId, userId), delegationsOf(teamId, userId, now), deps.admins.isAdmin(teamId, userId),
+    const [{ pending, retractable }, requests, delegations, admin] = await Promise.all([
+      openFor(teamId, userId, now), requestsOf(teamId, userId), delegationsOf(teamId, userId, now), deps.admins.isAdmin(teamId, userId),
     ]);
     const adminPart = admin ? { workflows: await deps.listWorkflows(teamId), roles: await deps.listRoles(teamId) } : null;
-    return { userId, pending: pending.slice(0, HOME_PENDING_LIMIT), morePending: Math.max(0, pending.length - HOME_PENDING_LIMIT), requests, delegations, admin: adminPart };
+    return {
+      userId, pending: pending.slice(0, HOME_PENDING_LIMIT), morePending: Math.max(0, pending.length - HOME_PENDING_LIMIT),
+      retractable: retractable.slice(0, HOME_RETRACTABLE_LIMIT), requests, delegations, admin: adminPart,
+    };
   }
 
   return {

@@ -45,8 +45,11 @@ export function createServices(deps: ServiceDeps) {
   const checkpoints = createCheckpointService({ audit: repos.audit, transact, clock });
   return {
     workflows,
-    submissions: createSubmissionService({ transact, submissions: repos.submissions, workflows: repos.workflows, versions, directory: directoryReads, admins, roleSync, clock, newId }),
-    decisions: { decide: withDecisionMetrics(decisions.decide) },
+    submissions: createSubmissionService({
+      transact, submissions: repos.submissions, workflows: repos.workflows, versions, directory: directoryReads,
+      directoryOfSubmission: repos.decisions.directoryOfSubmission, admins, roleSync, clock, newId,
+    }),
+    decisions: { decide: withDecisionMetrics(decisions.decide), check: decisions.check },
     directory,
     roleSync,
     audit: createAuditService({ audit: repos.audit }),

@@ -58,6 +58,7 @@ export function comparable(state: SubmissionState): unknown {
     skippedStageIds: [...state.skippedStageIds].sort(),
     currentStepIndex: state.currentStepIndex,
     closed: state.closedAt !== null,
+    endReason: state.endReason,
     stages: byId(state.stages).map((s) => ({
       id: s.id,
       stageId: s.stageId,

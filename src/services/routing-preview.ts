@@ -47,7 +47,7 @@ export function createRoutingPreview(deps: RoutingPreviewDeps) {
         const stage = definition.stages.find((s) => s.id === stageId);
         if (!stage) throw new Error(`planRoute named unknown stage ${stageId}`);
         const people = resolvePool(stage.approvers, ctx);
-        return { id: stage.id, name: stage.name, people, required: requiredApprovals(stage.rule, people.length), problem: routingProblem(stage, ctx) };
+        return { id: stage.id, name: stage.name, people, required: requiredApprovals(stage.rule, people.length), problem: routingProblem(stage, ctx, 'admin') };
       }),
     }));
     return { requesterId, fields, steps, skipped: plan.skipped.map((s) => ({ id: s.id, name: s.name })) };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  DomainError, applyEvents, normaliseShortId, requireCanSee, slackUserIdSchema, startSubmission, validateFieldValues, validateTitle,
+  DomainError, applyEvents, checkRevisable, normaliseShortId, requireCanSee, slackUserIdSchema, startSubmission, validateRequestForm,
   type Directory, type RuleContext, type SubmissionEvent, type SubmissionState, type WorkflowDefinition,
 } from '../domain/index.ts';
 import type { DirectoryQuery } from '../db/directory-reads.ts';
@@ -40,6 +40,9 @@ export function commitEvents(uow: UnitOfWork, writesFor: SubmissionRepository['w
   return after;
 }
 
+/** Requests per page of `/approval list`. */
+export const LIST_PAGE_SIZE = 20;
+
 export const isRequestId = (id: string): boolean => z.uuid().safeParse(id).success;
 export const requestNotFound = (id: string): DomainError => new DomainError('not_found', `There is no request "${id}".`);
 
@@ -49,12 +52,22 @@ export interface RequestWithVersion {
   readonly definition: WorkflowDefinition;
 }
 
+/** What the worker needs to decide who gets a card and to draw it: the directory slice a decision would read, and the revision links. */
+export interface RequestForCards extends RequestWithVersion {
+  readonly directory: Directory;
+  /** The request this one revises, when it is a revision. */
+  readonly predecessor: SubmissionState | null;
+  /** The request that revised this one, if any. */
+  readonly successorId: string | null;
+}
+
 export interface SubmissionServiceDeps {
   readonly transact: Transact;
-  readonly submissions: Pick<SubmissionRepository, 'get' | 'writesFor' | 'idsByPrefix' | 'ownRequests' | 'claimKey' | 'keyWrites' | 'submissionOfKey'>;
+  readonly submissions: Pick<SubmissionRepository, 'get' | 'writesFor' | 'idsByPrefix' | 'ownRequests' | 'claimKey' | 'keyWrites' | 'submissionOfKey' | 'successorOf' | 'ownRequestsPage'>;
   readonly workflows: Pick<WorkflowRepository, 'find'>;
   readonly versions: Pick<WorkflowVersions, 'get' | 'ofId'>;
   readonly directory: (query: DirectoryQuery) => Promise<Directory>;
+  readonly directoryOfSubmission: (query: Omit<DirectoryQuery, 'people'> & { readonly submissionId: string }) => Promise<Directory>;
   readonly admins: Pick<AdminCheck, 'isAdmin'>;
   readonly roleSync: Pick<RoleSync, 'bringUpToDate'>;
   readonly clock: () => Date;
@@ -72,14 +85,14 @@ export function createSubmissionService(deps: SubmissionServiceDeps) {
     const parsed = submitInputSchema.safeParse(input);
     if (!parsed.success) throw new DomainError('invalid_input', `Invalid request: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     const cmd = parsed.data;
-    const title = validateTitle(cmd.title);
     const workflow = await deps.workflows.find(cmd.teamId, cmd.workflowKey);
     if (!workflow || !workflow.active) throw new DomainError('not_found', `There is no active workflow "${cmd.workflowKey}".`);
     const version = await deps.versions.get(cmd.teamId, cmd.workflowKey, workflow.version);
     const definition = version.definition;
-    const fields = validateFieldValues(definition.fields, cmd.fields);
+    const { title, values: fields } = validateRequestForm(definition.fields, cmd.title, cmd.fields);
     const predecessor = cmd.predecessorId ? (await deps.submissions.get(cmd.predecessorId))?.state ?? null : null;
     if (cmd.predecessorId && (!predecessor || predecessor.teamId !== cmd.teamId)) throw new DomainError('not_found', 'The request you are revising does not exist.');
+    const revisedAs = predecessor ? await deps.submissions.successorOf(predecessor.id) : null;
     // Routing reads role members: roles that follow a Slack user group are brought up to date first.
     await deps.roleSync.bringUpToDate(cmd.teamId, rolesOf(definition), meta);
     const userFields = definition.fields.filter((f) => f.type === 'user').map((f) => fields[f.id]).filter((v): v is string => typeof v === 'string');
@@ -89,7 +102,7 @@ export function createSubmissionService(deps: SubmissionServiceDeps) {
         const directory = await deps.directory({ teamId: cmd.teamId, roles: rolesOf(definition), people: [cmd.requesterId, ...userFields], workflowKey: definition.key, at: deps.clock() });
         const events = startSubmission(definition, {
           id: deps.newId(), teamId: cmd.teamId, workflowVersion: version.version, requesterId: cmd.requesterId, title, fields,
-          entityKey: cmd.entityKey ?? null, predecessor,
+          entityKey: cmd.entityKey ?? null, predecessor, predecessorRevisedAs: revisedAs,
         }, ruleContext(directory));
         const state = commitEvents(uow, deps.submissions.writesFor, null, events, version.id, deps.clock());
         if (cmd.idempotencyKey) uow.write(deps.submissions.keyWrites(cmd.teamId, cmd.idempotencyKey, state.id));
@@ -101,6 +114,10 @@ export function createSubmissionService(deps: SubmissionServiceDeps) {
         const submissionId = await deps.submissions.submissionOfKey(cmd.teamId, cmd.idempotencyKey);
         if (!submissionId) throw new DomainError('invalid_input', 'That idempotency key was already used for something other than a new request.');
         return get(cmd.teamId, submissionId);
+      }
+      // Two revisions of one request at once: the second finds the first.
+      if (isUniqueViolation(error, 'submission_one_revision') && predecessor) {
+        checkRevisable(predecessor, cmd.requesterId, await deps.submissions.successorOf(predecessor.id));
       }
       if (isUniqueViolation(error, 'submission_one_active_per_entity')) {
         throw new DomainError('duplicate_active', `There is already an active request for "${cmd.entityKey}" in this workflow. Withdraw it or wait for its outcome first.`);
@@ -124,6 +141,26 @@ export function createSubmissionService(deps: SubmissionServiceDeps) {
     return { submission: loaded.state, definition: (await deps.versions.ofId(loaded.workflowVersionId)).definition };
   }
 
+  /** The request a revision replaces and the one that revised it, for the links cards and replies show. */
+  async function revisionLinks(submission: SubmissionState): Promise<{ predecessor: SubmissionState | null; successorId: string | null }> {
+    const [predecessor, successorId] = await Promise.all([
+      submission.predecessorId ? deps.submissions.get(submission.predecessorId).then((p) => (p?.state.teamId === submission.teamId ? p.state : null)) : Promise.resolve(null),
+      deps.submissions.successorOf(submission.id),
+    ]);
+    return { predecessor, successorId };
+  }
+
+  /** The same with what the worker's cards need (see RequestForCards). */
+  async function forCards(teamId: string, id: string): Promise<RequestForCards> {
+    const found = await withVersion(teamId, id);
+    const { submission, definition } = found;
+    const [directory, links] = await Promise.all([
+      deps.directoryOfSubmission({ teamId, submissionId: id, roles: rolesOf(definition), workflowKey: definition.key, at: deps.clock() }),
+      revisionLinks(submission),
+    ]);
+    return { ...found, directory, ...links };
+  }
+
   /** The same, for a viewer who must be allowed to see it (requester, people on its stages, admins). */
   async function visibleTo(teamId: string, id: string, viewerId: string): Promise<RequestWithVersion> {
     const found = await withVersion(teamId, id);
@@ -145,6 +182,19 @@ export function createSubmissionService(deps: SubmissionServiceDeps) {
 
   const listByRequester = (teamId: string, requesterId: string, limit = 20): Promise<OwnRequestRow[]> => deps.submissions.ownRequests(teamId, requesterId, limit);
 
-  return { submit, get, withVersion, visibleTo, resolveId, listByRequester };
+  /** Page `page` (from 1) of someone's requests, newest first, with how many there are in all. */
+  async function pageByRequester(teamId: string, requesterId: string, page: number, perPage = LIST_PAGE_SIZE): Promise<{ rows: OwnRequestRow[]; total: number; page: number; perPage: number }> {
+    const { rows, total } = await deps.submissions.ownRequestsPage(teamId, requesterId, perPage, (page - 1) * perPage);
+    return { rows, total, page, perPage };
+  }
+
+  /** A request `requesterId` may revise now (the revision form opens pre-filled from it), or the refusal. */
+  async function revisable(teamId: string, id: string, requesterId: string): Promise<SubmissionState> {
+    const old = await get(teamId, id);
+    checkRevisable(old, requesterId, await deps.submissions.successorOf(old.id));
+    return old;
+  }
+
+  return { submit, get, withVersion, forCards, revisionLinks, visibleTo, resolveId, listByRequester, pageByRequester, revisable };
 }
 export type SubmissionService = ReturnType<typeof createSubmissionService>;

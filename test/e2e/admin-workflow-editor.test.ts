@@ -103,10 +103,16 @@ describe('an admin builds and publishes a workflow in the modals', () => {
     expect(bigText).toContain(`Manager check* asks <@${team.manager}>`);
     for (const member of team.finance) expect(bigText).toContain(`<@${member}>`);
     expect(bigText).toContain('needs 2 of 3');
+    // The result says which sample values it used, and whose request it is.
+    expect(bigText).toContain(`from <@${team.requester}> (the requester), with these sample values:`);
+    expect(bigText).toContain('*Estimated cost*: 5,000.00');
     const small = await submit(team, team.admin, preview, { [ADMIN_BLOCKS.previewRequester]: person(team.requester), [ADMIN_BLOCKS.sample('estimated_cost')]: number('10') });
     expect(JSON.stringify(small.json?.view)).toContain('Skipped (their condition does not hold): Finance');
     const noManager = await submit(team, team.admin, preview, { [ADMIN_BLOCKS.previewRequester]: person(team.outsider) });
-    expect(JSON.stringify(noManager.json?.view)).toContain('no manager is set for you');
+    const noManagerText = JSON.stringify(noManager.json?.view);
+    expect(noManagerText).toContain("It needs the requester's manager, and no manager is set for the requester");
+    expect(noManagerText).not.toMatch(/\byou\b/);
+    expect(noManagerText).toContain('Left empty: Estimated cost');
     const badSample = await submit(team, team.admin, preview, { [ADMIN_BLOCKS.previewRequester]: person(team.requester), [ADMIN_BLOCKS.sample('estimated_cost')]: number('-5') });
     expect(badSample.json).toEqual({ response_action: 'errors', errors: { [ADMIN_BLOCKS.sample('estimated_cost')]: 'Estimated cost cannot be negative' } });
     closePushed(preview.id);

@@ -90,6 +90,8 @@ describe('/approval subcommands', () => {
     const team = await setupTeam(started);
     const request = await submitted(started, team, { title: 'Printer', vendor: 'HP', amount: '250' });
     const id = shortId(request.id);
+    // The manager's card is on their screen before the request is withdrawn (a card is only posted while it is open).
+    const card = await postReviewerCard(started, team, request.id, team.manager, 'manager');
 
     expect(await reply(team, team.outsider, `withdraw ${id}`)).toContain('Only the person who made the request can withdraw it.');
 
@@ -113,7 +115,6 @@ describe('/approval subcommands', () => {
     // A withdrawn request cannot be withdrawn again.
     expect(await reply(team, team.requester, `withdraw ${id}`)).toContain('already withdrawn');
 
-    const card = await postReviewerCard(started, team, request.id, team.manager, 'manager');
     since = mark(started);
     await started.requests.action({ teamId: team.teamId, userId: team.manager, actionId: ACTION_IDS.approve, value: card.value, message: { channelId: card.channelId, ts: card.ts } });
     const refusal = await eventually(() => {

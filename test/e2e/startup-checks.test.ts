@@ -27,7 +27,8 @@ const baseEnv = (): Record<string, string> => ({
 async function startFails(env: Record<string, string>, entry = 'src/main.ts'): Promise<{ code: number | null; lines: string[] }> {
   const port = env.PORT ?? String(await freePort());
   const app = spawnNode('app', entry, { ...baseEnv(), PORT: port, ...env });
-  const timer = setTimeout(() => void app.kill(), 20_000);
+  // Generous: these processes start side by side, and a busy machine may take a while to load one.
+  const timer = setTimeout(() => void app.kill(), 60_000);
   const code = await app.exited;
   clearTimeout(timer);
   return { code, lines: app.output().split('\n').filter((line) => line.trim() !== '') };
@@ -43,7 +44,7 @@ function expectOneLine(result: { code: number | null; lines: string[] }, pattern
   expect(result.code).toBe(78);
 }
 
-describe.concurrent('start-up checks of the Slack credentials', () => {
+describe.concurrent('start-up checks of the Slack credentials', { timeout: 90_000 }, () => {
   it.each(['invalid_auth', 'not_authed', 'account_inactive'])('a bot token Slack answers %s for stops the app, naming SLACK_BOT_TOKEN', async (error) => {
     // Each case gets its own token, so the answer it is given is its own.
     const token = `xoxb-${error}-${randomBytes(4).toString('hex')}`;
@@ -71,7 +72,7 @@ describe.concurrent('start-up checks of the Slack credentials', () => {
   });
 });
 
-describe.concurrent('other start-up problems', () => {
+describe.concurrent('other start-up problems', { timeout: 90_000 }, () => {
   it('a bad AUDIT_SIGNING_KEY', async () => {
     expectOneLine(await startFails({ AUDIT_SIGNING_KEY: 'not-a-key' }), /^Invalid configuration: AUDIT_SIGNING_KEY: is not an Ed25519 private key/);
   });

@@ -136,10 +136,12 @@ describe('signed but unreadable requests', () => {
 });
 
 describe('what people type, at and past every limit', () => {
+  // Each try is a form of its own: Slack gives every modal its own view id, and one view makes one request.
+  let forms = 0;
   const requestForm = (title: string, system: string, notes?: string) => stack.requests.submitView({
     teamId: stack.teamId, userId: requester,
     view: {
-      id: 'VREQUEST', callbackId: CALLBACK_IDS.requestModal, privateMetadata: JSON.stringify({ k: 'hostile', v: 1, p: null }),
+      id: `VREQUEST${++forms}`, callbackId: CALLBACK_IDS.requestModal, privateMetadata: JSON.stringify({ k: 'hostile', v: 1, p: null }),
       blocks: [{ type: 'input', block_id: BLOCK_IDS.title }, { type: 'input', block_id: fieldBlockId('system') }, { type: 'input', block_id: fieldBlockId('notes') }],
     },
     values: {

@@ -7,6 +7,7 @@ export function directoryOf(data: { roles?: Record<string, string[]>; managers?:
     roleMembers: (role) => data.roles?.[role] ?? [],
     managerOf: (user) => data.managers?.[user] ?? null,
     activeDelegationsTo: (to) => (data.delegations ?? []).filter((d) => d.to === to).map((d) => ({ id: d.id, fromUserId: d.from })),
+    activeDelegationsFrom: (from) => (data.delegations ?? []).filter((d) => d.from === from).map((d) => ({ id: d.id, toUserId: d.to })),
   };
 }
 

@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { LIMITS } from '../../blocks/limits.ts';
 import { formatProblem, validateBlocks, validateView, type Problem } from './block-kit-validator.ts';
+import { createFakeFiles } from './fake-slack-files.ts';
 
 type Obj = Record<string, unknown>;
 export type SlackBody = Obj & { ok: boolean };
@@ -130,7 +131,7 @@ export interface StoredView {
   userId: string | undefined;
 }
 
-export const DEFAULT_SCOPES = ['commands', 'chat:write', 'users:read', 'usergroups:read', 'channels:history', 'groups:history'];
+export const DEFAULT_SCOPES = ['commands', 'chat:write', 'users:read', 'usergroups:read', 'channels:history', 'groups:history', 'files:read', 'files:write', 'im:write'];
 
 /** Token buckets, one per (token, method) and, for chat.postMessage, per channel too. */
 function rateLimiter(limits: Readonly<Record<string, RateLimit>>) {
@@ -168,9 +169,12 @@ export const REQUIRED_SCOPE: Readonly<Record<string, string>> = {
   'usergroups.users.list': 'usergroups:read',
   // Public channels need channels:history; the witness channel may be private (groups:history), which the manifest also asks for.
   'conversations.history': 'channels:history',
+  'files.info': 'files:read',
+  'files.getUploadURLExternal': 'files:write',
+  'files.completeUploadExternal': 'files:write',
 };
 
-const JSON_FIELDS = ['blocks', 'attachments', 'view', 'metadata'];
+const JSON_FIELDS = ['blocks', 'attachments', 'view', 'metadata', 'files'];
 
 // Trigger ids live in one registry per process so the module-level issueTriggerId works with any fake.
 interface Trigger {
@@ -418,9 +422,14 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
     return ok({ view: viewJson(stored) });
   }
 
+  const botTokenOk = (token: string | undefined): boolean =>
+    token !== undefined && !token.startsWith('xapp-') && (options.tokens ? options.tokens.includes(token) : token.startsWith('xox'));
+  const fakeFiles = createFakeFiles({ teamId, baseUrl: () => `http://127.0.0.1:${port}/api/`, tokenOk: botTokenOk, resolveChannel: (channel) => resolveChannel(channel, true), nextId });
+
   const stackDepth = (rootId: string): number => [...views.values()].filter((v) => v.rootId === rootId).length;
 
   const handlers: Record<string, (args: Obj) => SlackBody> = {
+    ...fakeFiles.handlers,
     'apps.connections.open': () => ok({ url: socketMode.url() }),
 
     'auth.test': () =>
@@ -671,6 +680,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake-slack');
+    if (await fakeFiles.route(req, res, url)) return;
     const match = /^\/api\/([A-Za-z0-9_.]+)$/.exec(url.pathname);
     if (!match?.[1]) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
@@ -786,6 +796,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
       return m;
     },
 
+    /** A file a person uploaded (into a modal's file_input, say): the file object the view submission carries. */
+    addUserFile: fakeFiles.addUserFile,
+    /** Files the app shared (files.completeUploadExternal), oldest first, with their bytes. */
+    sharedFiles: fakeFiles.shared,
+
     getMessage(channel: string, ts: string): StoredMessage | undefined {
       return messages.get(messageKey(channel, ts));
     },
@@ -805,6 +820,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
       mpims.clear();
       openedDms.clear();
       limiter?.clear();
+      fakeFiles.reset();
       lastRootViewId = undefined;
       if (opts.directory) {
         users.clear();

@@ -15,7 +15,7 @@ import { LIMITS } from '../../blocks/limits.ts';
 import { parseWorkflowDefinition, workflowToYaml, WORKFLOW_LIMITS } from '../../src/domain/index.ts';
 import { formatProblem, validateView } from '../support/block-kit-validator.ts';
 import { purchaseOrderWorkflow } from '../fixtures/workflows.ts';
-import { longestDefinition, nasty, user } from './blocks-fixtures.ts';
+import { longestDefinition, longestValues, nasty, user } from './blocks-fixtures.ts';
 
 function expectValid(view: ModalView, options: { ignoreMetadata?: boolean } = {}): void {
   const checked = options.ignoreMetadata ? { ...view, private_metadata: '' } : view;
@@ -117,7 +117,8 @@ describe('preview, import and export', () => {
 
   it('shows a 20-stage route with 25 people each', () => {
     const definition = longestDefinition();
-    const view = previewResultModal(definition.name, {
+    const view = previewResultModal(definition, {
+      fields: longestValues(definition),
       requesterId: user(1),
       steps: definition.stages.map((s) => ({ step: s.step, stages: [{ name: s.name, people: Array.from({ length: 25 }, (_, i) => user(i)), required: 24, problem: null }, { name: s.name, people: [], required: 1, problem: nasty(500) }] })),
       skipped: definition.stages.map((s) => ({ name: s.name })),
@@ -128,7 +129,7 @@ describe('preview, import and export', () => {
 
   it('exports the largest workflow as YAML code blocks within limits', () => {
     const yaml = workflowToYaml(longestDefinition());
-    const view = exportModal(nasty(80), 12, yaml);
+    const view = exportModal(nasty(80), 12, yaml, { sent: true, filename: 'k.yaml' });
     expectValid(view);
     expect(view.blocks.length).toBeGreaterThan(3);
     const shown = known(view).slice(1).map((b) => (b.type === 'section' ? b.text?.text ?? '' : '')).join('\n').replace(/```/g, '');

@@ -27,7 +27,7 @@ function withLastStage(state: SubmissionState, change: (stage: StageInstance) =>
 describe('reviewerCard', () => {
   it('renders the longest request within Block Kit limits, with the five decision buttons for a pending reviewer', () => {
     const { state, definition, lastStage, pendingReviewer } = longestState();
-    const card = reviewerCard({ submission: state, definition, now, stageInstanceId: lastStage.id, reviewerId: pendingReviewer });
+    const card = reviewerCard({ submission: state, definition, now, stageInstanceId: lastStage.id, reviewerId: pendingReviewer, canAct: true });
     expectValid(card);
     expect(actionIds(card)).toEqual([ACTION_IDS.approve, ACTION_IDS.reject, ACTION_IDS.requestChanges, ACTION_IDS.delegate, ACTION_IDS.comment]);
     expect(allText(card)).toContain('Stage 20 of 20');
@@ -37,7 +37,7 @@ describe('reviewerCard', () => {
 
   it('puts the request, stage and workflow version in every button value, far under the limit', () => {
     const { state, definition, lastStage, pendingReviewer } = longestState();
-    const card = reviewerCard({ submission: state, definition, now, stageInstanceId: lastStage.id, reviewerId: pendingReviewer });
+    const card = reviewerCard({ submission: state, definition, now, stageInstanceId: lastStage.id, reviewerId: pendingReviewer, canAct: true });
     const actions = card.blocks.find((b) => b.type === 'actions');
     if (actions?.type !== 'actions') throw new Error('no actions block');
     for (const element of actions.elements) {
@@ -49,13 +49,13 @@ describe('reviewerCard', () => {
   it('hides fields not meant for reviewers', () => {
     const { state, definition, lastStage, pendingReviewer } = longestState();
     const hidden = { ...definition, fields: definition.fields.map((f, i) => (i === 0 ? { ...f, label: 'SECRET LABEL', showToReviewers: false } : f)) };
-    const card = reviewerCard({ submission: state, definition: hidden, now, stageInstanceId: lastStage.id, reviewerId: pendingReviewer });
+    const card = reviewerCard({ submission: state, definition: hidden, now, stageInstanceId: lastStage.id, reviewerId: pendingReviewer, canAct: true });
     expect(allText(card)).not.toContain('SECRET LABEL');
   });
 
   it('shows "You approved" and no buttons once the reviewer has decided', () => {
     const { state, definition, lastStage } = longestState();
-    const card = reviewerCard({ submission: state, definition, now, stageInstanceId: lastStage.id, reviewerId: lastStage.pool[0] ?? '' });
+    const card = reviewerCard({ submission: state, definition, now, stageInstanceId: lastStage.id, reviewerId: lastStage.pool[0] ?? '', canAct: false });
     expectValid(card);
     expect(actionIds(card)).toEqual([]);
     expect(allText(card)).toContain('You approved');
@@ -64,7 +64,7 @@ describe('reviewerCard', () => {
   it('tells other reviewers who approved when the stage completed', () => {
     const { state, definition, lastStage, pendingReviewer } = longestState();
     const done = withLastStage(state, (s) => ({ ...s, status: 'approved', closedAt: now.toISOString() }), 'approved');
-    const card = reviewerCard({ submission: done, definition, now, stageInstanceId: lastStage.id, reviewerId: pendingReviewer });
+    const card = reviewerCard({ submission: done, definition, now, stageInstanceId: lastStage.id, reviewerId: pendingReviewer, canAct: false });
     expectValid(card);
     expect(actionIds(card)).toEqual([]);
     expect(allText(card)).toContain('nothing more needed');
@@ -74,7 +74,7 @@ describe('reviewerCard', () => {
   it('says the stage closed because the request was withdrawn', () => {
     const { state, definition, lastStage, pendingReviewer } = longestState();
     const withdrawn = withLastStage(state, (s) => ({ ...s, status: 'closed' }), 'withdrawn');
-    const card = reviewerCard({ submission: withdrawn, definition, now, stageInstanceId: lastStage.id, reviewerId: pendingReviewer });
+    const card = reviewerCard({ submission: withdrawn, definition, now, stageInstanceId: lastStage.id, reviewerId: pendingReviewer, canAct: false });
     expect(allText(card)).toContain('Stage closed: request withdrawn');
     expect(actionIds(card)).toEqual([]);
   });
@@ -83,7 +83,7 @@ describe('reviewerCard', () => {
     const { state, definition, lastStage } = longestState();
     const manager = user(777);
     const escalated = withLastStage(state, (s) => ({ ...s, escalatedAt: now.toISOString(), grants: [{ userId: manager, kind: 'escalation', onBehalfOf: null, at: now.toISOString() }] }));
-    const card = reviewerCard({ submission: escalated, definition, now, stageInstanceId: lastStage.id, reviewerId: manager, escalation: { overdueMs: 26 * 3_600_000 } });
+    const card = reviewerCard({ submission: escalated, definition, now, stageInstanceId: lastStage.id, reviewerId: manager, canAct: true, escalation: { overdueMs: 26 * 3_600_000 } });
     expectValid(card);
     expect(allText(card)).toContain('1 day 2 hours late');
     expect(actionIds(card)).toHaveLength(5);
@@ -135,5 +135,40 @@ describe('reminderNotice and delegationNotice', () => {
     for (const phase of ['started', 'ended', 'revoked'] as const) {
       expectValid(delegationNotice({ fromUserId: user(1), toUserId: user(2), phase, until: now, workflowKey: 'k'.repeat(40) }));
     }
+  });
+});
+
+describe('cards for revisions, retractions and withdrawals', () => {
+  it('shows which request a revision replaces and what changed, within limits for the longest request', () => {
+    const { state, definition, lastStage, pendingReviewer } = longestState();
+    const previous: SubmissionState = {
+      ...state, id: '00000000-0000-4000-8000-000000000042', status: 'changes_requested', title: 'Old title',
+      fields: Object.fromEntries(Object.entries(state.fields).map(([k, v]) => [k, typeof v === 'number' ? v - 1 : `${v}`.slice(1)])),
+    };
+    const revision: SubmissionState = { ...state, predecessorId: previous.id };
+    const card = reviewerCard({ submission: revision, definition, now, predecessor: previous, stageInstanceId: lastStage.id, reviewerId: pendingReviewer, canAct: true });
+    expectValid(card);
+    expect(allText(card)).toContain('Revision of request `00000000`');
+    expect(allText(card)).toContain('*What changed*\\n*Title*: ~Old title~');
+    const tracking = requesterCard({ submission: revision, definition, now, predecessor: previous });
+    expectValid(tracking);
+    expect(allText(tracking)).toContain('Revision of request `00000000`');
+  });
+
+  it('offers Retract while the stage is open and the reader\'s approval stands', () => {
+    const { state, definition, lastStage } = longestState();
+    const approver = lastStage.pool[0] ?? '';
+    const card = reviewerCard({ submission: state, definition, now, stageInstanceId: lastStage.id, reviewerId: approver, canAct: false, canRetract: true });
+    expectValid(card);
+    expect(actionIds(card)).toEqual([ACTION_IDS.retract]);
+  });
+
+  it('gives reviewers the reason a request was withdrawn', () => {
+    const { state, definition, lastStage, pendingReviewer } = longestState();
+    const withdrawn = { ...withLastStage(state, (s) => ({ ...s, status: 'closed' }), 'withdrawn'), endReason: 'Bought <it> & more' };
+    const card = reviewerCard({ submission: withdrawn, definition, now, stageInstanceId: lastStage.id, reviewerId: pendingReviewer, canAct: false });
+    expectValid(card);
+    expect(allText(card)).toContain('request withdrawn by');
+    expect(allText(card)).toContain('“Bought &lt;it&gt; &amp; more”');
   });
 });

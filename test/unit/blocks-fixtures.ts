@@ -87,7 +87,7 @@ export function longestState(definition = longestDefinition()): { state: Submiss
     id: uuid(999_999), teamId: 'T0001', workflowKey: definition.key, workflowVersion: 12, requesterId: user(1_000_000),
     title: nasty(MAX_TITLE_LENGTH), fields: longestValues(definition), entityKey: null, predecessorId: null, status: 'in_review',
     plan: definition.stages.map((s) => ({ step: s.step, stageIds: [s.id] })), skippedStageIds: [], currentStepIndex: stages.length - 1,
-    stages, createdAt: '2026-11-20T09:00:00.000Z', closedAt: null,
+    stages, createdAt: '2026-11-20T09:00:00.000Z', closedAt: null, endReason: null,
   };
   return { state, definition, lastStage, pendingReviewer: lastStage.pool[23] ?? '' };
 }

@@ -72,8 +72,9 @@ describe('command replies', () => {
     const replies = [
       problemMessage(nasty(5000), 'Try `/approval help`.'),
       helpMessage(Array.from({ length: 12 }, (_, i) => ({ usage: `cmd${i} <id> [x]`, summary: nasty(300) }))),
-      requestListMessage(Array.from({ length: 20 }, (_, i) => ({ id: state.id, title: nasty(150), workflowKey: `k${i}`.padEnd(40, 'k'), status: 'in_review' as const, createdAt: now }))),
-      requestListMessage([]),
+      requestListMessage({ rows: Array.from({ length: 20 }, (_, i) => ({ id: state.id, title: nasty(150), workflowKey: `k${i}`.padEnd(40, 'k'), status: 'in_review' as const, createdAt: now })), total: 57, page: 1, perPage: 20 }),
+      requestListMessage({ rows: [], total: 0, page: 1, perPage: 20 }),
+      requestListMessage({ rows: [], total: 57, page: 9, perPage: 20 }),
       statusMessage({ submission: state, definition, now, viewerId: state.requesterId }),
       statusMessage({ submission: state, definition, now, viewerId: user(1) }),
     ];
@@ -81,6 +82,18 @@ describe('command replies', () => {
       expect(validateBlocks(reply.blocks, 'message').map(formatProblem)).toEqual([]);
       expect(reply.text.length).toBeLessThanOrEqual(LIMITS.MESSAGE_TEXT);
     }
+  });
+
+  it('lists twenty of the longest titles whole, however much escaping grows them, and says how many there are', () => {
+    const uuid = (i: number) => `${String(i).padStart(8, '0')}-0000-4000-8000-000000000000`;
+    const title = `${'&<>'.repeat(50)}`;
+    const reply = requestListMessage({ rows: Array.from({ length: 20 }, (_, i) => ({ id: uuid(i), title, workflowKey: 'k'.repeat(40), status: 'in_review' as const, createdAt: now })), total: 57, page: 2, perPage: 20 });
+    expect(validateBlocks(reply.blocks, 'message').map(formatProblem)).toEqual([]);
+    const text = JSON.stringify(reply.blocks);
+    for (let i = 0; i < 20; i++) expect(text).toContain(`\`${String(i).padStart(8, '0')}\` *${'&amp;&lt;&gt;'.repeat(50)}*`);
+    expect(text).not.toContain('…');
+    expect(text).toContain('Showing 21–40 of 57.');
+    expect(text).toContain('`/approval list 3` shows the next 17');
   });
 
   it('fits a long audit history by keeping the latest entries', () => {

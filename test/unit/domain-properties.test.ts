@@ -38,7 +38,6 @@ describe('quorum (property-style, seeded)', () => {
       const ctx = ruleContext(directory);
       let state: SubmissionState = applyEvents(null, startSubmission(definition, { id: randomUUID(), teamId: 'T', workflowVersion: 1, requesterId: 'UREQ', title: 't', fields: {}, entityKey: null, predecessor: null }, ctx), at);
       const approving = new Set<string>();
-      const retracted = new Set<string>();
       let completions = 0;
       // Random approvals and retractions, including repeats by the same person, until the submission ends or clicks run out.
       for (let click = 0; click < poolSize * 3 && state.status === 'in_review'; click++) {
@@ -48,14 +47,13 @@ describe('quorum (property-style, seeded)', () => {
         try {
           events = decide(state, definition, retract ? { kind: 'retract', actorId: who, reason: 'changed my mind' } : { kind: 'approve', actorId: who }, ctx);
         } catch {
-          // A person has one say: approving again, or after retracting, is refused.
-          expect(!retract && (approving.has(who) || retracted.has(who))).toBe(true);
+          // A person has one say: approving while their approval stands is refused (a retracted one gives the say back).
+          expect(!retract && approving.has(who)).toBe(true);
           continue;
         }
-        expect(retract || !(approving.has(who) || retracted.has(who))).toBe(true);
+        expect(retract || !approving.has(who)).toBe(true);
         if (retract) {
           approving.delete(who);
-          retracted.add(who);
         } else {
           approving.add(who);
         }

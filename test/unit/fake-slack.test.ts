@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LogLevel, WebAPIHTTPError, WebAPIPlatformError, WebClient, WebClientEvent, type Logger, type WebClientOptions } from '@slack/web-api';
-import { DEFAULT_SCOPES, RATE_LIMITS, startFakeSlack, type FakeSlack } from '../support/fake-slack.ts';
+import { RATE_LIMITS, startFakeSlack, type FakeSlack } from '../support/fake-slack.ts';
 import { formatProblem, validateBlocks, validateView } from '../support/block-kit-validator.ts';
 
 const TOKEN = 'xoxb-test-token';
@@ -26,9 +26,8 @@ const modal = (extra: Record<string, unknown> = {}) => ({
 });
 
 beforeAll(async () => {
-  // conversations.open (which the app never calls) needs im:write, which the app's manifest no longer asks for.
   // Rate limits off for this shared fake: these cases check answers, dozens of calls in a few milliseconds (the limits have their own cases below).
-  fake = await startFakeSlack({ scopes: [...DEFAULT_SCOPES, 'im:write'], rateLimits: false });
+  fake = await startFakeSlack({ rateLimits: false });
   fake.addChannel('C0GENERAL', { name: 'general' });
 });
 afterAll(async () => {
@@ -298,8 +297,7 @@ describe('fake Slack: where Slack is stricter than an app may assume', () => {
   let strict: FakeSlack;
   const web = (options: WebClientOptions = {}) => new WebClient(TOKEN, { slackApiUrl: strict.url, logger: silent, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, ...options });
   beforeEach(async () => {
-    // conversations.open needs im:write, which the app's manifest does not ask for.
-    strict = await startFakeSlack({ scopes: [...DEFAULT_SCOPES, 'im:write'] });
+    strict = await startFakeSlack();
     strict.addUser({ id: 'U1ALICE', name: 'alice' });
     strict.addUser({ id: 'U3CAROL', name: 'carol' });
   });

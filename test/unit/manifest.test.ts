@@ -103,7 +103,6 @@ describe('manifest.yml', () => {
     // conversations.history on a private witness channel needs groups:history as well as channels:history for a public one.
     if (needed.has('channels:history')) needed.add('groups:history');
     expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([...needed].sort());
-    expect(manifest.oauth_config.scopes.bot).not.toContain('im:write');
     expect(manifest.oauth_config.scopes.user).toBeUndefined();
   });
 

@@ -2,10 +2,10 @@ import { DomainError } from '../errors.ts';
 import type { SubmissionEvent } from '../events.ts';
 import { hasUnstorableCharacter, UNSTORABLE_MESSAGE } from '../fields.ts';
 import { isSlackUserId } from '../identifiers.ts';
-import { approvalCount, decidedPeople, isActive, openStages, principalOf, type Capacity, type DecisionKind, type StageInstance, type SubmissionState } from '../submission.ts';
+import { approvalCount, decidedPeople, isActive, openStages, principalOf, type Capacity, type Decision, type DecisionKind, type StageInstance, type SubmissionState } from '../submission.ts';
 import type { WorkflowDefinition } from '../workflow.ts';
 import { MAX_REASON_LENGTH, type RuleContext } from './context.ts';
-import { capacityOf } from './eligibility.ts';
+import { capacityOf, sayInUse } from './eligibility.ts';
 import { ENDED_MESSAGE } from './ended.ts';
 import { advance, closeOthers } from './progress.ts';
 import { Recorder } from './recorder.ts';
@@ -47,6 +47,43 @@ function targetStage(state: SubmissionState, definition: WorkflowDefinition, cmd
   throw new DomainError('not_eligible', `You are not one of the approvers of ${openNames || 'this request'}.`);
 }
 
+/** Where a decision would land, once the gate lets it through: the stage, in what capacity, using whose say. */
+export interface Admitted {
+  readonly stage: StageInstance;
+  readonly capacity: Capacity;
+  readonly principalId: string;
+}
+
+/**
+ * The gate without the reason: whether `cmd.actorId` may make this kind of decision now (the request is active,
+ * the card is current, they are eligible and have their say). Throws the refusal; asked before a reason modal
+ * opens, so a stale card is refused before anyone types.
+ */
+export function admit(state: SubmissionState, definition: WorkflowDefinition, cmd: DecisionCommand, ctx: RuleContext): Admitted {
+  if (!isActive(state.status)) throw new DomainError('not_active', ENDED_MESSAGE[state.status] ?? 'This request is no longer active.');
+  if (cmd.workflowVersion !== undefined && cmd.workflowVersion !== state.workflowVersion) {
+    throw new DomainError('stale', 'This card was made for a different version of the workflow. Please use the latest card.');
+  }
+  const stage = targetStage(state, definition, cmd, ctx);
+  const isRequester = cmd.actorId === state.requesterId;
+  if (isRequester && cmd.kind !== 'comment') throw new DomainError('self_decision', 'You cannot decide on your own request.');
+
+  const capacity: Capacity | null = isRequester ? { kind: 'requester' } : capacityOf(cmd.actorId, stage, definition, state, ctx.directory);
+  if (!capacity) throw new DomainError('not_eligible', `You are not one of the approvers of stage "${stage.name}".`);
+  const principalId = principalOf(cmd.actorId, capacity);
+  if (cmd.kind === 'comment') return { stage, capacity, principalId };
+  if (cmd.kind === 'retract') {
+    if (!ownApproval(stage, cmd.actorId)) throw new DomainError('nothing_to_retract', 'You have no approval on this stage to retract.');
+    return { stage, capacity, principalId };
+  }
+  const used = sayInUse(stage, cmd.actorId, principalId);
+  if (used === 'actor') throw new DomainError('already_decided', `You have already had your say on stage "${stage.name}".`);
+  if (used === 'principal') throw new DomainError('already_decided', `<@${principalId}> has already had their say on stage "${stage.name}", so it cannot be used again.`);
+  return { stage, capacity, principalId };
+}
+
+const ownApproval = (stage: StageInstance, actorId: string) => stage.decisions.find((d) => d.kind === 'approve' && d.actorId === actorId && d.retractedAt === null);
+
 /**
  * The gate every decision passes, from a Slack click, an API call or a timer. Returns the facts to record,
  * or throws a DomainError saying why the decision is refused.
@@ -59,17 +96,7 @@ export function decide(state: SubmissionState, definition: WorkflowDefinition, c
     throw new DomainError('invalid_input', `The reason must be at most ${MAX_REASON_LENGTH} characters.`, { reason: `At most ${MAX_REASON_LENGTH} characters` });
   }
   if (reason && hasUnstorableCharacter(reason)) throw new DomainError('invalid_input', `The reason ${UNSTORABLE_MESSAGE}.`, { reason: `The reason ${UNSTORABLE_MESSAGE}` });
-  if (!isActive(state.status)) throw new DomainError('not_active', ENDED_MESSAGE[state.status] ?? 'This request is no longer active.');
-  if (cmd.workflowVersion !== undefined && cmd.workflowVersion !== state.workflowVersion) {
-    throw new DomainError('stale', 'This card was made for a different version of the workflow. Please use the latest card.');
-  }
-  const stage = targetStage(state, definition, cmd, ctx);
-  const isRequester = cmd.actorId === state.requesterId;
-  if (isRequester && cmd.kind !== 'comment') throw new DomainError('self_decision', 'You cannot decide on your own request.');
-
-  const capacity: Capacity | null = isRequester ? { kind: 'requester' } : capacityOf(cmd.actorId, stage, definition, state, ctx.directory);
-  if (!capacity) throw new DomainError('not_eligible', `You are not one of the approvers of stage "${stage.name}".`);
-  const principalId = principalOf(cmd.actorId, capacity);
+  const { stage, capacity, principalId } = admit(state, definition, cmd, ctx);
   const envelope = { submissionId: state.id, stageInstanceId: stage.id, stageId: stage.stageId, actorId: cmd.actorId, capacity, reason };
   const rec = new Recorder(state, ctx.now);
   const decisionId = ctx.newId();
@@ -80,18 +107,12 @@ export function decide(state: SubmissionState, definition: WorkflowDefinition, c
   }
 
   if (cmd.kind === 'retract') {
-    const approval = stage.decisions.find((d) => d.kind === 'approve' && d.actorId === cmd.actorId && d.retractedAt === null);
-    if (!approval) throw new DomainError('nothing_to_retract', 'You have no approval on this stage to retract.');
+    const approval = ownApproval(stage, cmd.actorId) as Decision;
     rec.emit('decision.retracted', envelope, { decisionId, principalId: approval.principalId, retractedDecisionId: approval.id });
     return rec.events;
   }
 
   const decided = decidedPeople(stage);
-  if (decided.has(cmd.actorId)) throw new DomainError('already_decided', `You have already had your say on stage "${stage.name}".`);
-  // A review handed to this actor leaves the delegator's say for the actor to use, once.
-  const principalUsed = stage.decisions.some((d) => d.principalId === principalId && !(d.kind === 'delegate' && d.delegateTo === cmd.actorId) && d.kind !== 'comment');
-  if (principalId !== cmd.actorId && principalUsed) throw new DomainError('already_decided', `<@${principalId}> has already had their say on stage "${stage.name}", so it cannot be used again.`);
-
   switch (cmd.kind) {
     case 'approve': {
       const approvedElsewhere = state.stages.some(

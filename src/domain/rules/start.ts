@@ -1,4 +1,5 @@
 import { DomainError } from '../errors.ts';
+import { shortIdOf } from '../identifiers.ts';
 import type { SubmissionEvent } from '../events.ts';
 import type { FieldValues } from '../fields.ts';
 import { planRoute, routingProblem, type ResolutionContext } from '../routing.ts';
@@ -17,16 +18,27 @@ export interface NewSubmission {
   readonly fields: FieldValues;
   readonly entityKey: string | null;
   readonly predecessor: SubmissionState | null;
+  /** The request that already revised `predecessor`, if one did. */
+  readonly predecessorRevisedAs?: string | null | undefined;
+}
+
+/**
+ * Whether `requesterId` may revise `predecessor` into a new request: it ended rejected or sent back, it is
+ * theirs, and nobody revised it yet (one notice makes one revision). Throws the refusal.
+ */
+export function checkRevisable(predecessor: SubmissionState, requesterId: string, revisedAs: string | null): void {
+  if (predecessor.status !== 'rejected' && predecessor.status !== 'changes_requested') {
+    throw new DomainError('cannot_resubmit', 'Only a request that was rejected or sent back for changes can be revised and resubmitted.');
+  }
+  if (predecessor.requesterId !== requesterId) throw new DomainError('not_requester', 'Only the person who made the request can resubmit it.');
+  if (revisedAs) throw new DomainError('cannot_resubmit', `This request was already revised as \`${shortIdOf(revisedAs)}\`. Follow that one (\`/approval status ${shortIdOf(revisedAs)}\`), or revise it if it comes back.`);
 }
 
 /** Starts a request: records it, skips stages whose condition fails, opens the first step. */
 export function startSubmission(definition: WorkflowDefinition, input: NewSubmission, ctx: RuleContext): SubmissionEvent[] {
   const { predecessor } = input;
   if (predecessor) {
-    if (predecessor.status !== 'rejected' && predecessor.status !== 'changes_requested') {
-      throw new DomainError('cannot_resubmit', 'Only a request that was rejected or sent back for changes can be revised and resubmitted.');
-    }
-    if (predecessor.requesterId !== input.requesterId) throw new DomainError('not_requester', 'Only the person who made the request can resubmit it.');
+    checkRevisable(predecessor, input.requesterId, input.predecessorRevisedAs ?? null);
     if (predecessor.workflowKey !== definition.key) throw new DomainError('invalid_input', 'A resubmission must use the same workflow as the original request.');
   }
   const plan = planRoute(definition, input.fields);

@@ -26,8 +26,12 @@ export const decisionInputSchema = z.discriminatedUnion('kind', [
   z.object({ ...base, kind: z.literal('withdraw'), actorId: slackUserIdSchema(), reason: z.string().max(4000).nullish(), idempotencyKey: key.optional() }),
   z.object({ ...base, kind: z.literal('cancel'), actorId: slackUserIdSchema(), reason: z.string().max(4000), idempotencyKey: key.optional() }),
   z.object({ ...base, kind: z.literal('timeout'), stageInstanceId: z.uuid() }),
+  /** A stage only the requester could move (its reviewers away, delegating to them): escalated at once. */
+  z.object({ ...base, kind: z.literal('cover'), stageInstanceId: z.uuid() }),
 ]);
 export type DecisionInput = z.input<typeof decisionInputSchema>;
+/** A reviewer's decision (card, modal, API), the kind whose gate can be asked before a reason is typed. */
+export type ReviewerDecisionInput = Extract<DecisionInput, { kind: (typeof DECISION_KINDS)[number] }>;
 export type DecisionCommand = z.output<typeof decisionInputSchema>;
 
 /** A command from outside, parsed; a bad one is refused naming each field. */
@@ -43,7 +47,7 @@ export const storedOutcomeSchema = z.discriminatedUnion('result', [
   z.object({
     result: z.literal('accepted'),
     submissionId: z.string(),
-    kind: z.enum([...DECISION_KINDS, 'withdraw', 'cancel', 'timeout']),
+    kind: z.enum([...DECISION_KINDS, 'withdraw', 'cancel', 'timeout', 'cover']),
     stageInstanceId: z.string().nullable(),
     events: z.array(z.string()),
     submissionStatus: z.string(),

@@ -1,5 +1,5 @@
 import {
-  DomainError, applyEvents, cancel, decide, timeoutStage, withdraw,
+  DomainError, admit, applyEvents, cancel, coverStage, decide, timeoutStage, withdraw,
   type Directory, type RuleContext, type SubmissionEvent, type SubmissionState, type WorkflowDefinition,
 } from '../../domain/index.ts';
 import type { DecisionContext, DecisionRun, DecisionScope, OpenDecision } from '../../db/decision-store.ts';
@@ -12,9 +12,14 @@ import { recordSubmissionEvents } from '../submission-effects.ts';
 import { rolesOf } from '../submission-service.ts';
 import { UnitOfWork } from '../unit-of-work.ts';
 import type { WorkflowVersions } from '../workflow-versions.ts';
-import { parseDecision, storedOutcomeSchema, type AcceptedOutcome, type DecisionCommand, type DecisionInput, type StoredOutcome } from './decision-input.ts';
+import {
+  parseDecision, storedOutcomeSchema, type AcceptedOutcome, type DecisionCommand, type DecisionInput, type ReviewerDecisionInput, type StoredOutcome,
+} from './decision-input.ts';
 
-export type { DecisionInput } from './decision-input.ts';
+export type { DecisionInput, ReviewerDecisionInput } from './decision-input.ts';
+
+/** `decide` records the decision; `check` only asks the gate (before a reason is typed) and records nothing unless it refuses. */
+type Mode = 'decide' | 'check';
 
 /** The storage a decision needs (src/db/decision-store.ts; an in-memory fake in unit tests). */
 export interface DecisionStorePort {
@@ -27,7 +32,7 @@ export interface DecisionServiceDeps {
   readonly current: (submissionId: string) => Promise<LoadedSubmission | null>;
   readonly versions: Pick<WorkflowVersions, 'definitionOf'>;
   readonly roleSync: Pick<RoleSync, 'bringUpToDate'>;
-  readonly admins: Pick<AdminCheck, 'isAdmin'>;
+  readonly admins: Pick<AdminCheck, 'isAdmin' | 'list'>;
   readonly clock: () => Date;
   readonly newId: () => string;
 }
@@ -46,16 +51,20 @@ const notFound = (): DomainError => new DomainError('not_found', 'That request d
  */
 export function createDecisionService(deps: DecisionServiceDeps) {
   /** The domain rule for a command, or a DomainError saying why it is refused. */
-  async function rule(cmd: DecisionCommand, state: SubmissionState, definition: WorkflowDefinition, ctx: RuleContext): Promise<SubmissionEvent[]> {
+  async function rule(cmd: DecisionCommand, state: SubmissionState, definition: WorkflowDefinition, ctx: RuleContext, mode: Mode): Promise<SubmissionEvent[]> {
     switch (cmd.kind) {
       case 'timeout': return timeoutStage(state, definition, cmd.stageInstanceId, ctx);
+      case 'cover': return coverStage(state, definition, cmd.stageInstanceId, await deps.admins.list(cmd.teamId), ctx);
       case 'withdraw': return withdraw(state, cmd.actorId, cmd.reason ?? null, ctx);
       case 'cancel': return cancel(state, { id: cmd.actorId, isAdmin: await deps.admins.isAdmin(cmd.teamId, cmd.actorId) }, cmd.reason, ctx);
-      default: return decide(state, definition, cmd, ctx);
+      default:
+        if (mode === 'decide') return decide(state, definition, cmd, ctx);
+        admit(state, definition, cmd, ctx);
+        return [];
     }
   }
 
-  async function decideOnce(input: DecisionInput, meta: RequestMeta): Promise<DecisionResult> {
+  async function decideOnce(input: DecisionInput, meta: RequestMeta, mode: Mode = 'decide'): Promise<DecisionResult> {
     const cmd = parseDecision(input);
     const context = await deps.store.context(cmd.teamId, cmd.submissionId);
     if (!context) throw notFound();
@@ -64,17 +73,18 @@ export function createDecisionService(deps: DecisionServiceDeps) {
     if (cmd.kind !== 'withdraw' && cmd.kind !== 'cancel') await deps.roleSync.bringUpToDate(cmd.teamId, rolesOf(definition), meta, context.boundRoles);
 
     const uow = new UnitOfWork(cmd.teamId, meta, deps.newId);
-    const actorId = cmd.kind === 'timeout' ? null : cmd.actorId;
+    const actorId = 'actorId' in cmd ? cmd.actorId : null;
     const needsDirectory = cmd.kind !== 'withdraw' && cmd.kind !== 'cancel';
     const scope: DecisionScope = {
       teamId: cmd.teamId,
       submissionId: cmd.submissionId,
-      idempotencyKey: 'idempotencyKey' in cmd ? cmd.idempotencyKey ?? null : null,
+      // A check claims no key: the decision it comes before uses the click's key.
+      idempotencyKey: mode === 'decide' && 'idempotencyKey' in cmd ? cmd.idempotencyKey ?? null : null,
       directory: { roles: needsDirectory ? rolesOf(definition) : [], extraPeople: actorId ? [actorId] : [], workflowKey: definition.key, at: deps.clock() },
     };
     let decided: SubmissionState | null = null;
     const run = await deps.store.run(scope, async (open): Promise<StoredOutcome> => {
-      const outcome = await judge(cmd, open, definition, uow, context.workflowVersionId);
+      const outcome = await judge(cmd, open, definition, uow, context.workflowVersionId, mode);
       decided = outcome.state;
       open.saveOutcome(outcome.stored);
       return outcome.stored;
@@ -88,7 +98,7 @@ export function createDecisionService(deps: DecisionServiceDeps) {
   }
 
   /** Inside the transaction: the domain's answer, recorded in the unit of work either way. */
-  async function judge(cmd: DecisionCommand, open: OpenDecision, definition: WorkflowDefinition, uow: UnitOfWork, workflowVersionId: string): Promise<{ stored: StoredOutcome; state: SubmissionState | null }> {
+  async function judge(cmd: DecisionCommand, open: OpenDecision, definition: WorkflowDefinition, uow: UnitOfWork, workflowVersionId: string, mode: Mode): Promise<{ stored: StoredOutcome; state: SubmissionState | null }> {
     const loaded = open.loaded;
     if (!loaded || loaded.state.teamId !== cmd.teamId) {
       return { stored: { result: 'refused', code: 'not_found', message: notFound().message, fieldErrors: {} }, state: null };
@@ -96,7 +106,7 @@ export function createDecisionService(deps: DecisionServiceDeps) {
     const before = loaded.state;
     const ctx: RuleContext = { now: deps.clock(), directory: open.directory as Directory, newId: deps.newId };
     try {
-      const events = await rule(cmd, before, definition, ctx);
+      const events = await rule(cmd, before, definition, ctx, mode);
       const after = applyAndRecord(uow, open, before, events, workflowVersionId, ctx.now);
       return {
         stored: {
@@ -107,7 +117,7 @@ export function createDecisionService(deps: DecisionServiceDeps) {
       };
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      const actorId = cmd.kind === 'timeout' ? null : cmd.actorId;
+      const actorId = 'actorId' in cmd ? cmd.actorId : null;
       const stageInstanceId = 'stageInstanceId' in cmd ? cmd.stageInstanceId ?? null : null;
       uow.record({
         type: 'decision.refused', submissionId: before.id, workflowKey: before.workflowKey, workflowVersion: before.workflowVersion,
@@ -119,7 +129,16 @@ export function createDecisionService(deps: DecisionServiceDeps) {
     }
   }
 
-  return { decide: decideOnce };
+  return {
+    decide: (input: DecisionInput, meta: RequestMeta) => decideOnce(input, meta),
+    /**
+     * Whether a reviewer decision would pass the gate now, asked before its reason modal opens: throws the same
+     * refusal `decide` would (recorded the same way, so the person's card is redrawn); records nothing when allowed.
+     */
+    check: async (input: ReviewerDecisionInput, meta: RequestMeta): Promise<void> => {
+      await decideOnce(input, meta, 'check');
+    },
+  };
 }
 export type DecisionService = ReturnType<typeof createDecisionService>;
 

@@ -67,14 +67,23 @@ export function approveClick(deps: SlackDeps) {
   };
 }
 
-/** Reject, Request changes, Delegate and Comment ask for a reason (or a person) in a small modal first. */
+/**
+ * Reject, Request changes, Delegate, Comment and Retract ask for a reason (or a person) in a small modal first.
+ * The gate is asked before the modal opens, so a stale card is refused before anyone types a reason (and the
+ * refusal redraws the card, as a refused decision does).
+ */
 export function decisionModalClick(deps: SlackDeps, kind: ModalDecisionKind) {
   return async (args: ButtonArgs): Promise<void> => {
     await args.ack();
     const click = await parseClick(args);
     if (!click) return;
     const { origin, value } = click;
+    const meta = slackMeta(origin.teamId, { channelId: origin.channelId, actionId: click.actionId, surface: origin.messageTs ? 'reviewer_card' : 'home' });
     try {
+      await deps.afterAck.run(() => deps.services.decisions.check({
+        kind, teamId: origin.teamId, actorId: origin.userId, submissionId: value.s, stageInstanceId: value.i, workflowVersion: value.v,
+        idempotencyKey: clickKey(origin, click.actionId, click.actionTs),
+      }, meta));
       const submission = await deps.services.submissions.get(origin.teamId, value.s);
       const stage = submission.stages.find((s) => s.id === value.i);
       if (!stage) throw DAMAGED;
@@ -97,4 +106,5 @@ export function registerCardActions(app: App, deps: SlackDeps): void {
   app.action(ACTION_IDS.requestChanges, decisionModalClick(deps, 'request_changes'));
   app.action(ACTION_IDS.delegate, decisionModalClick(deps, 'delegate'));
   app.action(ACTION_IDS.comment, decisionModalClick(deps, 'comment'));
+  app.action(ACTION_IDS.retract, decisionModalClick(deps, 'retract'));
 }

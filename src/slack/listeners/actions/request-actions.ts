@@ -50,8 +50,8 @@ export function resubmitClick(deps: SlackDeps) {
     if (!click) return;
     const { teamId, userId } = click.origin;
     try {
-      const old = await deps.services.submissions.get(teamId, click.submissionId);
-      if (old.requesterId !== userId) throw new DomainError('not_requester', 'Only the person who made the request can resubmit it.');
+      // Refused here, before the form opens, when it is not theirs or was already revised.
+      const old = await deps.services.submissions.revisable(teamId, click.submissionId, userId);
       const current = await deps.services.workflows.getVersion(teamId, old.workflowKey);
       const view = requestModal({
         workflows: [],

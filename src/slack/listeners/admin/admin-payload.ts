@@ -12,6 +12,8 @@ const elementSchema = z.object({
   selected_users: z.array(z.string()).nullish(),
   selected_option: z.object({ value: z.string() }).nullish(),
   selected_options: z.array(z.object({ value: z.string() })).nullish(),
+  /** A file_input's attached files (Slack sends the file objects; the app reads each by id). */
+  files: z.array(z.object({ id: z.string().regex(/^F[A-Z0-9]{2,30}$/), name: z.string().optional() }).loose()).nullish(),
 });
 const valuesSchema = z.record(z.string(), z.record(z.string(), elementSchema));
 export type StateValues = z.infer<typeof valuesSchema>;
@@ -110,6 +112,8 @@ export const readOptions = (values: StateValues, blockId: string): string[] => (
 export const readUser = (values: StateValues, blockId: string): string | null => element(values, blockId)?.selected_user ?? null;
 export const readUsers = (values: StateValues, blockId: string): string[] => [...(element(values, blockId)?.selected_users ?? [])];
 export const readDate = (values: StateValues, blockId: string): string | null => element(values, blockId)?.selected_date ?? null;
+/** The ids of the files attached to a file_input. */
+export const readFileIds = (values: StateValues, blockId: string): string[] => (element(values, blockId)?.files ?? []).map((f) => f.id);
 
 /** A number input's value; null when empty, NaN when it is not a number. */
 export function readNumber(values: StateValues, blockId: string): number | null {

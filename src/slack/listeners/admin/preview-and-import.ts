@@ -8,9 +8,10 @@ import { isDomainError, parseWorkflowDefinition, type FieldDefinition } from '..
 import { slackMeta, type SlackDeps } from '../../context.ts';
 import { userMessageFor } from '../../errors.ts';
 import { publishHome } from '../../home/render-home.ts';
-import { parseAdminSubmission, readDate, readOption, readText, readUser, type StateValues } from './admin-payload.ts';
+import { parseAdminSubmission, readDate, readFileIds, readOption, readText, readUser, type StateValues } from './admin-payload.ts';
+import { readAttachedFile } from '../../slack-files.ts';
 import { adminClick, describeProblemPath, draftDefinition, editorDraft } from './workflow-editor.ts';
-import { showAdminView } from './show-view.ts';
+import { NOT_ADMIN, showAdminView } from './show-view.ts';
 
 type SubmitArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
@@ -62,7 +63,7 @@ export function submitPreview(deps: SlackDeps) {
       }
       const requester = readUser(values, ADMIN_BLOCKS.previewRequester) ?? submission.userId;
       const result = await deps.services.routingPreview.preview(submission.teamId, definition, requester, sample);
-      await ack({ response_action: 'update', view: previewResultModal(definition.name, result) });
+      await ack({ response_action: 'update', view: previewResultModal(definition, result) });
     } catch (error) {
       const errors: Record<string, string> = {};
       if (isDomainError(error)) {
@@ -79,7 +80,10 @@ export const openImport = (deps: SlackDeps) => adminClick(deps, async (action, {
   await showAdminView(client, action, importModal());
 });
 
-/** YAML/JSON import: validated and published by the workflow service; what is wrong shows under the text. */
+/**
+ * YAML/JSON import, from an attached file (any size) or the paste box: validated and published by the workflow
+ * service; what is wrong shows under the input it came from.
+ */
 export function submitImport(deps: SlackDeps) {
   return async ({ ack, body, client, logger }: SubmitArgs): Promise<void> => {
     const submission = parseAdminSubmission(body);
@@ -87,12 +91,21 @@ export function submitImport(deps: SlackDeps) {
       await ack({ response_action: 'errors', errors: { [ADMIN_BLOCKS.source]: 'That form arrived incomplete; please try again.' } });
       return;
     }
-    const source = readText(submission.view.state.values, ADMIN_BLOCKS.source);
+    const values = submission.view.state.values;
+    const pasted = readText(values, ADMIN_BLOCKS.source);
+    const [fileId, ...more] = readFileIds(values, ADMIN_BLOCKS.sourceFile);
+    const refuse = (block: string, message: string) => ack({ response_action: 'errors', errors: { [block]: message } });
+    if (more.length > 0) return void (await refuse(ADMIN_BLOCKS.sourceFile, 'Attach one file: one workflow definition per import.'));
+    if (fileId && pasted) return void (await refuse(ADMIN_BLOCKS.source, 'Attach a file or paste a definition, not both; clear one of them.'));
+    if (!fileId && !pasted) return void (await refuse(ADMIN_BLOCKS.sourceFile, 'Attach a YAML or JSON file, or paste a definition below.'));
+    const from = fileId ? ADMIN_BLOCKS.sourceFile : ADMIN_BLOCKS.source;
     try {
+      if (!(await deps.services.directory.isAdmin(submission.teamId, submission.userId))) throw NOT_ADMIN;
+      const source = fileId ? (await readAttachedFile(client, fileId, 'workflow definition')).text : pasted;
       const published = await deps.services.workflows.publish(submission.teamId, submission.userId, source, slackMeta(submission.teamId, { surface: 'admin:import' }));
       await ack({ response_action: 'update', view: noticeModal('Published', publishedText(published.definition.name, published.version)) });
     } catch (error) {
-      await ack({ response_action: 'errors', errors: { [ADMIN_BLOCKS.source]: userMessageFor(error, logger) } });
+      await refuse(from, userMessageFor(error, logger));
       return;
     }
     await publishHome(client, deps, submission.teamId, submission.userId).catch((error: unknown) => logger.warn('could not refresh the Home tab', error));

@@ -13,16 +13,15 @@ export const NOT_ADMIN = new DomainError('forbidden', 'Only approval admins can 
 
 /**
  * Shows an admin modal where the click happened: the admin menu turns into it (so the stack stays shallow),
- * a click inside another modal pushes it on top, and a click on the Home tab opens it.
+ * a click inside another modal pushes it on top, and a click on the Home tab opens it. Returns the view's id.
  */
-export async function showAdminView(client: WebClient, action: AdminAction, view: ModalView): Promise<void> {
+export async function showAdminView(client: WebClient, action: AdminAction, view: ModalView): Promise<string | undefined> {
   if (action.view?.type === 'modal' && action.view.callback_id === ADMIN_CALLBACKS.menu) {
-    await client.views.update({ view_id: action.view.id, view });
+    return (await client.views.update({ view_id: action.view.id, view })).view?.id;
   } else if (action.view?.type === 'modal') {
-    await client.views.push({ trigger_id: action.triggerId, view });
-  } else {
-    await client.views.open({ trigger_id: action.triggerId, view });
+    return (await client.views.push({ trigger_id: action.triggerId, view })).view?.id;
   }
+  return (await client.views.open({ trigger_id: action.triggerId, view })).view?.id;
 }
 
 /** Tells a non-admin no, in a modal where Slack allows one (the click's trigger), else by message. */

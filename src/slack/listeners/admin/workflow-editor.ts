@@ -3,16 +3,17 @@ import {
   decodeDraft, decodeItemContext, draftFromDefinition, draftToDefinitionInput, emptyDraft, encodeItemContext, fitsMetadata,
   moveUp, parseItemValue, type WorkflowDraft,
 } from '../../../../blocks/admin/draft.ts';
-import { exportModal, noticeModal, publishedText } from '../../../../blocks/admin/export.ts';
+import { exportFileName, exportModal, noticeModal, publishedText, type ExportDelivery } from '../../../../blocks/admin/export.ts';
 import { fieldModal } from '../../../../blocks/admin/field-modal.ts';
 import { ADMIN_BLOCKS, ADMIN_CALLBACKS } from '../../../../blocks/admin/ids.ts';
 import { stageModal } from '../../../../blocks/admin/stage-modal.ts';
-import { workflowEditorModal } from '../../../../blocks/admin/workflow-editor.ts';
+import { draftTooBigModal, draftYaml, workflowEditorModal } from '../../../../blocks/admin/workflow-editor.ts';
 import { escapeMrkdwn } from '../../../../blocks/text.ts';
-import { DomainError, isDomainError, workflowToYaml, type WorkflowDefinition } from '../../../domain/index.ts';
+import { DomainError, isDomainError, type WorkflowDefinition } from '../../../domain/index.ts';
 import { slackMeta, type SlackDeps } from '../../context.ts';
 import { userMessageFor } from '../../errors.ts';
 import { publishHome } from '../../home/render-home.ts';
+import { sendTextFile } from '../../slack-files.ts';
 import { parseAdminAction, parseAdminSubmission, readText, type AdminAction, type AdminViewPayload } from './admin-payload.ts';
 import { readFieldForm, readStageForm, withField, withStage } from './item-forms.ts';
 import { refuse, requireAdmin, showAdminView } from './show-view.ts';
@@ -20,7 +21,7 @@ import { refuse, requireAdmin, showAdminView } from './show-view.ts';
 type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
 type SubmitArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
-const TOO_BIG = 'The workflow is now too big to edit in Slack modals (3000 characters of state). Export it as YAML, edit it there, and use Import.';
+const TOO_BIG = 'The workflow would be too big to edit in Slack modals (they carry 3000 characters). Close this, click *Export YAML* in the editor: I send you the workflow as a YAML file. Make this change in the file, then attach it in *Import YAML/JSON* (Home tab or `/approval admin`): files of any size work there.';
 const DAMAGED = new DomainError('invalid_input', 'This form lost its draft (it may be from an older version of the app). Please open the editor again.');
 
 /** The editor's draft with what is typed in its name, key and description right now. */
@@ -55,9 +56,35 @@ export const openNewWorkflow = (deps: SlackDeps) => adminClick(deps, async (acti
   await showAdminView(client, action, workflowEditorModal(emptyDraft()));
 });
 
-export const openEditWorkflow = (deps: SlackDeps) => adminClick(deps, async (action, { client }) => {
+/** Sends a draft's YAML to the admin as a file in their DM; says why not when Slack refuses. */
+async function deliverYaml(action: AdminAction, args: ActionArgs, draft: WorkflowDraft): Promise<ExportDelivery> {
+  const filename = exportFileName(draft.key);
+  try {
+    await sendTextFile(args.client, action.userId, {
+      filename, title: `${draft.name || draft.key || 'Workflow'}${draft.baseVersion ? ` v${draft.baseVersion}` : ' (draft)'}`, content: draftYaml(draft),
+      comment: 'The workflow as YAML: edit it, then attach it in *Import YAML/JSON* (Home tab or `/approval admin`) to publish it.',
+    });
+    return { sent: true, filename };
+  } catch (error) {
+    args.logger.warn('could not send a workflow export as a file', error);
+    const code = (error as { data?: { error?: string } }).data?.error;
+    return { sent: false, problem: code ? `Slack answered ${code}` : 'Slack did not take the upload' };
+  }
+}
+
+export const openEditWorkflow = (deps: SlackDeps) => adminClick(deps, async (action, args) => {
   const current = await deps.services.workflows.getVersion(action.teamId, action.value ?? '');
-  await showAdminView(client, action, workflowEditorModal(draftFromDefinition(current.definition, current.version)));
+  const draft = draftFromDefinition(current.definition, current.version);
+  const editor = workflowEditorModal(draft);
+  if (editor.callback_id === ADMIN_CALLBACKS.workflow) {
+    await showAdminView(args.client, action, editor);
+    return;
+  }
+  // Too big for the editor: the advice must work at any size, so the YAML goes to the admin as a file. The
+  // modal opens first (its trigger lasts 3 seconds) and is corrected if the file could not be sent.
+  const shown = await showAdminView(args.client, action, draftTooBigModal(draft, { sent: true, filename: exportFileName(draft.key) }));
+  const delivery = await deliverYaml(action, args, draft);
+  if (!delivery.sent && shown) await args.client.views.update({ view_id: shown, view: draftTooBigModal(draft, delivery) });
 });
 
 function draftOf(action: AdminAction): { draft: WorkflowDraft; view: AdminViewPayload } {
@@ -99,9 +126,13 @@ export function draftDefinition(draft: WorkflowDraft): WorkflowDefinition {
   return { ...(draftToDefinitionInput(draft) as WorkflowDefinition), key: draft.key || 'draft', name: draft.name || 'Untitled workflow' };
 }
 
+/** "Export YAML" in the editor: the draft as a file in the admin's DM (any size), and shown in a modal. */
 export const exportDraft = (deps: SlackDeps) => adminClick(deps, async (action, args) => {
   const { draft } = draftOf(action);
-  await args.client.views.push({ trigger_id: action.triggerId, view: exportModal(draft.name, null, workflowToYaml(draftToDefinitionInput(draft) as unknown as WorkflowDefinition)) });
+  // The trigger is valid for 3 seconds: open the modal first, then say whether the file went out.
+  const pushed = await args.client.views.push({ trigger_id: action.triggerId, view: exportModal(draft.name, null, draftYaml(draft), { sent: true, filename: exportFileName(draft.key) }) });
+  const delivery = await deliverYaml(action, args, draft);
+  if (!delivery.sent && pushed.view?.id) await args.client.views.update({ view_id: pushed.view.id, view: exportModal(draft.name, null, draftYaml(draft), delivery) });
 });
 
 /** Saving a field or stage: check it, put it in the draft, redraw the editor below, close this modal. */

@@ -47,12 +47,16 @@ export function requesterSubcommands(): Subcommand[] {
     },
     {
       name: 'list',
-      usage: 'list',
-      summary: 'Your 20 most recent requests and where they stand.',
+      usage: 'list [page]',
+      summary: 'Your requests and where they stand, newest first, 20 at a time (`list 2` for the next 20).',
       async run(ctx) {
-        if (ctx.args.length > 0) throw new DomainError('invalid_input', '`/approval list` takes no arguments; it lists your own requests.');
-        const rows = await ctx.deps.services.submissions.listByRequester(ctx.teamId, ctx.userId, 20);
-        return { reply: requestListMessage(rows.map((r) => ({ id: r.id, title: r.title, workflowKey: r.workflowKey, status: r.status, createdAt: r.createdAt }))) };
+        const [pageArg, ...rest] = ctx.args;
+        const page = pageArg === undefined ? 1 : /^[1-9][0-9]{0,5}$/.test(pageArg) ? Number(pageArg) : null;
+        if (page === null || rest.length > 0) {
+          throw new DomainError('invalid_input', '`/approval list` takes no arguments other than a page number, like `/approval list 2`; it lists your own requests.');
+        }
+        const listed = await ctx.deps.services.submissions.pageByRequester(ctx.teamId, ctx.userId, page);
+        return { reply: requestListMessage({ ...listed, rows: listed.rows.map((r) => ({ id: r.id, title: r.title, workflowKey: r.workflowKey, status: r.status, createdAt: r.createdAt })) }) };
       },
     },
     {
@@ -61,7 +65,8 @@ export function requesterSubcommands(): Subcommand[] {
       summary: 'Where one request stands: stages, who approved, who is pending, when it is due.',
       async run(ctx) {
         const { submission, definition } = await visibleRequest(ctx, 'status 3f2a9c1b');
-        return { reply: statusMessage({ submission, definition, now: ctx.deps.clock(), viewerId: ctx.userId }) };
+        const links = await ctx.deps.services.submissions.revisionLinks(submission);
+        return { reply: statusMessage({ submission, definition, ...links, now: ctx.deps.clock(), viewerId: ctx.userId }) };
       },
     },
     {
@@ -70,8 +75,8 @@ export function requesterSubcommands(): Subcommand[] {
       summary: 'The audit trail of one request (for its requester, its reviewers and admins).',
       async run(ctx) {
         const { submission } = await visibleRequest(ctx, 'history 3f2a9c1b');
-        const rows = await ctx.deps.services.audit.submissionTrail(submission.id);
-        return { reply: historyMessage({ submission, rows: rows.filter((r) => r.teamId === ctx.teamId) }) };
+        const [rows, links] = await Promise.all([ctx.deps.services.audit.submissionTrail(submission.id), ctx.deps.services.submissions.revisionLinks(submission)]);
+        return { reply: historyMessage({ submission, rows: rows.filter((r) => r.teamId === ctx.teamId), successorId: links.successorId }) };
       },
     },
     {

@@ -16,6 +16,7 @@ const DONE: Record<string, string> = {
   request_changes: 'You sent the request back for changes. The requester can revise and resubmit it.',
   delegate: 'You handed this decision on. They will get a card of their own.',
   comment: 'Your comment was added.',
+  retract: 'You retracted your approval. Your card has its buttons again: decide whenever you are ready.',
 };
 
 /**

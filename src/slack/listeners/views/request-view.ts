@@ -53,6 +53,8 @@ export function requestSubmitted(deps: SlackDeps) {
       }
       const state = await deps.services.submissions.submit({
         teamId, workflowKey: current.key, requesterId: submission.user.id, title: form.title, fields: form.fields, predecessorId: metadata.p,
+        // One view makes at most one request: Slack delivering the submission again returns the first.
+        idempotencyKey: `slack-view:${teamId}:${view.id}`,
       }, meta);
       const open = openStages(state).map((s) => `*${escapeMrkdwn(s.name)}*`).join(' and ');
       const where = state.status === 'approved' ? 'It needed no review and is approved.' : `It is now with ${open || 'its first stage'}. I'll DM you a card that follows it.`;
