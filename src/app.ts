@@ -7,12 +7,12 @@ import { queueDashboardRoute } from './http/queue-dashboard.ts';
 import { closeServer, listen } from './http/listen.ts';
 import { createHttpServer, type RouteHandler } from './http/server.ts';
 import { createQueues, DEFAULT_TUNING } from './jobs/queues.ts';
-import { createSlackClient } from './jobs/slack-client.ts';
 import { configureLogging, loggerFor } from './observability/logger.ts';
 import { addScrapeSource, databaseSource, queueDepthSource } from './observability/scrape-sources.ts';
 import type { Component, Plugin } from './plugin.ts';
-import { createServices, defaultDeps, type ServiceDeps, type Services } from './services/index.ts';
-import { createSlackDirectory, type SlackDirectoryOptions } from './slack/slack-directory.ts';
+import type { ServiceDeps, Services } from './services/index.ts';
+import type { SlackDirectoryOptions } from './slack/slack-directory.ts';
+import { composeServices } from './compose.ts';
 
 export type { Component, Plugin } from './plugin.ts';
 
@@ -41,9 +41,7 @@ export async function startApp(env: Env, plugins: readonly Plugin[] = [], option
   const orm = await createOrm({ databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE });
   await assertMigrated(orm);
   // One Slack directory per process: listeners look people up in it, and roles bound to user groups follow it.
-  const slackDirectory = createSlackDirectory(createSlackClient(env.SLACK_BOT_TOKEN, env.SLACK_API_URL), options.directory);
-  const deps = defaultDeps(orm, env.APPROVAL_ADMINS, slackDirectory);
-  const services = createServices(deps);
+  const { deps, services, slackClients, slackDirectory } = composeServices(env, orm, options.directory ? { directory: options.directory } : {});
   // The app's own view of the queues: the dashboard, queue depth on /metrics and the Redis readiness check.
   const queues = createQueues(env.REDIS_URL, env.QUEUE_PREFIX, DEFAULT_TUNING);
   const removeSources = [addScrapeSource('database', databaseSource(services)), addScrapeSource('queues', queueDepthSource(queues))];
@@ -57,7 +55,7 @@ export async function startApp(env: Env, plugins: readonly Plugin[] = [], option
   const routes: RouteHandler[] = [healthRoutes(checks, () => stopping), metricsRoute, queueDashboardRoute(queues, services)];
   const components: Component[] = [];
   for (const plugin of plugins) {
-    const added = await plugin({ env, services, deps, slackDirectory });
+    const added = await plugin({ env, services, deps, slackDirectory, slackClients });
     routes.push(...(added.routes ?? []));
     components.push(...(added.components ?? []));
   }

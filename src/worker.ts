@@ -5,12 +5,10 @@ import { closeServer, listen } from './http/listen.ts';
 import { metricsRoute } from './http/metrics.ts';
 import { createHttpServer } from './http/server.ts';
 import { startWorkerRuntime } from './jobs/runtime.ts';
-import { createSlackClient } from './jobs/slack-client.ts';
 import { configureLogging } from './observability/logger.ts';
 import { addScrapeSource, databaseSource, queueDepthSource } from './observability/scrape-sources.ts';
 import { runProcess } from './run-process.ts';
-import { createServices, defaultDeps } from './services/index.ts';
-import { createSlackDirectory } from './slack/slack-directory.ts';
+import { composeServices } from './compose.ts';
 
 /**
  * `npm run worker`: the outbox relay, the BullMQ workers (Slack delivery, timers, webhooks) and the reconciler,
@@ -22,11 +20,9 @@ await runProcess(async () => {
   configureLogging(env.LOG_LEVEL);
   const orm = await createOrm({ databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE });
   await assertMigrated(orm);
-  const slack = createSlackClient(env.SLACK_BOT_TOKEN, env.SLACK_API_URL);
   // Timers decide too, so roles bound to Slack user groups are brought up to date from here as well.
-  const deps = defaultDeps(orm, env.APPROVAL_ADMINS, createSlackDirectory(slack));
-  const services = createServices(deps);
-  const runtime = await startWorkerRuntime({ env, services, deps, slackClient: slack });
+  const { deps, services, slackClients } = composeServices(env, orm);
+  const runtime = await startWorkerRuntime({ env, services, deps, slackClients });
   const removeSources = [addScrapeSource('database', databaseSource(services)), addScrapeSource('queues', queueDepthSource(runtime.queues))];
   let stopping = false;
   const checks = () => ({

@@ -1,11 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { slackUserIdSchema } from '../domain/identifiers.ts';
-
-const slackUserIds = z
-  .string()
-  .transform((value) => value.split(',').map((id) => id.trim()).filter(Boolean))
-  .pipe(z.array(slackUserIdSchema('each entry must be a Slack user id such as U012ABCDEF')));
+import { checkSlackMode, slackModeVariables } from './slack-mode.ts';
 
 const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
 /** A host name, an IP address, or a CIDR range (10.1.0.0/16, fd12:3456::/48). */
@@ -31,10 +26,8 @@ export const envSchema = z.object({
   REDIS_URL: redisUrl.describe('Redis connection URL for BullMQ (AOF on, maxmemory-policy noeviction).'),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be 1-40 letters, digits, - or _').default('approvals').describe('Prefix of every BullMQ key in Redis, so several deployments can share one Redis.'),
   SLACK_SIGNING_SECRET: z.string().min(16, 'must be the signing secret from the Slack app settings').describe('Verifies that requests come from Slack.'),
-  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'must be a bot token starting with xoxb-').describe('Bot token used to call the Slack Web API.'),
   SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'must be an app-level token starting with xapp-').optional().describe('When set, the app connects over Socket Mode instead of HTTP.'),
   SLACK_API_URL: z.url().optional().describe('Base URL of the Slack Web API (GovSlack, a proxy, or a local fake in tests).'),
-  APPROVAL_ADMINS: slackUserIds.default([]).describe('Comma-separated Slack user ids of the first admins.'),
   AUDIT_SIGNING_KEY: z.string().optional().describe('Ed25519 private key (PKCS#8 PEM or base64 DER) for signed audit checkpoints.'),
   AUDIT_CHANNEL_ID: z.string().regex(/^[CG][A-Z0-9]+$/).optional().describe('Slack channel where signed checkpoints are posted as an outside witness.'),
   AUDIT_PUBLIC_KEY: z.string().optional().describe('Ed25519 public key (SPKI PEM, base64 DER or raw hex) that audit:verify checks checkpoints against when the signing key is not at hand.'),
@@ -43,7 +36,9 @@ export const envSchema = z.object({
   WEBHOOK_ALLOWED_TARGETS: webhookTargets.default([]).describe('Comma-separated host names, addresses or CIDR ranges that webhooks may reach although they are not public (an ERP on the internal network).'),
   RUN_WORKER: z.enum(['true', 'false']).default('true').transform((v) => v === 'true').describe('Run the BullMQ worker and outbox relay inside the app process (small teams); set false when `npm run worker` runs separately.'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('Log verbosity.'),
-});
+  // Slack credentials (single-workspace or OAuth mode) and first admins: src/config/slack-mode.ts.
+  ...slackModeVariables,
+}).superRefine(checkSlackMode, { when: () => true });
 export type Env = Readonly<z.infer<typeof envSchema>>;
 
 export class ConfigError extends Error {

@@ -5,7 +5,7 @@ import { deliverMessage } from './card-delivery.ts';
 import type { WorkerContext } from './context.ts';
 import { loadCardInput, renderCard } from './render.ts';
 import { messageKeys, type JobData } from './registry.ts';
-import { callSlack } from './slack-client.ts';
+import { callForTeam } from './team-slack.ts';
 
 type Card = JobData<'slack', 'card'>;
 
@@ -64,7 +64,7 @@ export async function handleHomeJob(ctx: WorkerContext, job: JobData<'slack', 'h
   // Nobody is looking at the tab of someone who has not opened it lately; it is drawn fresh when they do.
   if (!(await ctx.services.home.isViewing(job.teamId, job.userId))) return;
   const view = await ctx.renderHome(ctx.services, job.teamId, job.userId, ctx.deps.clock());
-  await callSlack(() => ctx.slack.views.publish({ user_id: job.userId, view }));
+  await callForTeam(ctx, job.teamId, 'views.publish', (slack) => slack.views.publish({ user_id: job.userId, view }));
 }
 
 /** Posts a signed checkpoint to the witness channel once, however often the job runs. */

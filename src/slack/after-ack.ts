@@ -16,32 +16,55 @@ const running = new Gauge({
  * Bounds the work listeners do after their ack. Acks go out at once whatever the load; the decisions behind
  * them run at most `concurrency` at a time, so a burst of clicks cannot flood the event loop (which would delay
  * every later ack past Slack's 3 seconds) or hold thousands of half-done decisions in memory.
+ *
+ * Waiting work is kept per workspace and slots are handed round the workspaces in turn, so one workspace's burst
+ * of clicks never starves another's decisions or Home tab: a newcomer waits for one slot, not for the burst.
  */
 export interface AfterAck {
-  run<T>(work: () => Promise<T>): Promise<T>;
+  run<T>(teamId: string, work: () => Promise<T>): Promise<T>;
 }
 
 export function createAfterAck(concurrency: number): AfterAck {
   let active = 0;
-  const waiting: (() => void)[] = [];
-  // A finished piece of work hands its slot straight to the next in line, so the count never overshoots.
+  // Insertion order is the turn order: the team served moves to the back while it has more waiting.
+  const waiting = new Map<string, (() => void)[]>();
+  let waitingCount = 0;
+
+  function next(): (() => void) | undefined {
+    for (const [teamId, line] of waiting) {
+      const start = line.shift();
+      waiting.delete(teamId);
+      if (line.length > 0) waiting.set(teamId, line);
+      if (start) {
+        waitingCount--;
+        return start;
+      }
+    }
+    return undefined;
+  }
+  // A finished piece of work hands its slot straight to the next in turn, so the count never overshoots.
   const release = () => {
-    const next = waiting.shift();
-    if (next) {
-      next();
+    const start = next();
+    if (start) {
+      start();
       return;
     }
     active--;
     running.dec();
   };
   return {
-    async run(work) {
-      if (active < concurrency) {
+    async run(teamId, work) {
+      if (active < concurrency && waitingCount === 0) {
         active++;
         running.inc();
       } else {
         queued.inc();
-        await new Promise<void>((resolve) => waiting.push(resolve));
+        waitingCount++;
+        await new Promise<void>((resolve) => {
+          const line = waiting.get(teamId);
+          if (line) line.push(resolve);
+          else waiting.set(teamId, [resolve]);
+        });
         queued.dec();
       }
       try {

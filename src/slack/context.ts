@@ -11,6 +11,8 @@ export interface SlackDeps {
   readonly clock: () => Date;
   /** Where listeners do their slow work after the ack: bounded, so acks stay fast under a burst. */
   readonly afterAck: AfterAck;
+  /** Tells this process's Slack clients an installation changed (a workspace id, or undefined for all). */
+  readonly installationChanged?: (teamId?: string) => void;
 }
 
 /** Audit metadata for one Slack request: where it came from, and the trace id its log lines carry. */

@@ -6,6 +6,8 @@ import { currentContext, runInContext } from '../observability/log-context.ts';
 import { createSlackApp } from './app.ts';
 import type { SlackDeps } from './context.ts';
 import { registerListeners } from './listeners/index.ts';
+import { registerLifecycle } from './listeners/lifecycle/index.ts';
+import { slackMode } from '../config/slack-mode.ts';
 
 /** How long shutdown waits for listeners that are still working after their ack. */
 const SHUTDOWN_GRACE_MS = 20_000;
@@ -18,12 +20,19 @@ function slackCorrelationId(body: unknown): string | undefined {
   return typeof id === 'string' ? id.slice(0, 100) : undefined;
 }
 
-/** The Slack app as a plug-in: builds the Bolt app, registers every listener, serves `/slack/events`. */
+/**
+ * The Slack app as a plug-in: builds the Bolt app, registers every listener, serves `/slack/events` (and in
+ * OAuth mode `/slack/install` and `/slack/oauth_redirect`, with the installation lifecycle events).
+ */
 export function createSlackPlugin(): Plugin {
-  return async ({ env, services, deps, slackDirectory }) => {
-    const slack = createSlackApp(env);
+  return async ({ env, services, deps, slackDirectory, slackClients }) => {
+    const mode = slackMode(env);
+    const slack = createSlackApp(env, mode.kind === 'oauth' ? { mode, services } : null);
     // As many decisions at once as there are database connections: more would only queue for the pool.
-    const slackDeps: SlackDeps = { services, directory: slackDirectory, clock: deps.clock, afterAck: createAfterAck(env.DATABASE_POOL_SIZE) };
+    const slackDeps: SlackDeps = {
+      services, directory: slackDirectory, clock: deps.clock, afterAck: createAfterAck(env.DATABASE_POOL_SIZE),
+      installationChanged: (teamId) => slackClients.forget(teamId),
+    };
     // Listeners keep working after their ack; shutdown waits for them (see stop below).
     const inFlight = trackInFlight();
     slack.app.use(async ({ next, body }) => {
@@ -34,6 +43,7 @@ export function createSlackPlugin(): Plugin {
       await inFlight.run(() => runInContext(traced, next));
     });
     registerListeners(slack.app, slackDeps);
+    if (mode.kind === 'oauth') registerLifecycle(slack.app, slackDeps);
     slack.app.error(async (error) => {
       slack.app.logger.error('unhandled error in a Slack listener', error);
     });
