@@ -46,7 +46,11 @@ export function installationClients(options: InstallationClientsOptions): SlackC
     if (kept && kept.until > now()) return kept.credentials;
     const credentials = options.credentials(teamId);
     byTeam.set(teamId, { credentials, until: now() + ttl });
-    credentials.catch(() => byTeam.delete(teamId));
+    // Only an active installation is kept: a workspace that is not (yet, or again) installed is looked up each
+    // time, so a reinstall resumes delivery at once in every process.
+    credentials.then((found) => {
+      if (found.status !== 'active' && byTeam.get(teamId)?.credentials === credentials) byTeam.delete(teamId);
+    }, () => byTeam.delete(teamId));
     return credentials;
   }
 

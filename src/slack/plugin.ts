@@ -45,7 +45,9 @@ export function createSlackPlugin(): Plugin {
     registerListeners(slack.app, slackDeps);
     if (mode.kind === 'oauth') registerLifecycle(slack.app, slackDeps);
     slack.app.error(async (error) => {
-      slack.app.logger.error('unhandled error in a Slack listener', error);
+      // A request from a workspace whose installation is gone (uninstalled, revoked, never installed): Bolt acks it, nothing runs.
+      if (error.code === 'slack_bolt_authorization_error') slack.app.logger.warn('a Slack request from a workspace without an active installation was ignored', error.message);
+      else slack.app.logger.error('unhandled error in a Slack listener', error);
     });
     await slack.start();
     return {
