@@ -17,8 +17,9 @@ const running = new Gauge({
  * them run at most `concurrency` at a time, so a burst of clicks cannot flood the event loop (which would delay
  * every later ack past Slack's 3 seconds) or hold thousands of half-done decisions in memory.
  *
- * Waiting work is kept per workspace and slots are handed round the workspaces in turn, so one workspace's burst
- * of clicks never starves another's decisions or Home tab: a newcomer waits for one slot, not for the burst.
+ * Waiting work is kept per workspace and a freed slot goes to the waiting workspace served longest ago, so one
+ * workspace's burst of clicks never starves another's decisions or Home tab: a newcomer waits for one slot, not
+ * for the burst.
  */
 export interface AfterAck {
   run<T>(teamId: string, work: () => Promise<T>): Promise<T>;
@@ -26,21 +27,33 @@ export interface AfterAck {
 
 export function createAfterAck(concurrency: number): AfterAck {
   let active = 0;
-  // Insertion order is the turn order: the team served moves to the back while it has more waiting.
   const waiting = new Map<string, (() => void)[]>();
   let waitingCount = 0;
+  // When each workspace last got a slot (a counter, not a clock): the one served longest ago goes first.
+  const lastServed = new Map<string, number>();
+  let turns = 0;
+  const served = (teamId: string): void => {
+    lastServed.set(teamId, ++turns);
+    if (lastServed.size > 10_000) for (const team of lastServed.keys()) if (!waiting.has(team)) lastServed.delete(team);
+  };
 
   function next(): (() => void) | undefined {
-    for (const [teamId, line] of waiting) {
-      const start = line.shift();
-      waiting.delete(teamId);
-      if (line.length > 0) waiting.set(teamId, line);
-      if (start) {
-        waitingCount--;
-        return start;
+    let pick: string | undefined;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const teamId of waiting.keys()) {
+      const at = lastServed.get(teamId) ?? 0;
+      if (at < oldest) {
+        oldest = at;
+        pick = teamId;
       }
     }
-    return undefined;
+    if (pick === undefined) return undefined;
+    const line = waiting.get(pick) ?? [];
+    const start = line.shift();
+    if (line.length === 0) waiting.delete(pick);
+    waitingCount--;
+    served(pick);
+    return start;
   }
   // A finished piece of work hands its slot straight to the next in turn, so the count never overshoots.
   const release = () => {
@@ -57,6 +70,7 @@ export function createAfterAck(concurrency: number): AfterAck {
       if (active < concurrency && waitingCount === 0) {
         active++;
         running.inc();
+        served(teamId);
       } else {
         queued.inc();
         waitingCount++;
