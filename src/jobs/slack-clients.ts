@@ -5,8 +5,7 @@ import { createSlackClient, SlackDeliveryError } from './slack-client.ts';
 /**
  * Slack Web API clients by workspace: the one port through which the worker (and the user-group directory)
  * reach Slack, so every call uses the token of the installation the work belongs to. In single-workspace mode
- * that is always the one bot token; in OAuth mode each workspace's (or its org's) installation, looked up and
- * kept for a short while.
+ * that is always the one bot token; in OAuth mode each workspace's (or its org's) installation.
  */
 export interface SlackClients {
   /** The client for a workspace's work; a SlackDeliveryError (permanent) when it has no active installation. */
@@ -24,7 +23,11 @@ export interface InstallationClientsOptions {
   /** The installation's bot token for a workspace (the installation service, which also rotates tokens). */
   readonly credentials: (teamId: string) => Promise<WorkspaceCredentials>;
   readonly slackApiUrl?: string | undefined;
-  /** How long a workspace's token (or its absence) is reused; short, so an uninstall elsewhere is seen soon. Default 5 s. */
+  /**
+   * How long a workspace's active installation is reused without asking the store again. Default 0: every job
+   * reads it (one primary-key read), so an uninstall seen by any process stops every process's deliveries at
+   * once. The Web API client of each token is kept either way.
+   */
   readonly ttlMs?: number;
   readonly now?: () => number;
 }
@@ -35,7 +38,7 @@ const notInstalled = (credentials: Exclude<WorkspaceCredentials, { status: 'acti
 
 /** OAuth mode: the token of each workspace's installation, never a global one. */
 export function installationClients(options: InstallationClientsOptions): SlackClients {
-  const ttl = options.ttlMs ?? 5000;
+  const ttl = options.ttlMs ?? 0;
   const now = options.now ?? Date.now;
   const byTeam = new Map<string, { readonly credentials: Promise<WorkspaceCredentials>; readonly until: number }>();
   // One client per workspace and token: a rotated token gets a new one, and the old one is dropped.
@@ -44,6 +47,7 @@ export function installationClients(options: InstallationClientsOptions): SlackC
   function credentialsOf(teamId: string): Promise<WorkspaceCredentials> {
     const kept = byTeam.get(teamId);
     if (kept && kept.until > now()) return kept.credentials;
+    if (ttl <= 0) return options.credentials(teamId);
     const credentials = options.credentials(teamId);
     byTeam.set(teamId, { credentials, until: now() + ttl });
     // Only an active installation is kept: a workspace that is not (yet, or again) installed is looked up each
