@@ -30,7 +30,7 @@ export interface EncryptionKey {
   readonly key: Buffer;
 }
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
-const encryptionKeys = z.string().transform((value, ctx): EncryptionKey[] => {
+export const encryptionKeys = z.string().transform((value, ctx): EncryptionKey[] => {
   const keys: EncryptionKey[] = [];
   for (const entry of value.split(',').map((part) => part.trim()).filter(Boolean)) {
     const at = entry.indexOf(':');

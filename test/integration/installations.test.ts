@@ -2,7 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Orm } from '../../src/db/orm.ts';
 import { createServices, NotInstalledError, type Installation, type ServiceDeps, type Services, type TokenRefresher } from '../../src/services/index.ts';
-import { createTestOrm, slackOrigin, uniqueTeamId, uniqueUserId } from '../support/db.ts';
+import { createTestOrm, slackOrigin, testDatabaseUrl, uniqueTeamId, uniqueUserId } from '../support/db.ts';
+import { spawnNode } from '../support/processes.ts';
 
 const key = (id: string) => ({ id, key: randomBytes(32) });
 const k1 = key('k1');
@@ -142,6 +143,22 @@ describe('the installation store', () => {
     expect(row?.bot_token_sealed).toMatch(/^v1\.k2\./);
     expect((await servicesWith([k2]).installations.find(team))?.bot.token).toBe(install.bot.token);
     await expect(servicesWith([k1]).installations.find(team)).rejects.toThrow(/key "k2"/);
+  });
+
+  it('npm run installations:rekey re-seals under the first key and says how many', async () => {
+    const team = uniqueTeamId();
+    const install = workspaceInstall(team, uniqueUserId('INS'));
+    await services.installations.install(install, slackOrigin(team));
+    const k3 = key('k3');
+    const cli = spawnNode('rekey', 'src/cli/installations-rekey.ts', {
+      DATABASE_URL: testDatabaseUrl(), INSTALLATION_ENCRYPTION_KEYS: [k3, k2, k1].map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
+    });
+    expect(await cli.exited).toBe(0);
+    expect(cli.output()).toMatch(/\d+ installation\(s\) sealed under key "k3"/);
+    expect((await servicesWith([k3]).installations.find(team))?.bot.token).toBe(install.bot.token);
+    const refused = spawnNode('rekey', 'src/cli/installations-rekey.ts', { DATABASE_URL: testDatabaseUrl(), INSTALLATION_ENCRYPTION_KEYS: 'k1:short' });
+    expect(await refused.exited).toBe(2);
+    expect(refused.output()).toContain('INSTALLATION_ENCRYPTION_KEYS: key "k1" must be 32 random bytes');
   });
 
   it('does not open a sealed token copied to another installation', async () => {
