@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { Ajv, type AnySchemaObject } from 'ajv';
+import { BOT_SCOPES } from '../../src/slack/scopes.ts';
 import addFormats from 'ajv-formats';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -14,8 +15,8 @@ const readJson = (name: string): AnySchemaObject => JSON.parse(readFileSync(reso
 type Obj = Record<string, unknown>;
 interface Manifest {
   features: { slash_commands: { command: string; usage_hint: string; url: string }[]; app_home: Record<string, boolean> };
-  oauth_config: { scopes: { bot: string[]; user?: string[] } };
-  settings: { event_subscriptions: { bot_events: string[]; request_url: string }; interactivity: { request_url: string }; socket_mode_enabled: boolean };
+  oauth_config: { redirect_urls?: string[]; scopes: { bot: string[]; user?: string[] } };
+  settings: { event_subscriptions: { bot_events: string[]; request_url: string }; interactivity: { request_url: string }; socket_mode_enabled: boolean; org_deploy_enabled?: boolean };
 }
 
 function loadValidator() {
@@ -64,15 +65,21 @@ describe('manifest.yml', () => {
     expect(command?.usage_hint).toBe('[new|list|status|history|withdraw|delegate|admin|help]');
   });
 
-  it('subscribes to app_home_opened only, with Home and Messages tabs on', () => {
-    expect(manifest.settings.event_subscriptions.bot_events).toEqual(['app_home_opened']);
+  it('subscribes to app_home_opened and the installation lifecycle, with Home and Messages tabs on', () => {
+    expect(manifest.settings.event_subscriptions.bot_events).toEqual(['app_home_opened', 'app_uninstalled', 'tokens_revoked']);
     expect(manifest.features.app_home.home_tab_enabled).toBe(true);
     expect(manifest.features.app_home.messages_tab_enabled).toBe(true);
   });
 
-  it('asks for exactly the scopes the app uses', () => {
+  it('asks for exactly the scopes the app uses, the same the install flow asks for', () => {
     expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(['channels:history', 'chat:write', 'commands', 'groups:history', 'im:write', 'usergroups:read', 'users:read']);
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([...BOT_SCOPES].sort());
     expect(manifest.oauth_config.scopes.user).toBeUndefined();
+  });
+
+  it('declares the OAuth redirect URL and org-wide deployment for Enterprise Grid', () => {
+    expect(manifest.oauth_config.redirect_urls).toEqual(['https://approvals.example.com/slack/oauth_redirect']);
+    expect(manifest.settings.org_deploy_enabled).toBe(true);
   });
 
   it('points every request URL at Bolt and leaves Socket Mode off', () => {
