@@ -1,5 +1,5 @@
 import type { AuditOrigin } from '../domain/index.ts';
-import { currentTraceId } from '../observability/log-context.ts';
+import { currentContext, currentTraceId } from '../observability/log-context.ts';
 import type { RequestMeta, Services } from '../services/index.ts';
 import type { AfterAck } from './after-ack.ts';
 import type { SlackDirectory } from './slack-directory.ts';
@@ -17,6 +17,9 @@ export interface SlackDeps {
 
 /** Audit metadata for one Slack request: where it came from, and the trace id its log lines carry. */
 export function slackMeta(teamId: string, where: { channelId?: string | null; actionId?: string | null; surface?: string | null } = {}): RequestMeta {
-  const origin: AuditOrigin = { kind: 'slack', teamId, channelId: where.channelId ?? null, actionId: where.actionId ?? null, surface: where.surface ?? null };
+  const enterpriseId = currentContext()?.enterpriseId;
+  const origin: AuditOrigin = {
+    kind: 'slack', teamId, ...(enterpriseId ? { enterpriseId } : {}), channelId: where.channelId ?? null, actionId: where.actionId ?? null, surface: where.surface ?? null,
+  };
   return { origin, traceId: currentTraceId() };
 }

@@ -35,11 +35,12 @@ export function createSlackPlugin(): Plugin {
     };
     // Listeners keep working after their ack; shutdown waits for them (see stop below).
     const inFlight = trackInFlight();
-    slack.app.use(async ({ next, body }) => {
+    slack.app.use(async ({ next, body, context: bolt }) => {
       const slackId = slackCorrelationId(body);
       const context = currentContext();
-      // Over HTTP the request already has a trace id; a Socket Mode envelope gets one here.
-      const traced = { traceId: context?.traceId ?? randomUUID(), source: 'slack', correlationId: slackId };
+      // Over HTTP the request already has a trace id; a Socket Mode envelope gets one here. The org (Enterprise
+      // Grid) rides along so the audit events the request causes carry it.
+      const traced = { traceId: context?.traceId ?? randomUUID(), source: 'slack', correlationId: slackId, ...(bolt.enterpriseId ? { enterpriseId: bolt.enterpriseId } : {}) };
       await inFlight.run(() => runInContext(traced, next));
     });
     registerListeners(slack.app, slackDeps);

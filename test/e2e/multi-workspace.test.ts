@@ -143,11 +143,27 @@ describe('two workspaces and an Enterprise Grid org on one deployment', () => {
     const since = mark(started);
     await approve(g1, g1.manager, card);
     await redrawn(g1, card, since, 'You approved');
-    // Records stay per workspace; the org's installation events are in the org's own chain.
+    // Records stay per workspace and carry the org Slack named; the org's installation events are in its own chain.
     expect(await started.app.services.installations.enterpriseOf(g1.teamId)).toBe(org);
+    const [decided] = await started.app.orm.em.fork().execute<{ origin: Record<string, unknown> }[]>("select origin from audit_event where chain_id = ? and type = 'decision.approved' and submission_id = ?", [g1.teamId, request.id]);
+    expect(decided?.origin).toMatchObject({ kind: 'slack', teamId: g1.teamId, enterpriseId: org });
     expect((await started.app.services.audit.verify(g1.teamId)).ok).toBe(true);
     expect((await started.app.services.audit.verify(org)).ok).toBe(true);
     expect(await started.app.services.directory.isAdmin(g2.teamId, g1.admin)).toBe(false);
+  });
+
+  it('also takes a workspace-level install inside the org, which then uses its own token', async () => {
+    const localAdmin = `W${uniqueUserId('LOCAL').slice(1)}`;
+    started.slack.addUser({ id: localAdmin, name: localAdmin.toLowerCase() });
+    started.slack.oauth.placeUser(g2.teamId, localAdmin);
+    expect(await install({ teamId: g2.teamId, userId: localAdmin })).toContain('Approvals is installed in <strong>Grid two</strong>');
+    const local: Place = { ...g2, admin: localAdmin, installKey: g2.teamId, via: { ...started, requests: gridRequester(started.requests, org, false) } };
+    await configure(local);
+    const request = await submitted(local.via, local, { title: 'Local install', ...order });
+    const card = await postReviewerCard(started, local, request.id, local.manager);
+    expect(installOf(postOf(card))).toBe(g2.teamId);
+    expect(await started.app.services.directory.isAdmin(g2.teamId, localAdmin)).toBe(true);
+    expect(await started.app.services.directory.isAdmin(g1.teamId, localAdmin)).toBe(false);
   });
 
   it('keeps delivering one workspace\'s cards on time through a 429 storm in another', async () => {

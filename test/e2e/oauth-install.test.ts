@@ -4,7 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOT_SCOPES } from '../../src/slack/scopes.ts';
+import { randomBytes } from 'node:crypto';
 import { installThroughBrowser } from '../support/browser-install.ts';
+import { actionTs } from '../support/slack-requests.ts';
 import { uniqueTeamId, uniqueUserId } from '../support/db.ts';
 import { startTestApp, type StartedApp } from '../support/start-app.ts';
 
@@ -85,6 +87,26 @@ describe('Add to Slack', () => {
     expect(done.status).toBe(400);
     expect(done.html).toContain('This install link has expired');
     expect(await started.app.services.installations.credentialsFor(teamId)).toEqual({ status: 'missing' });
+  });
+
+  it('forgets only the installer\'s token when Slack revokes user tokens, and goes inactive when it revokes the bot\'s', async () => {
+    const { teamId, installer } = workspace('Revoking');
+    await installThroughBrowser(started.baseUrl, started.slack, { teamId, userId: installer });
+    const revoked = (tokens: { oauth?: string[]; bot?: string[] }) => started.requests.event({
+      token: 'legacy', team_id: teamId, api_app_id: 'A0APP', type: 'event_callback', event_id: `Ev${randomBytes(5).toString('hex')}`, event_time: Math.floor(Date.now() / 1000),
+      event: { type: 'tokens_revoked', tokens, event_ts: actionTs() },
+      authorizations: [{ team_id: teamId, user_id: 'U0BOT', is_bot: true, is_enterprise_install: false, enterprise_id: null }],
+    });
+    expect((await revoked({ oauth: [installer] })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await started.app.services.installations.credentialsFor(teamId)).toMatchObject({ status: 'active' });
+    expect((await revoked({ bot: [started.slack.oauth.botUserOf(teamId) ?? 'U0BOT'] })).status).toBe(200);
+    await expect.poll(() => started.app.services.installations.credentialsFor(teamId)).toEqual({ status: 'inactive', installKey: teamId, reason: 'tokens_revoked' });
+    expect(await auditTypes(teamId)).toEqual(['installation.installed', 'admin.granted', 'installation.tokens_revoked']);
+    // Slack sends the event again (a retry): nothing more is recorded.
+    await revoked({ bot: ['U0BOT'] });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await auditTypes(teamId)).toEqual(['installation.installed', 'admin.granted', 'installation.tokens_revoked']);
   });
 
   it('answers a made-up redirect with a 4xx page, never a 5xx', async () => {
