@@ -143,27 +143,36 @@ export function createInstallationService(deps: InstallationServiceDeps) {
 
   /** Workspaces of orgs already noted in this process (each is written once, and its first use handled once). */
   const knownWorkspaces = new Set<string>();
+  const noting = new Map<string, Promise<void>>();
 
   /**
    * Slack said workspace `teamId` belongs to org `enterpriseId`. Remembered, so work for the workspace finds the
    * org's installation; the first time, an org-wide installer becomes an admin of that workspace.
    */
-  async function noteWorkspace(teamId: string, enterpriseId: string): Promise<void> {
+  function noteWorkspace(teamId: string, enterpriseId: string): Promise<void> {
     const seen = `${teamId}/${enterpriseId}`;
-    if (knownWorkspaces.has(seen)) return;
-    await deps.installations.recordWorkspace(teamId, enterpriseId);
-    const org = await deps.installations.find(enterpriseId);
-    if (org?.isEnterpriseInstall && org.status === 'active') {
-      await deps.transact(teamId, systemMeta('installation'), async (tx, uow) => {
-        await grantInstaller(uow, tx, teamId, org.installerUserId, org.installKey);
-      });
-    }
-    knownWorkspaces.add(seen);
+    if (knownWorkspaces.has(seen)) return Promise.resolve();
+    // Requests arriving together from a new workspace note it once.
+    const running = noting.get(seen) ?? (async () => {
+      await deps.installations.recordWorkspace(teamId, enterpriseId);
+      const org = await deps.installations.find(enterpriseId);
+      if (org?.isEnterpriseInstall && org.status === 'active') {
+        await deps.transact(teamId, systemMeta('installation'), async (tx, uow) => {
+          await grantInstaller(uow, tx, teamId, org.installerUserId, org.installKey);
+        });
+      }
+      knownWorkspaces.add(seen);
+    })().finally(() => noting.delete(seen));
+    noting.set(seen, running);
+    return running;
   }
 
   /** The installation a Slack request belongs to, with a fresh bot token (Bolt's `authorize` asks through here). */
   async function forQuery(query: InstallationQuery): Promise<StoredInstallation> {
-    if (query.teamId && query.enterpriseId) await noteWorkspace(query.teamId, query.enterpriseId);
+    if (query.teamId && query.enterpriseId) {
+      // Not worth failing the person's request over: the next request notes it again.
+      await noteWorkspace(query.teamId, query.enterpriseId).catch((error: unknown) => log.warn({ err: error instanceof Error ? error.message : String(error), teamId: query.teamId }, 'could not note the workspace of an org'));
+    }
     const key = query.isEnterpriseInstall ? query.enterpriseId : query.teamId;
     if (!key) throw new NotInstalledError('not_installed', 'a request without a workspace');
     const row = await deps.installations.find(key);
