@@ -13,6 +13,7 @@ import type { Component, Plugin } from './plugin.ts';
 import type { ServiceDeps, Services } from './services/index.ts';
 import type { SlackDirectoryOptions } from './slack/slack-directory.ts';
 import { composeServices } from './compose.ts';
+import { slackMode } from './config/slack-mode.ts';
 
 export type { Component, Plugin } from './plugin.ts';
 
@@ -52,7 +53,8 @@ export async function startApp(env: Env, plugins: readonly Plugin[] = [], option
       await queues.connection.ping();
     },
   });
-  const routes: RouteHandler[] = [healthRoutes(checks, () => stopping), metricsRoute, queueDashboardRoute(queues, services)];
+  // Serving many workspaces, the dashboard (every workspace's jobs) is for the deployment's configured operators only.
+  const routes: RouteHandler[] = [healthRoutes(checks, () => stopping), metricsRoute, queueDashboardRoute(queues, services, { operatorsOnly: slackMode(env).kind === 'oauth' })];
   const components: Component[] = [];
   for (const plugin of plugins) {
     const added = await plugin({ env, services, deps, slackDirectory, slackClients });

@@ -134,6 +134,8 @@ export function createDirectoryService(deps: DirectoryServiceDeps) {
     listAdmins,
     revokeAdmin,
     isAdmin: (teamId: string, user: string) => deps.admins.isAdmin(teamId, user),
+    /** An admin from configuration (APPROVAL_ADMINS): the deployment's operators, as opposed to admins granted in Slack. */
+    isConfiguredAdmin: (teamId: string, user: string): boolean => deps.admins.configuredFor(teamId).includes(user),
     createDelegation,
     revokeDelegations,
     /** Delegations from or to `user` that have not ended or been revoked. */

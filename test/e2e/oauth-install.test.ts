@@ -7,12 +7,15 @@ import { BOT_SCOPES } from '../../src/slack/scopes.ts';
 import { randomBytes } from 'node:crypto';
 import { installThroughBrowser } from '../support/browser-install.ts';
 import { actionTs } from '../support/slack-requests.ts';
-import { uniqueTeamId, uniqueUserId } from '../support/db.ts';
+import { slackOrigin, uniqueTeamId, uniqueUserId } from '../support/db.ts';
 import { startTestApp, type StartedApp } from '../support/start-app.ts';
 
 let started: StartedApp;
+/** The deployment's operator, named with its workspace in APPROVAL_ADMINS. */
+const opsTeam = uniqueTeamId();
+const operator = uniqueUserId('OPS');
 beforeAll(async () => {
-  started = await startTestApp({ oauth: true });
+  started = await startTestApp({ oauth: true, env: { APPROVAL_ADMINS: `${opsTeam}:${operator}` } });
 });
 afterAll(() => started.stop());
 
@@ -107,6 +110,18 @@ describe('Add to Slack', () => {
     await revoked({ bot: ['U0BOT'] });
     await new Promise((r) => setTimeout(r, 200));
     expect(await auditTypes(teamId)).toEqual(['installation.installed', 'admin.granted', 'installation.tokens_revoked']);
+  });
+
+  it("keeps the queue dashboard, which spans every workspace, to the operators in APPROVAL_ADMINS, not to a workspace's installer", async () => {
+    const { teamId, installer } = workspace('Tenant');
+    await installThroughBrowser(started.baseUrl, started.slack, { teamId, userId: installer });
+    const token = async (team: string, owner: string) =>
+      (await started.app.services.apiTokens.createToken({ teamId: team, ownerId: owner, name: 'dashboard', scopes: ['queues:admin'], createdBy: 'cli' }, slackOrigin(team))).token;
+    const open = (secret: string) => fetch(new URL('/admin/queues', started.baseUrl), { headers: { authorization: `Bearer ${secret}` } });
+    const refused = await open(await token(teamId, installer));
+    expect(refused.status).toBe(403);
+    expect(JSON.stringify(await refused.json())).toContain('operators named in APPROVAL_ADMINS');
+    expect((await open(await token(opsTeam, operator))).status).toBe(200);
   });
 
   it('answers a made-up redirect with a 4xx page, never a 5xx', async () => {
