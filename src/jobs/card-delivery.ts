@@ -49,7 +49,7 @@ export async function deliverMessage(ctx: WorkerContext, ref: MessageRef, messag
         ...(options.thread ? { thread_ts: options.thread.ts } : {}),
         unfurl_links: false,
         unfurl_media: false,
-      }),
+      }), options.claimant,
     );
     if (!posted.channel || !posted.ts) throw new Error('chat.postMessage answered without channel or ts');
     await ledger.recordPosted(ref.teamId, ref.key, posted.channel, posted.ts, options.thread?.ts ?? null);
@@ -63,7 +63,7 @@ export async function deliverMessage(ctx: WorkerContext, ref: MessageRef, messag
 
 async function update(ctx: WorkerContext, ref: MessageRef, channel: string, ts: string, message: SlackMessage, options: DeliverOptions): Promise<DeliveryResult> {
   try {
-    await callForTeam(ctx, ref.teamId, 'chat.update', (slack) => slack.chat.update({ channel, ts, text: message.text, blocks: message.blocks }));
+    await callForTeam(ctx, ref.teamId, 'chat.update', (slack) => slack.chat.update({ channel, ts, text: message.text, blocks: message.blocks }), options.claimant);
     await ctx.services.ledger.messages.touch(ref.teamId, ref.key);
     return 'updated';
   } catch (error) {

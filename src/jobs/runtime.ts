@@ -106,7 +106,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
           case 'card': return await handleCardJob(ctx, parsed.data, claimant);
           case 'reminder': return await handleReminderJob(ctx, parsed.data, claimant);
           case 'delegation-notice': return await handleDelegationNoticeJob(ctx, parsed.data, claimant);
-          case 'home': return await handleHomeJob(ctx, parsed.data);
+          case 'home': return await handleHomeJob(ctx, parsed.data, claimant);
           case 'checkpoint': return await handleCheckpointJob(ctx, parsed.data, claimant);
         }
       } catch (error) {

@@ -10,12 +10,12 @@ export interface TeamSlack {
 
 /**
  * One Web API call for a workspace's work: with that workspace's client, within its rate limits. A workspace
- * that must wait gets a `rate_limited` failure (the job is put back until then); a 429 from Slack pauses only
- * that workspace's calls to that method.
+ * that must wait gets a `rate_limited` failure (the job, its `holder`, is put back until its turn); a 429 from
+ * Slack pauses only that workspace's calls to that method.
  */
-export async function callForTeam<T extends WebAPICallResult>(ctx: TeamSlack, teamId: string, method: string, call: (client: WebClient) => Promise<T>): Promise<T> {
+export async function callForTeam<T extends WebAPICallResult>(ctx: TeamSlack, teamId: string, method: string, call: (client: WebClient) => Promise<T>, holder?: string): Promise<T> {
   const client = await ctx.slack.forTeam(teamId);
-  const wait = await ctx.rateLimits.acquire(teamId, method);
+  const wait = await ctx.rateLimits.acquire(teamId, method, holder);
   if (wait > 0) throw new SlackDeliveryError({ kind: 'rate_limited', retryAfterMs: wait });
   try {
     return await callSlack(() => call(client));

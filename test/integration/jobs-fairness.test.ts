@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { Orm } from '../../src/db/orm.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../../src/jobs/runtime.ts';
+import { jobsTotal } from '../../src/observability/metrics.ts';
 import { createSlackClient } from '../../src/jobs/slack-client.ts';
 import { createServices, type Services } from '../../src/services/index.ts';
 import { createTestOrm, slackOrigin, uniqueTeamId, uniqueUserId } from '../support/db.ts';
@@ -70,5 +71,8 @@ describe("one workspace's burst", () => {
     expect(burstAfter.length).toBeGreaterThan(15);
     // And none of it was lost: every reviewer gets a card once the pace allows.
     await waitUntil(() => reviewers.every((r) => postsTo(fake, r).length === 1), 20_000, 'the whole burst');
+    // Each card that had to wait was put back about once (it was given a turn), not again and again.
+    const deferred = (await jobsTotal.get()).values.find((v) => v.labels.queue === 'slack' && v.labels.result === 'deferred')?.value ?? 0;
+    expect(deferred).toBeLessThanOrEqual(reviewers.length * 1.5);
   }, 40_000);
 });

@@ -41,4 +41,18 @@ describe('Slack rate limits per workspace and method tier', () => {
     await limits.block('TLIMITED', 'chat.postMessage', 10);
     expect(await limits.acquire('TLIMITED', 'chat.postMessage')).toBeGreaterThan(2000);
   });
+
+  it('books each waiting job a turn, so a backlog is worked through once and in order', async () => {
+    const limits = redisTeamRateLimits(redis, `${prefix}c`, { perSecond: 20 });
+    for (let i = 0; i < 40; i++) expect(await limits.acquire('TBACKLOG', 'chat.postMessage', `burst-${i}`)).toBe(0);
+    const waits: number[] = [];
+    for (let i = 0; i < 5; i++) waits.push(await limits.acquire('TBACKLOG', 'chat.postMessage', `job-${i}`));
+    // Each later job's turn is one interval (50 ms) after the one before it.
+    for (let i = 1; i < waits.length; i++) expect((waits[i] ?? 0) - (waits[i - 1] ?? 0)).toBeGreaterThanOrEqual(40);
+    // Coming back early it is told to wait the rest; at its turn it goes, and a job that arrives now queues behind.
+    expect(await limits.acquire('TBACKLOG', 'chat.postMessage', 'job-0')).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, (waits[0] ?? 0) + 10));
+    expect(await limits.acquire('TBACKLOG', 'chat.postMessage', 'job-0')).toBe(0);
+    expect(await limits.acquire('TBACKLOG', 'chat.postMessage', 'newcomer')).toBeGreaterThan((waits[4] ?? 0) - (waits[0] ?? 0));
+  });
 });
