@@ -163,9 +163,12 @@ describe('decisions that need a reason', () => {
       view: { id: modal.id, callbackId: modal.callbackId, privateMetadata: modal.privateMetadata, blocks: modal.blocks },
       values: { [BLOCK_IDS.reason]: { [ACTION_IDS.reason]: { type: 'plain_text_input', value: reason } } },
     });
+    since = mark(started);
     const blank = await submit('   ');
     expect(blank.json).toEqual({ response_action: 'errors', errors: { [BLOCK_IDS.reason]: 'Please say what should change.' } });
     expect((await started.app.services.submissions.get(team.teamId, request.id)).status).toBe('in_review');
+    // The refusal redraws the manager's card too (from the unchanged request); let that land first.
+    await cardUpdates(card, since);
 
     since = mark(started);
     const done = await submit('Please add the <venue> & dates');

@@ -78,8 +78,13 @@ describe('the worker across an uninstall', () => {
     await waitUntil(() => postsTo(fake, reviewer).length === 1, 10_000, 'the first card');
     expect(postsTo(fake, reviewer)[0]?.token).toBe(token);
 
-    fake.oauth.revokeInstallation(team);
+    // Uninstalled once the first request's cards are all out (Slack revokes the tokens as the event is sent).
+    await waitUntil(async () => {
+      const counts = await Promise.all((['events', 'slack'] as const).map((q) => runtime.queues.queue(q).getJobCounts('active', 'waiting', 'delayed', 'prioritized')));
+      return counts.every((c) => Object.values(c).every((n) => n === 0));
+    }, 10_000, 'the worker to be idle');
     expect(await services.installations.deactivate(team, 'app_uninstalled', slackOrigin(team))).toBe(true);
+    fake.oauth.revokeInstallation(team);
     const sentBefore = sentWith(token).length;
     const during = await services.submissions.submit({ teamId: team, workflowKey: 'access', requesterId: requester, title: 'While uninstalled', fields: { system: 'db' } }, slackOrigin(team));
 
