@@ -8,12 +8,13 @@ import { queueDashboardRoute } from './http/queue-dashboard.ts';
 import { closeServer, listen } from './http/listen.ts';
 import { createHttpServer, type RouteHandler } from './http/server.ts';
 import { createQueues, DEFAULT_TUNING } from './jobs/queues.ts';
-import { createSlackClient } from './jobs/slack-client.ts';
 import { configureLogging, loggerFor } from './observability/logger.ts';
 import { addScrapeSource, databaseSource, queueDepthSource } from './observability/scrape-sources.ts';
 import type { Component, Plugin } from './plugin.ts';
-import { createServices, defaultDeps, type ServiceDeps, type Services } from './services/index.ts';
-import { createSlackDirectory, type SlackDirectoryOptions } from './slack/slack-directory.ts';
+import type { ServiceDeps, Services } from './services/index.ts';
+import type { SlackDirectoryOptions } from './slack/slack-directory.ts';
+import { composeServices } from './compose.ts';
+import { slackMode } from './config/slack-mode.ts';
 
 export type { Component, Plugin } from './plugin.ts';
 
@@ -49,9 +50,7 @@ export async function startApp(env: Env, plugins: readonly Plugin[] = [], option
   configureLogging(env.LOG_LEVEL);
   const orm = await openMigratedDatabase({ databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE });
   // One Slack directory per process: listeners look people up in it, and roles bound to user groups follow it.
-  const slackDirectory = createSlackDirectory(createSlackClient(env.SLACK_BOT_TOKEN, env.SLACK_API_URL), options.directory);
-  const deps = defaultDeps(orm, env.APPROVAL_ADMINS, slackDirectory);
-  const services = createServices(deps);
+  const { deps, services, slackClients, slackDirectory } = composeServices(env, orm, options.directory ? { directory: options.directory } : {});
   // The app's own view of the queues: the dashboard, queue depth on /metrics and the Redis readiness check.
   const queues = createQueues(env.REDIS_URL, env.QUEUE_PREFIX, DEFAULT_TUNING);
   const removeSources = [addScrapeSource('database', databaseSource(services)), addScrapeSource('queues', queueDepthSource(queues))];
@@ -64,13 +63,14 @@ export async function startApp(env: Env, plugins: readonly Plugin[] = [], option
     },
     ...pluginChecks,
   });
-  const routes: RouteHandler[] = [healthRoutes(checks, () => stopping), metricsRoute, queueDashboardRoute(queues, services)];
+  // Serving many workspaces, the dashboard (every workspace's jobs) is for the deployment's configured operators only.
+  const routes: RouteHandler[] = [healthRoutes(checks, () => stopping), metricsRoute, queueDashboardRoute(queues, services, { operatorsOnly: slackMode(env).kind === 'oauth' })];
   const components: Component[] = [];
   const server = createHttpServer(routes);
   let port: number;
   try {
     for (const plugin of plugins) {
-      const added = await plugin({ env, services, deps, slackDirectory });
+      const added = await plugin({ env, services, deps, slackDirectory, slackClients });
       routes.push(...(added.routes ?? []));
       components.push(...(added.components ?? []));
       Object.assign(pluginChecks, added.checks ?? {});

@@ -3,6 +3,7 @@ import type { ReadinessCheck } from './http/health.ts';
 import type { RouteHandler } from './http/server.ts';
 import type { ServiceDeps, Services } from './services/index.ts';
 import type { SlackDirectory } from './slack/slack-directory.ts';
+import type { SlackClients } from './jobs/slack-clients.ts';
 
 /** Something a process runs beside its HTTP server (Slack socket connection, worker, relay); stopped on shutdown. */
 export interface Component {
@@ -12,12 +13,14 @@ export interface Component {
   stop(): Promise<void>;
 }
 
-/** What a plug-in is given: the configuration, the services, and the process's Slack directory. */
+/** What a plug-in is given: the configuration, the services, and the process's Slack directory and clients. */
 export interface PluginContext {
   readonly env: Env;
   readonly services: Services;
   readonly deps: ServiceDeps;
   readonly slackDirectory: SlackDirectory;
+  /** Slack clients by workspace (each installation's token in OAuth mode). */
+  readonly slackClients: SlackClients;
 }
 
 /**

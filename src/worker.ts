@@ -5,13 +5,12 @@ import { closeServer, listen } from './http/listen.ts';
 import { metricsRoute } from './http/metrics.ts';
 import { createHttpServer } from './http/server.ts';
 import { startWorkerRuntime, type WorkerRuntime } from './jobs/runtime.ts';
-import { createSlackClient } from './jobs/slack-client.ts';
 import { configureLogging } from './observability/logger.ts';
 import { addScrapeSource, databaseSource, queueDepthSource } from './observability/scrape-sources.ts';
 import { runProcess } from './run-process.ts';
-import { createServices, defaultDeps } from './services/index.ts';
 import { checkSlackCredentials } from './slack/credentials.ts';
-import { createSlackDirectory } from './slack/slack-directory.ts';
+import { composeServices } from './compose.ts';
+import { slackMode } from './config/slack-mode.ts';
 
 /**
  * `npm run worker`: the outbox relay, the BullMQ workers (Slack delivery, timers, webhooks) and the reconciler,
@@ -21,13 +20,13 @@ import { createSlackDirectory } from './slack/slack-directory.ts';
 await runProcess(async () => {
   const env = loadEnv();
   configureLogging(env.LOG_LEVEL);
-  // The worker posts to Slack with the bot token: a token Slack refuses stops it here, as it stops the app.
-  await checkSlackCredentials({ SLACK_BOT_TOKEN: env.SLACK_BOT_TOKEN, SLACK_API_URL: env.SLACK_API_URL });
+  // One workspace: the worker posts with the bot token, so a token Slack refuses stops it here, as it stops the
+  // app. With OAuth each installation's token was checked when it was stored.
+  const mode = slackMode(env);
+  if (mode.kind === 'single') await checkSlackCredentials({ SLACK_BOT_TOKEN: mode.botToken, SLACK_API_URL: env.SLACK_API_URL });
   const orm = await openMigratedDatabase({ databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE });
-  const slack = createSlackClient(env.SLACK_BOT_TOKEN, env.SLACK_API_URL);
   // Timers decide too, so roles bound to Slack user groups are brought up to date from here as well.
-  const deps = defaultDeps(orm, env.APPROVAL_ADMINS, createSlackDirectory(slack));
-  const services = createServices(deps);
+  const { deps, services, slackClients } = composeServices(env, orm);
   let runtime: WorkerRuntime | null = null;
   let stopping = false;
   const checks = () => ({
@@ -46,7 +45,7 @@ await runProcess(async () => {
     await orm.close();
     throw error;
   }
-  const started = await startWorkerRuntime({ env, services, deps, slackClient: slack });
+  const started = await startWorkerRuntime({ env, services, deps, slackClients });
   runtime = started;
   const removeSources = [addScrapeSource('database', databaseSource(services)), addScrapeSource('queues', queueDepthSource(started.queues))];
   return {

@@ -1,12 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { slackUserIdSchema } from '../domain/identifiers.ts';
 import { loadPublicKey, loadSigningKey } from '../domain/checkpoint.ts';
-
-const slackUserIds = z
-  .string()
-  .transform((value) => value.split(',').map((id) => id.trim()).filter(Boolean))
-  .pipe(z.array(slackUserIdSchema('each entry must be a Slack user id such as U012ABCDEF')));
+import { checkSlackMode, slackModeVariables } from './slack-mode.ts';
 
 const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
 /** A host name, an IP address, or a CIDR range (10.1.0.0/16, fd12:3456::/48). */
@@ -35,17 +30,15 @@ const keyText = (load: (text: string) => unknown, what: string) =>
   });
 
 /** Every setting the app reads, described once. Parsed at start-up; a bad value stops the process. */
-export const envSchema = z.object({
+const settings = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('HTTP port for Slack requests, the API and health checks (0 picks a free port).'),
   DATABASE_URL: postgresUrl.describe('PostgreSQL connection URL.'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10).describe('Connections in the database pool.'),
   REDIS_URL: redisUrl.describe('Redis connection URL for BullMQ (AOF on, maxmemory-policy noeviction).'),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be 1-40 letters, digits, - or _').default('approvals').describe('Prefix of every BullMQ key in Redis, so several deployments can share one Redis.'),
   SLACK_SIGNING_SECRET: z.string().min(16, 'must be the signing secret from the Slack app settings').describe('Verifies that requests come from Slack.'),
-  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'must be a bot token starting with xoxb-').describe('Bot token used to call the Slack Web API.'),
   SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'must be an app-level token starting with xapp-').optional().describe('When set, the app connects over Socket Mode instead of HTTP.'),
   SLACK_API_URL: z.url().optional().describe('Base URL of the Slack Web API (GovSlack, a proxy, or a local fake in tests).'),
-  APPROVAL_ADMINS: slackUserIds.default([]).describe('Comma-separated Slack user ids of the first admins.'),
   AUDIT_SIGNING_KEY: keyText(loadSigningKey, 'an Ed25519 private key').optional().describe('Ed25519 private key (PKCS#8 PEM or base64 DER) for signed audit checkpoints.'),
   AUDIT_CHANNEL_ID: z.string().regex(/^[CG][A-Z0-9]+$/, 'must be a Slack channel id such as C012ABCDEF').optional().describe('Slack channel where signed checkpoints are posted as an outside witness.'),
   AUDIT_PUBLIC_KEY: keyText(loadPublicKey, 'an Ed25519 public key').optional().describe('Ed25519 public key (SPKI PEM, base64 DER or raw hex) that audit:verify checks checkpoints against when the signing key is not at hand.'),
@@ -55,11 +48,15 @@ export const envSchema = z.object({
   RUN_WORKER: z.enum(['true', 'false']).default('true').transform((v) => v === 'true').describe('Run the BullMQ worker and outbox relay inside the app process (small teams); set false when `npm run worker` runs separately.'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('Log verbosity.'),
   SHUTDOWN_DRAIN_SECONDS: z.coerce.number().min(0).max(20).default(5).describe('On SIGTERM, how long /readyz answers 503 while requests are still served, so load balancers stop sending traffic before the listener closes.'),
+  // Slack credentials (single-workspace or OAuth mode) and first admins: src/config/slack-mode.ts.
+  ...slackModeVariables,
 });
+/** The settings, and which set of Slack variables selects which mode (a mixed or incomplete set is refused). */
+export const envSchema = settings.superRefine(checkSlackMode, { when: () => true });
 export type Env = Readonly<z.infer<typeof envSchema>>;
 
 /** The variables the schema reads, for documentation checks (.env.example, README). */
-export const ENV_VARIABLES = Object.keys(envSchema.shape) as (keyof typeof envSchema.shape)[];
+export const ENV_VARIABLES = Object.keys(settings.shape) as (keyof typeof settings.shape)[];
 
 /** A setting is missing or wrong. The process prints the message (one line per problem) and exits 78 (EX_CONFIG). */
 export class ConfigError extends Error {
@@ -92,7 +89,8 @@ export function withoutEmptyValues(source: NodeJS.ProcessEnv): Record<string, st
 function describe(issues: readonly z.core.$ZodIssue[], given: Record<string, string>): string {
   const lines = issues.map((issue) => {
     const name = issue.path.join('.') || '(environment)';
-    const missing = typeof issue.path[0] === 'string' && !(issue.path[0] in given);
+    // A variable that is simply absent reads as such; a rule's own message (which mode needs it) is kept.
+    const missing = issue.code === 'invalid_type' && typeof issue.path[0] === 'string' && !(issue.path[0] in given);
     return `  ${name}: ${missing ? 'is required but not set' : issue.message}`;
   });
   return lines.length === 1 ? `Invalid configuration: ${(lines[0] as string).trim()}` : `Invalid configuration:\n${lines.join('\n')}`;
@@ -109,7 +107,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
 /** The subset a database-only command needs (migrate, audit tools), so they do not demand Slack secrets. */
 export function loadDatabaseEnv(source: NodeJS.ProcessEnv = process.env): { DATABASE_URL: string } {
   const given = withoutEmptyValues(source);
-  const result = envSchema.pick({ DATABASE_URL: true }).safeParse(given);
+  const result = settings.pick({ DATABASE_URL: true }).safeParse(given);
   if (!result.success) throw new ConfigError(describe(result.error.issues, given));
   return Object.freeze(result.data);
 }

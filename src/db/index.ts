@@ -4,6 +4,7 @@ import { createDecisionStore } from './decision-store.ts';
 import { createDelegationRepository } from './delegation-repository.ts';
 import { chainStats, databaseChecks } from './health.ts';
 import { createHomeViewerRepository } from './home-viewer-repository.ts';
+import { createInstallationRepository } from './installation-repository.ts';
 import { createNotificationFailureRepository } from './notification-failure-repository.ts';
 import type { Orm } from './orm.ts';
 import { createOutboxRepository } from './outbox-repository.ts';
@@ -33,6 +34,7 @@ export function createRepositories(orm: Orm) {
     tokens: createTokenRepository(orm),
     apiIdempotency: createApiIdempotencyRepository(pooled),
     homeViewers: createHomeViewerRepository(pooled),
+    installations: createInstallationRepository(pooled),
     audit: createAuditRepository(orm),
     health: { checks: () => databaseChecks(orm), chainStats: () => chainStats(orm) },
   };

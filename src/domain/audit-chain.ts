@@ -9,7 +9,8 @@ export const GENESIS_HASH = '0'.repeat(64);
 
 /** Where an event came from: a Slack surface, an API client, or the system itself. */
 export type AuditOrigin =
-  | { kind: 'slack'; teamId: string; channelId?: string | null; actionId?: string | null; surface?: string | null }
+  /** `enterpriseId`: the Enterprise Grid org of the workspace, present only when Slack named one. */
+  | { kind: 'slack'; teamId: string; enterpriseId?: string; channelId?: string | null; actionId?: string | null; surface?: string | null }
   | { kind: 'api'; clientId: string; ip: string | null }
   | { kind: 'system'; component: string }
   /** An operator command; `ranBy` is whoever ran it, from its --actor flag or else the OS user (`ranByFrom` says which). */

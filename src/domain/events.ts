@@ -47,6 +47,13 @@ export const AUDIT_EVENT_TYPES = [
   'api.tokens_listed',
   'api.auth_failed',
   'api.audit_read',
+  // The app's installation in a workspace or Enterprise Grid org (OAuth mode); never carries a token.
+  'installation.installed',
+  'installation.reinstalled',
+  'installation.updated',
+  'installation.uninstalled',
+  'installation.tokens_revoked',
+  'installation.token_rotated',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

@@ -29,14 +29,19 @@ type Verdict = { readonly ok: true; readonly who: string } | { readonly ok: fals
 
 /**
  * The dashboard can retry, promote and delete jobs of every workspace on this deployment, so it takes an
- * API token with the `queues:admin` scope whose owner is, right now, an approval admin of its workspace.
+ * API token with the `queues:admin` scope whose owner is, right now, an approval admin of its workspace. When
+ * the deployment serves many workspaces (OAuth mode), a workspace's admin must not see the others' jobs: only
+ * the operators named in APPROVAL_ADMINS may.
  */
-export async function authorizeDashboard(services: Services, header: string | undefined): Promise<Verdict> {
+export async function authorizeDashboard(services: Services, header: string | undefined, operatorsOnly = false): Promise<Verdict> {
   const token = presentedToken(header);
   if (!token) return { ok: false, status: 401, message: 'Sign in with an API token that has the queues:admin scope (any user name, the token as password).' };
   const auth = await services.apiTokens.authenticate(`Bearer ${token}`);
   if (!auth.ok) return { ok: false, status: 401, message: `That API token is ${auth.reason === 'revoked' ? 'revoked' : 'not valid'}.` };
   if (!auth.token.scopes.includes('queues:admin')) return { ok: false, status: 403, message: 'This API token lacks the queues:admin scope.' };
+  if (operatorsOnly && !services.directory.isConfiguredAdmin(auth.token.teamId, auth.token.ownerId)) {
+    return { ok: false, status: 403, message: 'This deployment serves several workspaces: the queue dashboard is for the operators named in APPROVAL_ADMINS.' };
+  }
   if (!(await services.directory.isAdmin(auth.token.teamId, auth.token.ownerId))) {
     return { ok: false, status: 403, message: 'The owner of this API token is no longer an approval admin.' };
   }
@@ -44,7 +49,7 @@ export async function authorizeDashboard(services: Services, header: string | un
 }
 
 /** Bull Board (the BullMQ dashboard) at /admin/queues, behind authorizeDashboard. */
-export function queueDashboardRoute(queues: Queues, services: Services): RouteHandler {
+export function queueDashboardRoute(queues: Queues, services: Services, options: { operatorsOnly?: boolean } = {}): RouteHandler {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(QUEUE_DASHBOARD_PATH);
   createBullBoard({
@@ -60,7 +65,7 @@ export function queueDashboardRoute(queues: Queues, services: Services): RouteHa
   return async (req, res) => {
     const path = req.url?.split('?')[0] ?? '';
     if (path !== QUEUE_DASHBOARD_PATH && !path.startsWith(`${QUEUE_DASHBOARD_PATH}/`)) return false;
-    const verdict = await authorizeDashboard(services, req.headers.authorization);
+    const verdict = await authorizeDashboard(services, req.headers.authorization, options.operatorsOnly ?? false);
     if (!verdict.ok) {
       log.warn({ status: verdict.status, path }, 'queue dashboard refused');
       sendJson(res, verdict.status, { error: { code: verdict.status === 401 ? 'unauthenticated' : 'forbidden', message: verdict.message } }, verdict.status === 401 ? { 'www-authenticate': REALM } : {});

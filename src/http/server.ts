@@ -16,7 +16,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 /** A small, fixed set of route labels: a label per URL would grow without bound. */
 function routeLabel(path: string): string {
-  if (path === '/slack/events' || path === '/healthz' || path === '/readyz' || path === '/metrics') return path;
+  if (path === '/slack/events' || path === '/slack/install' || path === '/slack/oauth_redirect' || path === '/healthz' || path === '/readyz' || path === '/metrics') return path;
   if (path.startsWith('/admin/queues')) return '/admin/queues';
   if (path.startsWith('/api/v1/')) return `/api/v1/${path.split('/')[3] ?? ''}`;
   return 'other';

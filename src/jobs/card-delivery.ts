@@ -1,7 +1,8 @@
 import type { SlackMessage } from '../../blocks/cards.ts';
 import type { MessageRef } from '../services/delivery-ledger.ts';
 import type { WorkerContext } from './context.ts';
-import { callSlack, SlackDeliveryError } from './slack-client.ts';
+import { SlackDeliveryError } from './slack-client.ts';
+import { callForTeam } from './team-slack.ts';
 
 /** Another job is posting this message right now; try again shortly (then it is an update). */
 export class MessageBusyError extends Error {
@@ -40,15 +41,15 @@ export async function deliverMessage(ctx: WorkerContext, ref: MessageRef, messag
   if (claim.state === 'busy') throw new MessageBusyError(ref.key);
   if (claim.state === 'update') return update(ctx, ref, claim.channel, claim.ts, message, options);
   try {
-    const posted = await callSlack(() =>
-      ctx.slack.chat.postMessage({
+    const posted = await callForTeam(ctx, ref.teamId, 'chat.postMessage', (slack) =>
+      slack.chat.postMessage({
         channel: options.thread?.channel ?? ref.recipientId,
         text: message.text,
         blocks: message.blocks,
         ...(options.thread ? { thread_ts: options.thread.ts } : {}),
         unfurl_links: false,
         unfurl_media: false,
-      }),
+      }), options.claimant,
     );
     if (!posted.channel || !posted.ts) throw new Error('chat.postMessage answered without channel or ts');
     await ledger.recordPosted(ref.teamId, ref.key, posted.channel, posted.ts, options.thread?.ts ?? null);
@@ -62,7 +63,7 @@ export async function deliverMessage(ctx: WorkerContext, ref: MessageRef, messag
 
 async function update(ctx: WorkerContext, ref: MessageRef, channel: string, ts: string, message: SlackMessage, options: DeliverOptions): Promise<DeliveryResult> {
   try {
-    await callSlack(() => ctx.slack.chat.update({ channel, ts, text: message.text, blocks: message.blocks }));
+    await callForTeam(ctx, ref.teamId, 'chat.update', (slack) => slack.chat.update({ channel, ts, text: message.text, blocks: message.blocks }), options.claimant);
     await ctx.services.ledger.messages.touch(ref.teamId, ref.key);
     return 'updated';
   } catch (error) {

@@ -26,7 +26,7 @@ export interface Tuning {
   /** A claim on a Slack message older than this belongs to a dead job and may be taken over. */
   readonly claimTtlMs: number;
   readonly slackConcurrency: number;
-  /** Slack calls started per second at most (also what makes a 429's pause of the queue take effect). */
+  /** Slack calls per second per workspace and method tier (twice that at once in a burst); Slack's 429s pause more. */
   readonly slackPerSecond: number;
   readonly timerConcurrency: number;
   readonly webhookTimeoutMs: number;

@@ -14,6 +14,9 @@ import { createQueues, DEFAULT_TUNING, DUE_AT, workerConnection, type Queues, ty
 import { reconcile, type ReconcileReport } from './reconciler.ts';
 import { messageKeys, parseJob, type QueueName } from './registry.ts';
 import { createSlackClient, SlackDeliveryError } from './slack-client.ts';
+import { singleWorkspaceClients, type SlackClients } from './slack-clients.ts';
+import { redisTeamRateLimits } from './team-rate-limits.ts';
+import { slackMode } from '../config/slack-mode.ts';
 import { handleCardJob, handleCheckpointJob, handleDelegationNoticeJob, handleHomeJob, handleReminderJob } from './slack-jobs.ts';
 import { handleDelegationEnd, handleDelegationStart, handleReminderTimer, handleSlaTimer, type Defer } from './timer-jobs.ts';
 import { handleWebhookJob } from './webhooks.ts';
@@ -27,9 +30,12 @@ const log = loggerFor('worker');
 export interface WorkerRuntimeOptions {
   readonly services: Services;
   readonly deps: ServiceDeps;
-  /** Supplies REDIS_URL, QUEUE_PREFIX and the Slack token when the explicit options are absent. */
+  /** Supplies REDIS_URL, QUEUE_PREFIX and (single-workspace mode) the Slack token when the explicit options are absent. */
   readonly env?: Env;
   readonly redisUrl?: string;
+  /** Slack clients by workspace (OAuth mode: each installation's token); required unless one client or SLACK_BOT_TOKEN serves all. */
+  readonly slackClients?: SlackClients;
+  /** One client for every workspace (single-workspace mode, tests). */
   readonly slackClient?: WebClient;
   readonly queuePrefix?: string;
   /** Only these workspaces' outbox rows and timers (tests, sharding); all when absent. */
@@ -75,13 +81,14 @@ function slackFailureTarget(job: Job): { key: string; kind: string; recipientId:
 export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise<WorkerRuntime> {
   const redisUrl = options.redisUrl ?? options.env?.REDIS_URL;
   if (!redisUrl) throw new Error('startWorkerRuntime needs redisUrl or env.REDIS_URL');
-  const slack = options.slackClient ?? (options.env ? createSlackClient(options.env.SLACK_BOT_TOKEN, options.env.SLACK_API_URL) : null);
-  if (!slack) throw new Error('startWorkerRuntime needs slackClient or env.SLACK_BOT_TOKEN');
+  const slack = workerSlackClients(options);
+  if (!slack) throw new Error('startWorkerRuntime needs slackClients, slackClient or env.SLACK_BOT_TOKEN');
   const prefix = options.queuePrefix ?? options.env?.QUEUE_PREFIX ?? 'approvals';
   const tuning: Tuning = { ...DEFAULT_TUNING, ...options.tuning };
   const queues = createQueues(redisUrl, prefix, tuning);
   const ctx: WorkerContext = {
     services: options.services, deps: options.deps, queues, slack, tuning,
+    rateLimits: redisTeamRateLimits(queues.connection, prefix, { perSecond: tuning.slackPerSecond }),
     teams: options.teams ?? null, renderHome: options.renderHome === undefined ? renderHome : options.renderHome,
     webhooks: createWebhookPoster(options.webhookTargets
       ?? (options.env ? webhookTargetPolicy(options.env.WEBHOOK_ALLOW_PRIVATE_TARGETS, options.env.WEBHOOK_ALLOWED_TARGETS) : REFUSE_PRIVATE)),
@@ -92,7 +99,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
       const parsed = parseJob('events', job.name, job.data);
       await handleOutboxJob(ctx, parsed.data);
     },
-    slack: async (job) => {
+    slack: async (job, token) => {
       const claimant = job.id ?? `${job.name}-${job.timestamp}`;
       try {
         const parsed = parseJob('slack', job.name, job.data);
@@ -100,14 +107,15 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
           case 'card': return await handleCardJob(ctx, parsed.data, claimant);
           case 'reminder': return await handleReminderJob(ctx, parsed.data, claimant);
           case 'delegation-notice': return await handleDelegationNoticeJob(ctx, parsed.data, claimant);
-          case 'home': return await handleHomeJob(ctx, parsed.data);
+          case 'home': return await handleHomeJob(ctx, parsed.data, claimant);
           case 'checkpoint': return await handleCheckpointJob(ctx, parsed.data, claimant);
         }
       } catch (error) {
         if (error instanceof SlackDeliveryError && error.failure.kind === 'rate_limited') {
-          // Slack asked us to wait: pause this queue that long; the job goes back to wait without using an attempt.
-          await queues.queue('slack').rateLimit(error.failure.retryAfterMs);
-          throw Worker.RateLimitError();
+          // This workspace must wait (Slack said so, or its pace is spent): only this job goes back until then,
+          // without using an attempt; other workspaces' jobs run on.
+          await job.moveToDelayed(Date.now() + error.failure.retryAfterMs, token);
+          throw new DelayedError();
         }
         const permanent = error instanceof SlackDeliveryError && error.failure.kind === 'permanent';
         // Home is a view people open, not a message they wait for: a refused publish is logged, not audited.
@@ -161,8 +169,6 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     const worker = new Worker(name, instrumentJob(name, processors[name]), {
       connection, prefix, concurrency: concurrency[name],
       lockDuration: tuning.lockDurationMs, stalledInterval: tuning.stalledIntervalMs, maxStalledCount: 3,
-      // BullMQ honours queue.rateLimit (our answer to a 429) only on a queue that has a limiter.
-      ...(name === 'slack' ? { limiter: { max: tuning.slackPerSecond, duration: 1000 } } : {}),
     });
     worker.on('error', (error: Error) => log.error({ queue: name, err: error.message }, 'worker error'));
     worker.on('failed', (job, error) => {
@@ -171,8 +177,9 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     return worker;
   });
 
-  // Wakes the timers worker at each due millisecond instead of Redis' next cron tick (see timer-waker.ts).
-  const waker = startTimerWaker(queues.connection, prefix, 'timers');
+  // Wakes the timers worker at each due millisecond instead of Redis' next cron tick (see timer-waker.ts); the
+  // Slack worker too, for jobs a workspace's rate limit put back.
+  const wakers = [startTimerWaker(queues.connection, prefix, 'timers'), startTimerWaker(queues.connection, prefix, 'slack')];
   const relay = startOutboxRelay({ outbox: options.services.ledger.outbox, queues, teams: ctx.teams, pollMs: tuning.relayPollMs });
 
   let reconciling: Promise<ReconcileReport> | null = null;
@@ -195,7 +202,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     queues, relay, context: ctx, reconcileNow,
     async stop() {
       clearInterval(periodic);
-      waker.stop();
+      for (const waker of wakers) waker.stop();
       await firstReconcile;
       await reconciling?.catch(() => undefined);
       await relay.stop();
@@ -206,10 +213,18 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   };
 }
 
+function workerSlackClients(options: WorkerRuntimeOptions): SlackClients | null {
+  if (options.slackClients) return options.slackClients;
+  if (options.slackClient) return singleWorkspaceClients(options.slackClient);
+  if (!options.env) return null;
+  const mode = slackMode(options.env);
+  return mode.kind === 'single' ? singleWorkspaceClients(createSlackClient(mode.botToken, options.env.SLACK_API_URL)) : null;
+}
+
 /** The worker inside the app process, for small teams: add `workerPlugin()` to the plugin list in main.ts. */
 export function workerPlugin(options: { teams?: readonly string[]; queuePrefix?: string; tuning?: Partial<Tuning>; renderHome?: HomeRenderer | null } = {}): Plugin {
-  return async ({ env, services, deps }) => {
-    const runtime = await startWorkerRuntime({ env, services, deps, ...options });
+  return async ({ env, services, deps, slackClients }) => {
+    const runtime = await startWorkerRuntime({ env, services, deps, slackClients, ...options });
     return { components: [{ name: 'worker', stop: () => runtime.stop() }] };
   };
 }

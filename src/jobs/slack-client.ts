@@ -1,18 +1,33 @@
 import { ErrorCode, WebClient, type WebAPICallResult } from '@slack/web-api';
 import { instrumentedSlackFetch } from '../observability/slack-fetch.ts';
+import type { TokenRefresher } from '../services/index.ts';
 
 /**
  * The worker's Slack client. Retries are ours, not the WebClient's: it must not sleep inside a job for half an
  * hour (its default policy) or swallow a 429, because BullMQ decides when a job runs again.
  */
-export function createSlackClient(token: string, slackApiUrl?: string): WebClient {
+export function createSlackClient(token: string, slackApiUrl?: string, teamId?: string): WebClient {
   return new WebClient(token, {
     ...(slackApiUrl ? { slackApiUrl } : {}),
+    ...(teamId ? { teamId } : {}),
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
     timeout: 15_000,
     fetch: instrumentedSlackFetch(),
   });
+}
+
+/**
+ * Exchanges a refresh token for new tokens (token rotation): oauth.v2.access with grant_type=refresh_token, which
+ * takes the app's client id and secret instead of a token.
+ */
+export function createTokenRefresher(options: { clientId: string; clientSecret: string; slackApiUrl?: string | undefined }): TokenRefresher {
+  const client = new WebClient(undefined, { ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}), retryConfig: { retries: 2 }, timeout: 15_000, fetch: instrumentedSlackFetch() });
+  return async (refreshToken) => {
+    const answer = await client.oauth.v2.access({ client_id: options.clientId, client_secret: options.clientSecret, grant_type: 'refresh_token', refresh_token: refreshToken });
+    if (!answer.access_token || !answer.refresh_token || answer.expires_in === undefined) throw new Error('oauth.v2.access answered a refresh without new tokens');
+    return { token: answer.access_token, refreshToken: answer.refresh_token, expiresInSeconds: answer.expires_in };
+  };
 }
 
 /** Errors after which asking again cannot help: the person or place is gone, or we may not post there. */
@@ -21,6 +36,7 @@ const PERMANENT = new Set([
   'cannot_dm_bot', 'msg_too_long', 'no_text', 'invalid_blocks', 'invalid_blocks_format', 'invalid_arguments', 'missing_scope',
   'not_authed', 'invalid_auth', 'token_revoked', 'token_expired', 'team_access_not_granted', 'restricted_action',
   'ekm_access_denied', 'org_login_required', 'cant_update_message', 'edit_window_closed', 'not_allowed_token_type',
+  'app_uninstalled', 'tokens_revoked', 'not_installed',
 ]);
 /** Platform errors Slack documents as temporary. */
 const TRANSIENT = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'ratelimited', 'team_added_to_org']);

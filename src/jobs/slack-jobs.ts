@@ -5,7 +5,7 @@ import { deliverMessage } from './card-delivery.ts';
 import type { WorkerContext } from './context.ts';
 import { loadCardInput, loadDeliveryInput, renderCard } from './render.ts';
 import { messageKeys, type JobData } from './registry.ts';
-import { callSlack } from './slack-client.ts';
+import { callForTeam } from './team-slack.ts';
 
 type Card = JobData<'slack', 'card'>;
 
@@ -59,12 +59,12 @@ export async function handleDelegationNoticeJob(ctx: WorkerContext, job: JobData
   await deliverMessage(ctx, ref, message, { mode: 'ensure', claimant });
 }
 
-export async function handleHomeJob(ctx: WorkerContext, job: JobData<'slack', 'home'>): Promise<void> {
+export async function handleHomeJob(ctx: WorkerContext, job: JobData<'slack', 'home'>, claimant?: string): Promise<void> {
   if (!ctx.renderHome) return;
   // Nobody is looking at the tab of someone who has not opened it lately; it is drawn fresh when they do.
   if (!(await ctx.services.home.isViewing(job.teamId, job.userId))) return;
   const view = await ctx.renderHome(ctx.services, job.teamId, job.userId, ctx.deps.clock());
-  await callSlack(() => ctx.slack.views.publish({ user_id: job.userId, view }));
+  await callForTeam(ctx, job.teamId, 'views.publish', (slack) => slack.views.publish({ user_id: job.userId, view }), claimant);
 }
 
 /** Posts a signed checkpoint to the witness channel once, however often the job runs. */

@@ -10,6 +10,8 @@ export interface LogContext {
   readonly correlationId?: string | undefined;
   /** Where the work came in: `http`, `slack`, `job:<queue>`, `relay`, ... */
   readonly source?: string | undefined;
+  /** The Enterprise Grid org a Slack request came from, when Slack names one (recorded on its audit events). */
+  readonly enterpriseId?: string | undefined;
 }
 
 const storage = new AsyncLocalStorage<LogContext>();

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Orm } from '../db/orm.ts';
 import type { AuditOrigin } from '../domain/index.ts';
+import type { TokenRefresher } from './installations/installation.ts';
+import type { CipherKey } from './installations/token-cipher.ts';
 
 /**
  * Slack's user groups as the services need them: the members of one group, for roles that follow a group.
@@ -15,10 +17,19 @@ export interface ServiceDeps {
   readonly orm: Orm;
   readonly clock: () => Date;
   readonly newId: () => string;
-  /** Slack user ids that are admins from configuration (APPROVAL_ADMINS), in every workspace. */
+  /**
+   * Slack user ids that are admins from configuration (bare APPROVAL_ADMINS entries): admins of the one
+   * workspace a single-workspace deployment serves, whatever its id.
+   */
   readonly bootstrapAdmins: readonly string[];
+  /** Admins from configuration that name their workspace (APPROVAL_ADMINS `T…:U…`): workspace id to user ids. */
+  readonly workspaceAdmins?: ReadonlyMap<string, readonly string[]>;
   /** Where roles bound to a Slack user group get their members; without it they keep their last synced members. */
   readonly userGroups?: UserGroupDirectory | null;
+  /** OAuth mode: the keys that seal installation tokens at rest (INSTALLATION_ENCRYPTION_KEYS, the first seals). */
+  readonly installationKeys?: readonly CipherKey[] | null;
+  /** OAuth mode with token rotation: exchanges a refresh token for new tokens. */
+  readonly tokenRefresher?: TokenRefresher | null;
 }
 
 export const defaultDeps = (orm: Orm, bootstrapAdmins: readonly string[] = [], userGroups: UserGroupDirectory | null = null): ServiceDeps => ({

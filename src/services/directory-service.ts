@@ -33,7 +33,6 @@ export interface DirectoryServiceDeps {
   readonly people: Pick<PeopleRepository, 'roles' | 'saveRole' | 'replaceMembers' | 'setManager' | 'managerOf' | 'grantedAdmins' | 'grantAdmin' | 'revokeAdmin'>;
   readonly delegations: Pick<DelegationRepository, 'insert' | 'revokeFrom' | 'current'>;
   readonly admins: AdminCheck;
-  readonly bootstrapAdmins: readonly string[];
   readonly clock: () => Date;
   readonly newId: () => string;
 }
@@ -74,15 +73,16 @@ export function createDirectoryService(deps: DirectoryServiceDeps) {
   /** Admins of a workspace: those from configuration (APPROVAL_ADMINS) first, then those granted in Slack. */
   async function listAdmins(teamId: string): Promise<{ userId: string; fromConfig: boolean; grantedBy: string | null }[]> {
     const granted = await deps.people.grantedAdmins(teamId);
+    const configured = [...new Set(deps.admins.configuredFor(teamId))];
     return [
-      ...deps.bootstrapAdmins.map((id) => ({ userId: id, fromConfig: true, grantedBy: null })),
-      ...granted.filter((a) => !deps.bootstrapAdmins.includes(a.userId)).map((a) => ({ userId: a.userId, fromConfig: false, grantedBy: a.grantedBy })),
+      ...configured.map((id) => ({ userId: id, fromConfig: true, grantedBy: null })),
+      ...granted.filter((a) => !configured.includes(a.userId)).map((a) => ({ userId: a.userId, fromConfig: false, grantedBy: a.grantedBy })),
     ];
   }
 
   async function revokeAdmin(teamId: string, actorId: string, user: string, meta: RequestMeta): Promise<void> {
     if (user === actorId) throw new DomainError('invalid_input', 'You cannot remove your own admin role; ask another admin.');
-    if (deps.bootstrapAdmins.includes(user)) throw new DomainError('invalid_input', 'That person is an admin through the APPROVAL_ADMINS setting; change it there.');
+    if (deps.admins.configuredFor(teamId).includes(user)) throw new DomainError('invalid_input', 'That person is an admin through the APPROVAL_ADMINS setting; change it there.');
     await deps.transact(teamId, meta, async (tx, uow) => {
       await deps.admins.requireAdmin(teamId, actorId, tx);
       if (await deps.people.revokeAdmin(tx, teamId, user)) uow.record({ type: 'admin.revoked', actorId, capacity: { kind: 'admin' }, details: { userId: user } });
@@ -134,6 +134,8 @@ export function createDirectoryService(deps: DirectoryServiceDeps) {
     listAdmins,
     revokeAdmin,
     isAdmin: (teamId: string, user: string) => deps.admins.isAdmin(teamId, user),
+    /** An admin from configuration (APPROVAL_ADMINS): the deployment's operators, as opposed to admins granted in Slack. */
+    isConfiguredAdmin: (teamId: string, user: string): boolean => deps.admins.configuredFor(teamId).includes(user),
     createDelegation,
     revokeDelegations,
     /** Delegations from or to `user` that have not ended or been revoked. */

@@ -13,6 +13,8 @@ import type { ServiceDeps } from './deps.ts';
 import { createDirectoryService } from './directory-service.ts';
 import { createExportService } from './export-service.ts';
 import { createHomeService } from './home-service.ts';
+import { createInstallationService } from './installations/installation-service.ts';
+import { createTokenCipher } from './installations/token-cipher.ts';
 import { createReplayService } from './replay-service.ts';
 import { createRoleSync } from './role-sync.ts';
 import { createRoutingPreview } from './routing-preview.ts';
@@ -24,6 +26,9 @@ import { createWorkflowService } from './workflow-service.ts';
 import { createWorkflowVersions } from './workflow-versions.ts';
 
 export * from './deps.ts';
+export type { Installation, InstallationQuery, StoredInstallation, TokenRefresher, WorkspaceCredentials } from './installations/installation.ts';
+export { NotInstalledError } from './installations/installation.ts';
+export type { CipherKey } from './installations/token-cipher.ts';
 
 /**
  * The composition of the service layer: the repositories of one database, and each service given only the
@@ -33,11 +38,11 @@ export function createServices(deps: ServiceDeps) {
   const repos = createRepositories(deps.orm);
   const { clock, newId } = deps;
   const transact = createTransact(deps.orm, newId);
-  const admins = createAdminCheck({ people: repos.people, bootstrapAdmins: deps.bootstrapAdmins });
+  const admins = createAdminCheck({ people: repos.people, bootstrapAdmins: deps.bootstrapAdmins, ...(deps.workspaceAdmins ? { workspaceAdmins: deps.workspaceAdmins } : {}) });
   const versions = createWorkflowVersions({ workflows: repos.workflows });
   const directoryReads = repos.decisions.directory;
   const workflows = createWorkflowService({ transact, workflows: repos.workflows, versions, admins, newId });
-  const directory = createDirectoryService({ transact, people: repos.people, delegations: repos.delegations, admins, bootstrapAdmins: deps.bootstrapAdmins, clock, newId });
+  const directory = createDirectoryService({ transact, people: repos.people, delegations: repos.delegations, admins, clock, newId });
   const roleSync = createRoleSync({ transact, people: repos.people, userGroups: deps.userGroups ?? null });
   const decisions = createDecisionService({
     store: repos.decisions, current: repos.submissions.get, versions, roleSync, admins, clock, newId,
@@ -67,6 +72,11 @@ export function createServices(deps: ServiceDeps) {
     }),
     routingPreview: createRoutingPreview({ directory: directoryReads, clock }),
     delivery: createDeliveryService({ failures: repos.failures, webhooks: repos.webhooks, admins }),
+    /** OAuth mode: every workspace's and org's installation, tokens sealed at rest, and its lifecycle. */
+    installations: createInstallationService({
+      transact, installations: repos.installations, people: repos.people, clock,
+      cipher: deps.installationKeys?.length ? createTokenCipher(deps.installationKeys) : null, refresh: deps.tokenRefresher ?? null,
+    }),
     ledger: createDeliveryLedger({
       transact, messages: repos.messages, timers: repos.timers, outbox: repos.outbox, delegations: repos.delegations,
       submissions: repos.submissions, failures: repos.failures, webhooks: repos.webhooks,

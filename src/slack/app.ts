@@ -1,6 +1,9 @@
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { Env } from '../config/env.ts';
+import type { SlackMode } from '../config/slack-mode.ts';
 import type { ReadinessCheck } from '../http/health.ts';
+import type { Services } from '../services/index.ts';
+import { INSTALL_PATH, oauthReceiverOptions, REDIRECT_PATH } from './oauth.ts';
 import { boltLogger } from '../observability/bolt-logger.ts';
 import { loggerFor } from '../observability/logger.ts';
 import { instrumentedSlackFetch } from '../observability/slack-fetch.ts';
@@ -62,19 +65,32 @@ function watchConnection(receiver: SocketModeReceiver) {
   };
 }
 
+/** OAuth mode: the installation store lives in the services. */
+export interface SlackAppOAuth {
+  readonly mode: Extract<SlackMode, { kind: 'oauth' }>;
+  readonly services: Pick<Services, 'installations'>;
+}
+
 /**
  * One Bolt app. Over HTTP its receiver's request listener is mounted on our own server, so Slack, the API
  * and health checks share one port; with SLACK_APP_TOKEN it connects over Socket Mode instead, after our
  * HTTP server is up, and readiness follows the connection. SLACK_API_URL points the Web API client elsewhere
  * (GovSlack, a proxy, a local fake in tests). Bolt initializes only once the credentials were checked.
+ * In OAuth mode Bolt's own install flow serves /slack/install and /slack/oauth_redirect on that same server,
+ * and its `authorize` gives every request the token of the installation it came from (each installation's
+ * token is checked when it is stored, so there is no one token to check at start-up).
  */
-export function createSlackApp(env: SlackEnv): SlackApp {
+export function createSlackApp(env: SlackEnv, oauth: SlackAppOAuth | null = null): SlackApp {
   // Every Web API call goes through the instrumented fetch (calls, errors and 429s on /metrics).
   const clientOptions = { ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}), fetch: instrumentedSlackFetch() };
   const logLevel = LOG_LEVELS[env.LOG_LEVEL];
   const logger = boltLogger(loggerFor('slack'));
   const log = loggerFor('slack');
   const init = async (app: App) => {
+    if (oauth) {
+      await app.init();
+      return;
+    }
     await checkSlackCredentials(env);
     try {
       await app.init();
@@ -108,10 +124,23 @@ export function createSlackApp(env: SlackEnv): SlackApp {
     };
   }
 
-  const receiver = new HTTPReceiver({ signingSecret: env.SLACK_SIGNING_SECRET, endpoints: SLACK_EVENTS_PATH, logger, logLevel });
-  const app = new App({ token: env.SLACK_BOT_TOKEN, receiver, clientOptions, logger, logLevel, deferInitialization: true });
+  const receiver = new HTTPReceiver({
+    signingSecret: env.SLACK_SIGNING_SECRET, endpoints: SLACK_EVENTS_PATH, logger, logLevel,
+    ...(oauth ? oauthReceiverOptions(oauth.mode, oauth.services, clientOptions, env.SLACK_API_URL) : {}),
+  });
+  // Without a token Bolt authorizes each request through the receiver's installer (the installation store).
+  const app = new App({ ...(oauth ? {} : { token: env.SLACK_BOT_TOKEN }), receiver, clientOptions, logger, logLevel, deferInitialization: true });
   const route: RouteHandler = async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (oauth && (path === INSTALL_PATH || path === REDIRECT_PATH)) {
+      if (req.method !== 'GET') {
+        sendJson(res, 405, { error: { code: 'method_not_allowed', message: 'Open this address in a browser (GET).' } }, { allow: 'GET' });
+        return true;
+      }
+      // Bolt's install flow: the Add to Slack page, then the redirect that completes the install.
+      receiver.requestListener(req, res);
+      return true;
+    }
     if (path !== SLACK_EVENTS_PATH) return false;
     if (req.method !== 'POST') {
       sendJson(res, 405, { error: { code: 'method_not_allowed', message: 'Slack sends POST requests here.' } }, { allow: 'POST' });

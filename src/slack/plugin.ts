@@ -6,6 +6,8 @@ import { currentContext, runInContext } from '../observability/log-context.ts';
 import { createSlackApp } from './app.ts';
 import type { SlackDeps } from './context.ts';
 import { registerListeners } from './listeners/index.ts';
+import { registerLifecycle } from './listeners/lifecycle/index.ts';
+import { slackMode } from '../config/slack-mode.ts';
 
 /** How long shutdown waits for listeners that are still working after their ack. */
 const SHUTDOWN_GRACE_MS = 20_000;
@@ -18,26 +20,37 @@ function slackCorrelationId(body: unknown): string | undefined {
   return typeof id === 'string' ? id.slice(0, 100) : undefined;
 }
 
-/** The Slack app as a plug-in: builds the Bolt app, registers every listener, serves `/slack/events`. */
+/**
+ * The Slack app as a plug-in: builds the Bolt app, registers every listener, serves `/slack/events` (and in
+ * OAuth mode `/slack/install` and `/slack/oauth_redirect`, with the installation lifecycle events).
+ */
 export function createSlackPlugin(): Plugin {
-  return async ({ env, services, deps, slackDirectory }) => {
-    const slack = createSlackApp(env);
+  return async ({ env, services, deps, slackDirectory, slackClients }) => {
+    const mode = slackMode(env);
+    const slack = createSlackApp(env, mode.kind === 'oauth' ? { mode, services } : null);
     // Credentials first: a token Slack refuses stops start-up here, before anything listens.
     await slack.init();
     // As many decisions at once as there are database connections: more would only queue for the pool.
-    const slackDeps: SlackDeps = { services, directory: slackDirectory, clock: deps.clock, afterAck: createAfterAck(env.DATABASE_POOL_SIZE) };
+    const slackDeps: SlackDeps = {
+      services, directory: slackDirectory, clock: deps.clock, afterAck: createAfterAck(env.DATABASE_POOL_SIZE),
+      installationChanged: (teamId) => slackClients.forget(teamId),
+    };
     // Listeners keep working after their ack; shutdown waits for them (see stop below).
     const inFlight = trackInFlight();
-    slack.app.use(async ({ next, body }) => {
+    slack.app.use(async ({ next, body, context: bolt }) => {
       const slackId = slackCorrelationId(body);
       const context = currentContext();
-      // Over HTTP the request already has a trace id; a Socket Mode envelope gets one here.
-      const traced = { traceId: context?.traceId ?? randomUUID(), source: 'slack', correlationId: slackId };
+      // Over HTTP the request already has a trace id; a Socket Mode envelope gets one here. The org (Enterprise
+      // Grid) rides along so the audit events the request causes carry it.
+      const traced = { traceId: context?.traceId ?? randomUUID(), source: 'slack', correlationId: slackId, ...(bolt.enterpriseId ? { enterpriseId: bolt.enterpriseId } : {}) };
       await inFlight.run(() => runInContext(traced, next));
     });
     registerListeners(slack.app, slackDeps);
+    if (mode.kind === 'oauth') registerLifecycle(slack.app, slackDeps);
     slack.app.error(async (error) => {
-      slack.app.logger.error('unhandled error in a Slack listener', error);
+      // A request from a workspace whose installation is gone (uninstalled, revoked, never installed): Bolt acks it, nothing runs.
+      if (error.code === 'slack_bolt_authorization_error') slack.app.logger.warn('a Slack request from a workspace without an active installation was ignored', error.message);
+      else slack.app.logger.error('unhandled error in a Slack listener', error);
     });
     return {
       routes: slack.route ? [slack.route] : [],

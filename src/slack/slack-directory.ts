@@ -45,11 +45,15 @@ export interface SlackDirectoryOptions {
   readonly now?: () => number;
 }
 
+/** The Web API client for a workspace (each installation's token in OAuth mode). */
+export type ClientForTeam = (teamId: string) => Promise<WebClient>;
+
 /**
- * Slack users, user groups and time zones through the Web API, cached briefly. It is also the services'
- * user-group port: roles bound to a group get their members from here.
+ * Slack users, user groups and time zones through the Web API, cached briefly, each asked with the token of the
+ * workspace it is about. It is also the services' user-group port: roles bound to a group get their members here.
  */
-export function createSlackDirectory(client: WebClient, options: SlackDirectoryOptions = {}) {
+export function createSlackDirectory(clients: WebClient | ClientForTeam, options: SlackDirectoryOptions = {}) {
+  const clientFor: ClientForTeam = typeof clients === 'function' ? clients : async () => clients;
   const ttl = options.ttlMs ?? 60_000;
   const now = options.now ?? Date.now;
   const users = new TtlCache<SlackUser | null>(ttl, now);
@@ -58,7 +62,7 @@ export function createSlackDirectory(client: WebClient, options: SlackDirectoryO
   function user(teamId: string, userId: string): Promise<SlackUser | null> {
     return users.get(`${teamId}/${userId}`, async () => {
       try {
-        const answer = await client.users.info({ user: userId });
+        const answer = await (await clientFor(teamId)).users.info({ user: userId });
         const u = answer.user;
         if (!u?.id) return null;
         return { id: u.id, name: u.name ?? u.id, realName: u.real_name ?? u.profile?.real_name ?? u.name ?? u.id, tz: u.tz ?? null, isBot: u.is_bot ?? false, deleted: u.deleted ?? false };
@@ -76,7 +80,7 @@ export function createSlackDirectory(client: WebClient, options: SlackDirectoryO
   /** Members of a Slack user group (the services' port for roles bound to a group). */
   function membersOf(teamId: string, groupId: string): Promise<string[]> {
     return groups.get(`${teamId}/${groupId}`, async () => {
-      const answer = await client.usergroups.users.list({ usergroup: groupId });
+      const answer = await (await clientFor(teamId)).usergroups.users.list({ usergroup: groupId });
       return [...(answer.users ?? [])].sort();
     });
   }

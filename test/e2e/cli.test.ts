@@ -22,7 +22,7 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('every operator command', () => {
   it('is one of the expected ones', () => {
-    expect(CLI_SCRIPTS.sort()).toEqual(['audit:export', 'audit:keygen', 'audit:replay', 'audit:verify', 'migrate', 'token:create', 'token:list', 'token:revoke']);
+    expect(CLI_SCRIPTS.sort()).toEqual(['audit:export', 'audit:keygen', 'audit:replay', 'audit:verify', 'installations:rekey', 'migrate', 'token:create', 'token:list', 'token:revoke']);
   });
 
   describe.concurrent.each(CLI_SCRIPTS)('%s', (name) => {

@@ -173,9 +173,12 @@ describe('decisions that need a reason', () => {
       view: { id: modal.id, callbackId: modal.callbackId, privateMetadata: modal.privateMetadata, blocks: modal.blocks },
       values: { [BLOCK_IDS.reason]: { [ACTION_IDS.reason]: { type: 'plain_text_input', value: reason } } },
     });
+    since = mark(started);
     const blank = await submit('   ');
     expect(blank.json).toEqual({ response_action: 'errors', errors: { [BLOCK_IDS.reason]: 'Please say what should change.' } });
     expect((await started.app.services.submissions.get(team.teamId, request.id)).status).toBe('in_review');
+    // The refusal redraws the manager's card too (from the unchanged request); let that land first.
+    await cardUpdates(card, since);
 
     since = mark(started);
     const done = await submit('Please add the <venue> & dates');
@@ -249,7 +252,7 @@ describe('decisions that need a reason', () => {
     const delegateCard = await postReviewerCard(started, team, request.id, team.cfo);
     since = mark(started);
     await click(team, team.cfo, delegateCard);
-    await cardUpdates(delegateCard, since);
+    await cardRedrawnWith(delegateCard, since, 'You approved');
     const state = await started.app.services.submissions.get(team.teamId, request.id);
     expect(state.stages[0]).toMatchObject({ status: 'approved' });
     expect(state.stages[0]?.decisions.map((d) => [d.kind, d.actorId, d.principalId])).toEqual([['delegate', team.manager, team.manager], ['approve', team.cfo, team.manager]]);

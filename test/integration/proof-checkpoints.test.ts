@@ -8,6 +8,7 @@ import { appendEvents, chainRows, insertRow, tamperConnection, testEnv, testKey 
 import { startApp } from '../../src/app.ts';
 import { checkpointPlugin } from '../../src/jobs/checkpoint-signer.ts';
 import { createSlackClient } from '../../src/jobs/slack-client.ts';
+import { singleWorkspaceClients } from '../../src/jobs/slack-clients.ts';
 import { createSlackDirectory } from '../../src/slack/slack-directory.ts';
 
 const run = promisify(execFile);
@@ -92,11 +93,12 @@ describe('checkpointPlugin', () => {
   });
 
   it('signs nothing without a signing key: it schedules nothing at all', async () => {
-    // The plug-ins' Slack directory, which checkpoint signing never asks.
-    const unusedDirectory = createSlackDirectory(createSlackClient('xoxb-unused', 'http://127.0.0.1:9/'));
+    // The plug-ins' Slack clients and directory, which checkpoint signing never asks.
+    const unusedClients = singleWorkspaceClients(createSlackClient('xoxb-unused', 'http://127.0.0.1:9/'));
+    const unused = { slackClients: unusedClients, slackDirectory: createSlackDirectory((team) => unusedClients.forTeam(team)) };
     const teamId = uniqueTeamId();
     await appendEvents(app.deps, teamId, 2);
-    const withKey = await checkpointPlugin({ intervalMs: 50 })({ env: testEnv(), services: app.services, deps: app.deps, slackDirectory: unusedDirectory });
+    const withKey = await checkpointPlugin({ intervalMs: 50 })({ env: testEnv(), services: app.services, deps: app.deps, ...unused });
     expect(withKey.components?.map((c) => c.name)).toEqual(['audit-checkpoints']);
     await Promise.all(withKey.components?.map((c) => c.stop()) ?? []);
     expect((await app.services.checkpoints.latest(teamId))?.seq).toBe(2);
@@ -104,7 +106,7 @@ describe('checkpointPlugin', () => {
     await appendEvents(app.deps, otherTeam, 2);
 
     // Started without a key, the plug-in hands back nothing to stop: no timer, no round in flight, so nothing can sign later.
-    const withoutKey = await checkpointPlugin({ intervalMs: 50 })({ env: testEnv({ AUDIT_SIGNING_KEY: '' }), services: app.services, deps: app.deps, slackDirectory: unusedDirectory });
+    const withoutKey = await checkpointPlugin({ intervalMs: 50 })({ env: testEnv({ AUDIT_SIGNING_KEY: '' }), services: app.services, deps: app.deps, ...unused });
     expect(withoutKey).toEqual({});
     expect(await app.services.checkpoints.latest(otherTeam)).toBeNull();
   });

@@ -11,6 +11,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { attachSocketMode } from './fake-socket-mode.ts';
+import { createFakeOAuth } from './fake-slack-workspaces.ts';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { LIMITS } from '../../blocks/limits.ts';
@@ -297,6 +298,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
     users.set(user.id, user);
   }
   addUser({ id: botUserId, name: 'approvals', realName: 'Approvals', isBot: true });
+  // Workspaces, orgs, OAuth and per-token authorization (fake-slack-workspaces.ts).
+  const oauth = createFakeOAuth({ defaultTeamId: teamId, appId, addBotUser: (id) => addUser({ id, name: 'approvals', realName: 'Approvals', isBot: true }) });
 
   const emailOf = (u: FakeUser): string | undefined => (u.isBot ? undefined : (u.email ?? `${u.name}@example.com`));
 
@@ -654,6 +657,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
       return { status: 429, headers: { ...headers, 'retry-after': String(fault.retryAfter) }, body: fail('ratelimited') };
     }
     if (fault?.kind === 'server') return { status: fault.status, headers, body: fail('fatal_error') };
+    const gated = oauth.gate(method, token, args);
+    if (gated) return { status: gated.status, headers: { ...headers, ...gated.headers }, body: gated.body };
     const handler = handlers[method];
     if (!handler) return { status: 200, headers, body: fail('unknown_method') };
     if (token === undefined) return { status: 200, headers, body: fail('not_authed') };
@@ -681,6 +686,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake-slack');
     if (await fakeFiles.route(req, res, url)) return;
+    if (oauth.handleBrowser(req, url, res)) return;
     const match = /^\/api\/([A-Za-z0-9_.]+)$/.exec(url.pathname);
     if (!match?.[1]) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
@@ -829,6 +835,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
         addUser({ id: botUserId, name: 'approvals', realName: 'Approvals', isBot: true });
       }
     },
+
+    /** Workspaces, Enterprise Grid orgs, the consent screen and the tokens it issues (fake-slack-workspaces.ts). */
+    oauth,
 
     /** Socket Mode: the app's connection, envelopes to deliver to it and its acks, and connections refused. */
     socketMode: { connected: socketMode.connected, deliver: socketMode.deliver, refuseConnections: socketMode.refuseConnections },

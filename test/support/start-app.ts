@@ -38,6 +38,11 @@ export interface StartOptions {
    * and redrawn by it. (With `plugins` given, those are run instead.)
    */
   readonly worker?: boolean;
+  /**
+   * OAuth mode instead of one bot token: the app gets the fake Slack's client id and secret, a state secret and
+   * an encryption key, and the fake's consent screen sends people back to this app's /slack/oauth_redirect.
+   */
+  readonly oauth?: boolean;
 }
 
 export async function startTestApp(options: StartOptions = {}): Promise<StartedApp> {
@@ -48,7 +53,12 @@ export async function startTestApp(options: StartOptions = {}): Promise<StartedA
     DATABASE_POOL_SIZE: '5',
     REDIS_URL: inject('redisUrl'),
     SLACK_SIGNING_SECRET: signingSecret,
-    SLACK_BOT_TOKEN: 'xoxb-test-token',
+    ...(options.oauth
+      ? {
+        SLACK_CLIENT_ID: slack.oauth.clientId, SLACK_CLIENT_SECRET: slack.oauth.clientSecret, SLACK_STATE_SECRET: randomBytes(32).toString('hex'),
+        INSTALLATION_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+      }
+      : { SLACK_BOT_TOKEN: 'xoxb-test-token' }),
     SLACK_API_URL: slack.url,
     APPROVAL_ADMINS: (options.admins ?? []).join(','),
     LOG_LEVEL: 'error',
@@ -60,6 +70,7 @@ export async function startTestApp(options: StartOptions = {}): Promise<StartedA
   const plugins = options.plugins ?? [createSlackPlugin(), ...(options.worker ? [workerPlugin({ queuePrefix, tuning: { retryBaseMs: 50, relayPollMs: 100 } })] : [])];
   const app = await startApp(env, plugins, { directory: { ttlMs: 0 } });
   const baseUrl = `http://127.0.0.1:${app.port}`;
+  if (options.oauth) slack.oauth.configure({ redirectUrl: `${baseUrl}/slack/oauth_redirect` });
   return {
     app,
     env,

@@ -44,7 +44,9 @@ describe('empty values', () => {
   });
 
   it('reads an empty required variable as missing and says it is not set', () => {
-    expect(() => loadEnv({ ...good, SLACK_BOT_TOKEN: '' })).toThrow(/SLACK_BOT_TOKEN: is required but not set/);
+    expect(() => loadEnv({ ...good, SLACK_SIGNING_SECRET: '' })).toThrow(/SLACK_SIGNING_SECRET: is required but not set/);
+    // The bot token is required unless the OAuth variables are set: an empty one says what each mode needs.
+    expect(() => loadEnv({ ...good, SLACK_BOT_TOKEN: '' })).toThrow(/SLACK_BOT_TOKEN: required: set either/);
     expect(() => loadDatabaseEnv({ DATABASE_URL: '' })).toThrow(/DATABASE_URL: is required but not set/);
   });
 });

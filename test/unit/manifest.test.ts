@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { Ajv, type AnySchemaObject } from 'ajv';
+import { BOT_SCOPES } from '../../src/slack/scopes.ts';
 import addFormats from 'ajv-formats';
 import { REQUIRED_SCOPE } from '../support/fake-slack.ts';
 
@@ -18,8 +19,8 @@ const readJson = (name: string): AnySchemaObject => JSON.parse(readFileSync(reso
 type Obj = Record<string, unknown>;
 interface Manifest {
   features: { slash_commands: { command: string; usage_hint: string; url?: string }[]; app_home: Record<string, boolean> };
-  oauth_config: { scopes: { bot: string[]; user?: string[] } };
-  settings: { event_subscriptions: { bot_events: string[]; request_url?: string }; interactivity: { is_enabled: boolean; request_url?: string }; socket_mode_enabled: boolean };
+  oauth_config: { redirect_urls?: string[]; scopes: { bot: string[]; user?: string[] } };
+  settings: { event_subscriptions: { bot_events: string[]; request_url?: string }; interactivity: { is_enabled: boolean; request_url?: string }; socket_mode_enabled: boolean; org_deploy_enabled?: boolean };
 }
 
 function loadValidator() {
@@ -88,13 +89,13 @@ describe('manifest.yml', () => {
     expect(command?.usage_hint).toBe('[new|list|status|history|withdraw|delegate|admin|help]');
   });
 
-  it('subscribes to app_home_opened only, with Home and Messages tabs on', () => {
-    expect(manifest.settings.event_subscriptions.bot_events).toEqual(['app_home_opened']);
+  it('subscribes to app_home_opened and the installation lifecycle, with Home and Messages tabs on', () => {
+    expect(manifest.settings.event_subscriptions.bot_events).toEqual(['app_home_opened', 'app_uninstalled', 'tokens_revoked']);
     expect(manifest.features.app_home.home_tab_enabled).toBe(true);
     expect(manifest.features.app_home.messages_tab_enabled).toBe(true);
   });
 
-  it('asks for exactly the scopes of the Web API methods the code calls, and commands', () => {
+  it('asks for exactly the scopes of the Web API methods the code calls, and commands, the same the install flow asks for', () => {
     const called = webApiMethodsCalled();
     expect(called.size).toBeGreaterThan(5);
     const unknown = [...called].filter((method) => !(method in REQUIRED_SCOPE) && !method.startsWith('views.'));
@@ -103,7 +104,13 @@ describe('manifest.yml', () => {
     // conversations.history on a private witness channel needs groups:history as well as channels:history for a public one.
     if (needed.has('channels:history')) needed.add('groups:history');
     expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([...needed].sort());
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([...BOT_SCOPES].sort());
     expect(manifest.oauth_config.scopes.user).toBeUndefined();
+  });
+
+  it('declares the OAuth redirect URL and org-wide deployment for Enterprise Grid', () => {
+    expect(manifest.oauth_config.redirect_urls).toEqual(['https://approvals.example.com/slack/oauth_redirect']);
+    expect(manifest.settings.org_deploy_enabled).toBe(true);
   });
 
   it('points every request URL at Bolt and leaves Socket Mode off', () => {
@@ -116,12 +123,15 @@ describe('manifest.yml', () => {
 });
 
 describe('manifest.socket-mode.yml', () => {
-  it('is manifest.yml with Socket Mode on and no request URLs', () => {
+  it('is manifest.yml with Socket Mode on, no request URLs, and none of the OAuth install parts (Socket Mode serves one workspace)', () => {
     const withoutUrls = structuredClone(manifest) as Manifest;
     for (const command of withoutUrls.features.slash_commands) delete command.url;
     delete withoutUrls.settings.event_subscriptions.request_url;
     delete withoutUrls.settings.interactivity.request_url;
     withoutUrls.settings.socket_mode_enabled = true;
+    delete withoutUrls.oauth_config.redirect_urls;
+    withoutUrls.settings.event_subscriptions.bot_events = withoutUrls.settings.event_subscriptions.bot_events.filter((event) => !['app_uninstalled', 'tokens_revoked'].includes(event));
+    withoutUrls.settings.org_deploy_enabled = false;
     expect(socketManifest).toEqual(withoutUrls);
   });
 });

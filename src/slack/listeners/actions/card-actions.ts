@@ -57,7 +57,7 @@ export function approveClick(deps: SlackDeps) {
     const meta = slackMeta(origin.teamId, { channelId: origin.channelId, actionId: click.actionId, surface: origin.messageTs ? 'reviewer_card' : 'home' });
     try {
       // The decision takes an after-ack slot (it holds a database connection); telling the clicker does not.
-      await deps.afterAck.run(() => deps.services.decisions.decide({
+      await deps.afterAck.run(origin.teamId, () => deps.services.decisions.decide({
         kind: 'approve', teamId: origin.teamId, actorId: origin.userId, submissionId: value.s, stageInstanceId: value.i, workflowVersion: value.v,
         idempotencyKey: clickKey(origin, click.actionId, click.actionTs),
       }, meta));
@@ -80,7 +80,7 @@ export function decisionModalClick(deps: SlackDeps, kind: ModalDecisionKind) {
     const { origin, value } = click;
     const meta = slackMeta(origin.teamId, { channelId: origin.channelId, actionId: click.actionId, surface: origin.messageTs ? 'reviewer_card' : 'home' });
     try {
-      await deps.afterAck.run(() => deps.services.decisions.check({
+      await deps.afterAck.run(origin.teamId, () => deps.services.decisions.check({
         kind, teamId: origin.teamId, actorId: origin.userId, submissionId: value.s, stageInstanceId: value.i, workflowVersion: value.v,
         idempotencyKey: clickKey(origin, click.actionId, click.actionTs),
       }, meta));

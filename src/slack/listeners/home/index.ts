@@ -22,8 +22,11 @@ export function appHomeOpened(deps: SlackDeps) {
     }
     const { team_id: teamId, event } = parsed.data;
     if (event.tab && event.tab !== 'home') return;
-    await deps.services.home.markOpened(teamId, event.user);
-    await publishHome(client, deps, teamId, event.user);
+    // In turn with other workspaces' work after the ack, so a burst elsewhere does not hold this tab back.
+    await deps.afterAck.run(teamId, async () => {
+      await deps.services.home.markOpened(teamId, event.user);
+      await publishHome(client, deps, teamId, event.user);
+    });
   };
 }
 
