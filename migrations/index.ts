@@ -4,6 +4,7 @@ import { Migration20261122030000_proof } from './Migration20261122030000_proof.t
 import { Migration20261122050000_queue_views } from './Migration20261122050000_queue_views.ts';
 import { Migration20261122060000_home_viewers } from './Migration20261122060000_home_viewers.ts';
 import { Migration20261123100000_audit_writer } from './Migration20261123100000_audit_writer.ts';
+import { Migration20261124000000_delivery_intents } from './Migration20261124000000_delivery_intents.ts';
 
 /** Every migration, in order. Listed explicitly so the app runs from TypeScript sources without a glob loader. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261122050000_queue_views', class: Migration20261122050000_queue_views },
   { name: 'Migration20261122060000_home_viewers', class: Migration20261122060000_home_viewers },
   { name: 'Migration20261123100000_audit_writer', class: Migration20261123100000_audit_writer },
+  { name: 'Migration20261124000000_delivery_intents', class: Migration20261124000000_delivery_intents },
 ];

@@ -61,7 +61,7 @@ export function createServices(deps: ServiceDeps) {
     routingPreview: createRoutingPreview({ directory: directoryReads, clock }),
     delivery: createDeliveryService({ failures: repos.failures, webhooks: repos.webhooks, admins }),
     ledger: createDeliveryLedger({
-      transact, messages: repos.messages, timers: repos.timers, outbox: repos.outbox, delegations: repos.delegations,
+      transact, messages: repos.messages, timers: repos.timers, intents: repos.intents, outbox: repos.outbox, delegations: repos.delegations,
       submissions: repos.submissions, failures: repos.failures, webhooks: repos.webhooks,
     }),
     /** Stored first responses of the REST API's Idempotency-Key (the HTTP layer owns the rule, this the rows). */

@@ -71,7 +71,7 @@ describe('manifest.yml', () => {
   });
 
   it('asks for exactly the scopes the app uses', () => {
-    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(['channels:history', 'chat:write', 'commands', 'groups:history', 'im:write', 'usergroups:read', 'users:read']);
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(['channels:history', 'chat:write', 'commands', 'groups:history', 'im:history', 'im:write', 'usergroups:read', 'users:read']);
     expect(manifest.oauth_config.scopes.user).toBeUndefined();
   });
 
