@@ -10,6 +10,8 @@ import { Migration } from '@mikro-orm/migrations';
  *   looks for the message in the conversation (by its metadata) before posting again.
  * - slack_message.kind gains escalation_notice: the requester is told when a late stage found nobody to escalate
  *   to but the approval admins, or nobody at all.
+ * - stage_instance.escalated_via: who an escalation went to (the stage's escalation target, the late reviewers'
+ *   managers, the approval admins, or nobody), as the stage.escalated audit event says; null for earlier ones.
  */
 export class Migration20261124000000_delivery_intents extends Migration {
   override name = 'Migration20261124000000_delivery_intents';
@@ -32,6 +34,8 @@ alter table slack_message add column post_attempts int not null default 0;
 alter table slack_message drop constraint slack_message_kind_check;
 alter table slack_message add constraint slack_message_kind_check
   check (kind in ('reviewer','requester','outcome','delegate','reminder','delegation_notice','checkpoint','escalation_notice'));
+
+alter table stage_instance add column escalated_via text check (escalated_via in ('escalation_target', 'managers', 'admins', 'nobody'));
 `);
   }
 }

@@ -14,3 +14,4 @@ export * from './identifiers.ts';
 export * from './messages.ts';
 export * from './api-scopes.ts';
 export * from './visibility.ts';
+export * from './durations.ts';

@@ -9,6 +9,8 @@ export interface Directory {
   managerOf(userId: string): string | null;
   /** Out-of-office delegations to `delegateId` that are active now and cover this workflow. */
   activeDelegationsTo(delegateId: string): readonly { id: string; fromUserId: string }[];
+  /** The workspace's approval admins (the last link of an escalation); empty where the caller did not ask for them. */
+  approvalAdmins(): readonly string[];
 }
 
 export interface RoutePlan {

@@ -84,6 +84,10 @@ async function onSubmissionEvent(ctx: WorkerContext, data: JobData<'events', 'ou
         for (const grant of stage.grants.filter((g) => g.kind === kind)) {
           out.card({ teamId: state.teamId, kind: 'reviewer', mode: 'ensure', submissionId: state.id, stageInstanceId: stage.id, recipientId: grant.userId, delegationId: null });
         }
+        // A late stage that found nobody nearer than the approval admins, or nobody at all, is stuck: its requester is told.
+        if (message.topic === 'stage.escalated' && (stage.escalatedVia === 'admins' || stage.escalatedVia === 'nobody')) {
+          out.card({ teamId: state.teamId, kind: 'escalation_notice', mode: 'ensure', submissionId: state.id, stageInstanceId: stage.id, recipientId: state.requesterId, delegationId: null });
+        }
       }
       if (stageInstanceId) await refreshStageCards(ctx, out, state, stageInstanceId);
       out.card(requesterCard(state, 'refresh'));

@@ -1,4 +1,4 @@
-import { context as contextBlock, delegationNotice, outcomeNotice, requesterCard, reviewerCard, type CardInput, type SlackMessage } from '../../blocks/cards.ts';
+import { context as contextBlock, delegationNotice, escalationNotice, outcomeNotice, requesterCard, reviewerCard, type CardInput, type EscalationView, type SlackMessage } from '../../blocks/cards.ts';
 import { DomainError, isActive, type StageInstance } from '../domain/index.ts';
 import type { DelegationRow } from '../services/delivery-ledger.ts';
 import type { WorkerContext } from './context.ts';
@@ -15,11 +15,11 @@ export async function loadCardInput(ctx: WorkerContext, teamId: string, submissi
   }
 }
 
-/** An escalation target's card says how late the stage is, for as long as the stage stays open. */
-export function escalationOf(stage: StageInstance, userId: string, now: Date): { overdueMs: number } | undefined {
+/** An escalation target's card says how long the stage has waited and why it came to them, while the stage stays open. */
+export function escalationOf(stage: StageInstance, userId: string): EscalationView | undefined {
   if (stage.status !== 'open' || !stage.escalatedAt) return undefined;
   if (!stage.grants.some((g) => g.kind === 'escalation' && g.userId === userId)) return undefined;
-  return { overdueMs: Math.max(0, now.getTime() - Date.parse(stage.dueAt)) };
+  return { via: stage.escalatedVia };
 }
 
 export function delegationPhase(delegation: DelegationRow, now: Date): 'pending' | 'started' | 'ended' | 'revoked' {
@@ -44,7 +44,9 @@ export function renderCard(input: CardInput, card: JobData<'slack', 'card'>, del
       return isActive(submission.status) ? null : outcomeNotice(input);
     case 'reviewer':
       if (!stage) return null;
-      return reviewerCard({ ...input, stageInstanceId: stage.id, reviewerId: card.recipientId, escalation: escalationOf(stage, card.recipientId, input.now) });
+      return reviewerCard({ ...input, stageInstanceId: stage.id, reviewerId: card.recipientId, escalation: escalationOf(stage, card.recipientId) });
+    case 'escalation_notice':
+      return stage ? escalationNotice({ ...input, stageInstanceId: stage.id }) : null;
     case 'delegate': {
       if (!stage || !delegation) return null;
       const phase = delegationPhase(delegation, input.now);

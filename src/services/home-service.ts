@@ -60,6 +60,7 @@ export function createHomeService(deps: HomeServiceDeps) {
         roleMembers: (role) => directory.roleMembers(role),
         managerOf: (person) => (asked(person) ? directory.managerOf(person) : null),
         activeDelegationsTo: (person) => (asked(person) ? directory.activeDelegationsTo(person) : []),
+        approvalAdmins: () => [],
       };
     };
   }

@@ -38,7 +38,7 @@ export function createServices(deps: ServiceDeps) {
   const directory = createDirectoryService({ transact, people: repos.people, delegations: repos.delegations, admins, bootstrapAdmins: deps.bootstrapAdmins, clock, newId });
   const roleSync = createRoleSync({ transact, people: repos.people, userGroups: deps.userGroups ?? null });
   const decisions = createDecisionService({
-    store: repos.decisions, current: repos.submissions.get, versions, roleSync, admins, clock, newId,
+    store: repos.decisions, current: repos.submissions.get, versions, roleSync, admins, bootstrapAdmins: deps.bootstrapAdmins, clock, newId,
   });
   const checkpoints = createCheckpointService({ audit: repos.audit, transact, clock });
   return {

@@ -5,4 +5,4 @@ export { startSubmission, type NewSubmission } from './start.ts';
 export { capacityOf } from './eligibility.ts';
 export { decide, type DecisionCommand } from './decide.ts';
 export { cancel, withdraw } from './lifecycle.ts';
-export { timeoutStage } from './timeout.ts';
+export { escalationTargets, escalationWhy, slaText, stageTiming, timedOutOutcome, timeoutReason, timeoutStage, type Escalation, type EscalationVia, type StageTiming } from './timeout.ts';

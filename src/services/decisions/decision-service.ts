@@ -28,6 +28,8 @@ export interface DecisionServiceDeps {
   readonly versions: Pick<WorkflowVersions, 'definitionOf'>;
   readonly roleSync: Pick<RoleSync, 'bringUpToDate'>;
   readonly admins: Pick<AdminCheck, 'isAdmin'>;
+  /** Admins from configuration (APPROVAL_ADMINS): with those granted in Slack, an escalation's last resort. */
+  readonly bootstrapAdmins: readonly string[];
   readonly clock: () => Date;
   readonly newId: () => string;
 }
@@ -70,7 +72,11 @@ export function createDecisionService(deps: DecisionServiceDeps) {
       teamId: cmd.teamId,
       submissionId: cmd.submissionId,
       idempotencyKey: 'idempotencyKey' in cmd ? cmd.idempotencyKey ?? null : null,
-      directory: { roles: needsDirectory ? rolesOf(definition) : [], extraPeople: actorId ? [actorId] : [], workflowKey: definition.key, at: deps.clock() },
+      directory: {
+        roles: needsDirectory ? rolesOf(definition) : [], extraPeople: actorId ? [actorId] : [], workflowKey: definition.key, at: deps.clock(),
+        // Only a late stage may need the admins (when nobody nearer can be asked).
+        admins: cmd.kind === 'timeout',
+      },
     };
     let decided: SubmissionState | null = null;
     const run = await deps.store.run(scope, async (open): Promise<StoredOutcome> => {
@@ -94,7 +100,9 @@ export function createDecisionService(deps: DecisionServiceDeps) {
       return { stored: { result: 'refused', code: 'not_found', message: notFound().message, fieldErrors: {} }, state: null };
     }
     const before = loaded.state;
-    const ctx: RuleContext = { now: deps.clock(), directory: open.directory as Directory, newId: deps.newId };
+    const granted = open.directory;
+    const directory: Directory = { ...granted, approvalAdmins: () => [...new Set([...deps.bootstrapAdmins, ...granted.approvalAdmins()])].sort() };
+    const ctx: RuleContext = { now: deps.clock(), directory, newId: deps.newId };
     try {
       const events = await rule(cmd, before, definition, ctx);
       const after = applyAndRecord(uow, open, before, events, workflowVersionId, ctx.now);
