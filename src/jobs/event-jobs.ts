@@ -70,11 +70,13 @@ async function onSubmissionEvent(ctx: WorkerContext, data: JobData<'events', 'ou
       out.card(requesterCard(state, 'ensure'));
       break;
     case 'stage.opened':
+      out.card(requesterCard(state, 'refresh'));
       if (stage && stage.status === 'open') {
         await askReviewers(ctx, out, state, stage);
+        // The cards go out before the timers are written: people wait for those, nobody for these.
+        await out.send(ctx);
         await scheduleStageTimers(ctx, state, stage, input.definition);
       }
-      out.card(requesterCard(state, 'refresh'));
       break;
     case 'decision.delegated':
     case 'stage.escalated':

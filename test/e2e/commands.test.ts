@@ -89,6 +89,8 @@ describe('/approval subcommands', () => {
     const team = await setupTeam(started);
     const request = await submitted(started, team, { title: 'Printer', vendor: 'HP', amount: '250' });
     const id = shortId(request.id);
+    // The manager has their card before the request is withdrawn.
+    const card = await postReviewerCard(started, team, request.id, team.manager, 'manager');
 
     expect(await reply(team, team.outsider, `withdraw ${id}`)).toContain('Only the person who made the request can withdraw it.');
 
@@ -112,7 +114,6 @@ describe('/approval subcommands', () => {
     // A withdrawn request cannot be withdrawn again.
     expect(await reply(team, team.requester, `withdraw ${id}`)).toContain('already withdrawn');
 
-    const card = await postReviewerCard(started, team, request.id, team.manager, 'manager');
     since = mark(started);
     await started.requests.action({ teamId: team.teamId, userId: team.manager, actionId: ACTION_IDS.approve, value: card.value, message: { channelId: card.channelId, ts: card.ts } });
     const refusal = await eventually(() => {
