@@ -82,6 +82,13 @@ export function createSlackMessageRepository(db: SqlRunner) {
     async postNotMade(teamId: string, key: string): Promise<void> {
       await rows(sql`update slack_message set post_attempts = greatest(post_attempts - 1, 0), updated_at = now() where team_id = ${teamId} and key = ${key} and ts is null`);
     },
+    /**
+     * A job gave up: its claims are released so no message stays claimed with no ts. Their post attempts stay,
+     * so whoever posts the message next first looks for a post that may have gone through.
+     */
+    async releaseClaimsOf(claimant: string): Promise<void> {
+      await rows(sql`update slack_message set claimed_by = null, claimed_at = null, updated_at = now() where claimed_by = ${claimant} and ts is null`);
+    },
     /** Drops a claim that did not lead to a post, or a record whose message Slack no longer has. */
     async forget(teamId: string, key: string): Promise<void> {
       await rows(sql`delete from slack_message where team_id = ${teamId} and key = ${key}`);

@@ -48,7 +48,12 @@ export async function deliverMessage(ctx: WorkerContext, ref: MessageRef, messag
   if (options.mode === 'refresh') {
     const existing = await ledger.find(ref.teamId, ref.key);
     if (!existing) return 'absent';
-    if (!existing.ts || !existing.channel) throw new MessageBusyError(ref.key);
+    if (!existing.ts || !existing.channel) {
+      // Being posted right now: update it once it is. Claimed by nobody (a job gave up on it): nothing to update;
+      // whoever posts it draws it as it is then.
+      if (existing.claimedBy) throw new MessageBusyError(ref.key);
+      return 'absent';
+    }
     return update(ctx, ref, existing.channel, existing.ts, message, options);
   }
   const claim = await ledger.claim(ref, options.claimant, new Date(Date.now() - ctx.tuning.claimTtlMs));

@@ -126,6 +126,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
             teamId: String((job.data as { teamId?: unknown }).teamId ?? ''), messageKey: target.key, kind: target.kind, recipientId: target.recipientId,
             submissionId: target.submissionId, error: code, detail: error instanceof Error ? error.message : String(error),
           });
+          await ctx.services.ledger.messages.releaseClaimsOf(claimant);
           await finishIntent(job, 'failed');
           throw new UnrecoverableError(`${job.name} ${job.id}: ${code}`);
         }

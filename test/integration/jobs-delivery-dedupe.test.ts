@@ -10,7 +10,7 @@ import { deliverMessage } from '../../src/jobs/card-delivery.ts';
 import { metadataFor } from '../../src/jobs/message-lookup.ts';
 import { SlackDeliveryError } from '../../src/jobs/slack-client.ts';
 import type { MessageRef } from '../../src/services/delivery-ledger.ts';
-import { createHarness, type Harness } from './jobs-harness.ts';
+import { createHarness, oneStageWorkflow, waitUntil, type Harness } from './jobs-harness.ts';
 
 let h: Harness;
 let alice: string;
@@ -81,5 +81,26 @@ describe('posting a message whose answer may be lost', () => {
     expect(await first).toBe('found');
     expect(visible().map((m) => m.ts)).toEqual([other.ts]);
     expect(await row()).toMatchObject({ ts: other.ts });
+  });
+
+  it('a job that gives up (every attempt answered 500) is recorded as failed and leaves no message claimed', async () => {
+    const [requester] = h.users('REQ') as [string];
+    await h.publish(oneStageWorkflow('down', [alice]));
+    for (let n = 0; n < 40; n++) h.fake.serverErrorNext('chat.postMessage', 500);
+    const id = await h.submit('down', requester);
+    await waitUntil(async () => (await h.sql('select 1 from notification_failure where team_id = ?', [h.teamId])).length === 2, 20_000, 'both cards given up on');
+    // The tracking card's refresh gave up first, waiting for a post that never came: it failed with its intent
+    // still pending, so the reconciler runs it again, and with nobody posting the card there is nothing to update.
+    await waitUntil(async () => {
+      await h.runtime?.reconcileNow();
+      return (await h.sql('select 1 from delivery_intent where team_id = ? and done_at is null', [h.teamId])).length === 0;
+    }, 20_000, 'every intent finished');
+    const intents = await h.sql<{ outcome: string }>("select outcome from delivery_intent where team_id = ? and payload->>'mode' = 'ensure'", [h.teamId]);
+    expect(intents.map((i) => i.outcome)).toEqual(['failed', 'failed']);
+    const rows = await h.sql<{ claimed_by: string | null; ts: string | null; post_attempts: number }>('select claimed_by, ts, post_attempts from slack_message where submission_id = ?', [id]);
+    expect(rows).toHaveLength(2);
+    // Nobody holds them; a 500 may have posted, so whoever posts them next looks first.
+    for (const row of rows) expect(row).toMatchObject({ claimed_by: null, ts: null });
+    expect(rows.every((r) => r.post_attempts > 0)).toBe(true);
   });
 });
