@@ -4,7 +4,8 @@ import { Migration } from '@mikro-orm/migrations';
  * Delivery survives Redis losing its data and a worker dying mid-post:
  * - delivery_intent: every Slack message and webhook the worker is to send is a row here before its job goes to
  *   Redis, and is marked done when the job finished (delivered, or given up and recorded). Redis only caches the
- *   work: the reconciler adds back the job of any pending intent that Redis no longer holds.
+ *   work: the reconciler adds back the job of any pending intent that Redis no longer holds, and drops finished
+ *   intents after a week.
  * - slack_message.post_attempts: posts of a message that may have reached Slack without their ts being recorded
  *   (a timeout, a 5xx, a process killed while waiting for the answer). When it is above zero, the next attempt
  *   looks for the message in the conversation (by its metadata) before posting again.
@@ -29,6 +30,7 @@ create table delivery_intent (
   outcome text check (outcome in ('done', 'failed'))
 );
 create index delivery_intent_pending on delivery_intent (created_at) where done_at is null;
+create index delivery_intent_done on delivery_intent (done_at) where done_at is not null;
 
 alter table slack_message add column post_attempts int not null default 0;
 alter table slack_message drop constraint slack_message_kind_check;

@@ -35,6 +35,11 @@ export function createDeliveryIntentRepository(db: SqlRunner) {
     async finish(jobId: string, outcome: 'done' | 'failed'): Promise<void> {
       await rows(sql`update delivery_intent set done_at = now(), outcome = ${outcome} where job_id = ${jobId} and done_at is null`);
     },
+    /** Deletes up to `limit` intents done before `doneBefore` (they are history nobody reads); returns how many. */
+    async prune(doneBefore: Date, limit: number): Promise<number> {
+      return (await rows(sql`delete from delivery_intent where job_id in (
+          select job_id from delivery_intent where done_at < ${doneBefore} order by done_at limit ${limit}) returning job_id`)).length;
+    },
     /** Intents recorded before `recordedBefore` and not done, in job id order after `afterJobId`. */
     async pending(teams: TeamScope, recordedBefore: Date, afterJobId: string, limit: number): Promise<DeliveryIntent[]> {
       return (await rows(sql`select job_id, team_id, queue, name, payload from delivery_intent

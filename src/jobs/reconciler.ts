@@ -38,6 +38,7 @@ const OVERDUE_MS = 5000;
 const RELAY_GRACE_MS = 1000;
 /** An intent recorded a moment ago may not have reached Redis yet. */
 const INTENT_GRACE_MS = 2000;
+const INTENT_RETENTION_MS = 7 * 24 * 3_600_000;
 
 const isTimerName = (name: string): name is JobName<'timers'> => name in JOB_SCHEMAS.timers;
 
@@ -71,6 +72,8 @@ export async function reconcile(ctx: WorkerContext, relay: OutboxRelay | null): 
   if (relay && (await ctx.services.ledger.outbox.hasUnrelayed(ctx.teams))) relay.kick();
   const requeuedEvents = await requeueLostEvents(ctx);
   const restoredDeliveries = await restoreDeliveries(ctx);
+  // Finished intents are kept a while (to look into a delivery), then dropped a page at a time.
+  await ctx.services.ledger.intents.prune(new Date(Date.now() - INTENT_RETENTION_MS), PAGE);
   return { ...timers, scheduledStages: stages, scheduledDelegations: delegations, requeuedEvents, restoredDeliveries };
 }
 

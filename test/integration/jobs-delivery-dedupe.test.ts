@@ -103,4 +103,11 @@ describe('posting a message whose answer may be lost', () => {
     for (const row of rows) expect(row).toMatchObject({ claimed_by: null, ts: null });
     expect(rows.every((r) => r.post_attempts > 0)).toBe(true);
   });
+
+  it('keeps finished delivery intents for a week, then the reconciler drops them', async () => {
+    await h.sql(`insert into delivery_intent (job_id, team_id, queue, name, payload, done_at, outcome) values
+      ('old-one', ?, 'slack', 'card', '{}', now() - interval '8 days', 'done'), ('recent-one', ?, 'slack', 'card', '{}', now() - interval '6 days', 'done')`, [h.teamId, h.teamId]);
+    await h.runtime?.reconcileNow();
+    expect((await h.sql<{ job_id: string }>('select job_id from delivery_intent where team_id = ? order by job_id', [h.teamId])).map((r) => r.job_id)).toEqual(['recent-one']);
+  });
 });
