@@ -1,9 +1,9 @@
 import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
 import {
-  activeApprovals, isActive, pendingReviewers, revisionChanges,
-  type Decision, type FieldValue, type StageInstance, type SubmissionState, type WorkflowDefinition,
+  activeApprovals, escalationWhy, formatDuration, isActive, pendingReviewers, revisionChanges, stageTiming, timedOutOutcome,
+  type Decision, type EscalationVia, type FieldValue, type StageInstance, type SubmissionState, type WorkflowDefinition,
 } from '../src/domain/index.ts';
-import { fieldValueText, humanDuration, mention, mentionList, shortId, slackDate, STATUS_EMOJI, STATUS_LABEL } from './format.ts';
+import { fieldValueText, mention, mentionList, shortId, slackDate, STATUS_EMOJI, STATUS_LABEL } from './format.ts';
 import { ACTION_IDS, BLOCK_IDS } from './ids.ts';
 import { LIMITS } from './limits.ts';
 import { escapeMrkdwn, mrkdwn, plain, truncate } from './text.ts';
@@ -65,26 +65,49 @@ function approvalsText(stage: StageInstance): string {
   return `Approved so far by ${mentionList(approvers)} (${approvers.length} of ${stage.required})`;
 }
 
-function dueText(stage: StageInstance, now: Date): string {
-  const due = Date.parse(stage.dueAt);
-  const late = now.getTime() - due;
-  return late > 0 ? `Was due ${slackDate(stage.dueAt)} (overdue by ${humanDuration(late)})` : `Due ${slackDate(stage.dueAt)}`;
+/**
+ * How long a stage has waited against its SLA, with the due time in the reader's own time zone: "Waiting 24 h,
+ * SLA 24 h, was due <date>". Never a lateness rounded to nothing.
+ */
+function timingText(stage: StageInstance, now: Date): string {
+  const timing = stageTiming(stage, now);
+  const due = now.getTime() >= Date.parse(stage.dueAt) ? 'was due' : 'due';
+  return `waiting ${formatDuration(timing.waitedMs)}, SLA ${formatDuration(timing.slaMs)}, ${due} ${slackDate(stage.dueAt)}`;
+}
+const capitalized = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
+const dueText = (stage: StageInstance, now: Date): string => capitalized(timingText(stage, now));
+
+const stageDefinitionOf = (definition: WorkflowDefinition, stage: StageInstance) => definition.stages.find((s) => s.id === stage.stageId) ?? {};
+
+/** Who a late stage went to, for the requester: "Escalated to <@a> (the approval admins)", or that nobody could be asked. */
+function escalationLine(stage: StageInstance, definition: WorkflowDefinition): string | null {
+  if (!stage.escalatedAt) return null;
+  const targets = stage.grants.filter((g) => g.kind === 'escalation').map((g) => g.userId);
+  const via: EscalationVia | null = stage.escalatedVia;
+  if (via === 'nobody' || targets.length === 0) {
+    const why = via ? escalationWhy('nobody', stageDefinitionOf(definition, stage)) : '';
+    return `:warning: Stuck: nobody could be asked to decide${why ? ` (${why})` : ''}.`;
+  }
+  const who: Record<EscalationVia, string> = {
+    escalation_target: '', managers: " (the late reviewers' managers)", admins: ' (the approval admins)', nobody: '',
+  };
+  return `:rotating_light: Escalated to ${mentionList(targets)}${via ? who[via] : ''}.`;
 }
 
 const lastDecision = (stage: StageInstance, kind: Decision['kind']): Decision | undefined => stage.decisions.findLast((d) => d.kind === kind);
 
 /** Why a stage is no longer open, in one line, naming who did it. */
 function stageOutcomeText(state: SubmissionState, stage: StageInstance): string {
+  const automatic = timedOutOutcome(stage);
+  const sla = formatDuration(stageTiming(stage, new Date(stage.dueAt)).slaMs);
   switch (stage.status) {
     case 'approved': {
-      const approvers = approversOf(stage);
-      return approvers.length > 0
-        ? `:white_check_mark: Approved by ${mentionList(approvers)}, nothing more needed.`
-        : ':white_check_mark: Approved automatically when the stage timed out.';
+      if (automatic) return `:white_check_mark: Approved automatically: no decision within the ${sla} SLA.`;
+      return `:white_check_mark: Approved by ${mentionList(approversOf(stage))}, nothing more needed.`;
     }
     case 'rejected': {
       const decision = lastDecision(stage, 'reject');
-      return decision ? `:x: Rejected by ${mention(decision.actorId)}.` : ':x: Rejected automatically when the stage timed out.';
+      return decision ? `:x: Rejected by ${mention(decision.actorId)}.` : `:x: Rejected automatically: no decision within the ${sla} SLA.`;
     }
     case 'changes_requested': {
       const decision = lastDecision(stage, 'request_changes');
@@ -204,6 +227,15 @@ export function retractButton(blockId: string, submissionId: string, stageInstan
   return { type: 'actions', block_id: blockId, elements: [button('Retract approval…', ACTION_IDS.retract, encodeCardAction(submissionId, stageInstanceId, workflowVersion))] };
 }
 
+/**
+ * What an escalation target's card says about the escalation: who the stage went to and why it came to them, or
+ * who is away when only the requester could have moved it.
+ */
+export interface EscalationView {
+  readonly via: EscalationVia | null;
+  readonly away?: readonly string[] | undefined;
+}
+
 export interface ReviewerCardInput extends CardInput {
   readonly stageInstanceId: string;
   /** Whose position on the stage the card shows (a delegate's card shows the delegator's). */
@@ -212,8 +244,8 @@ export interface ReviewerCardInput extends CardInput {
   readonly canAct: boolean;
   /** Whether the reader may take back their approval now. */
   readonly canRetract?: boolean | undefined;
-  /** For an escalation target: how late the stage is, or who is away when only the requester could have moved it. */
-  readonly escalation?: { readonly overdueMs: number; readonly away?: readonly string[] | undefined } | undefined;
+  /** For an escalation target: why the stage came to them. */
+  readonly escalation?: EscalationView | undefined;
 }
 
 export function reviewerCard(input: ReviewerCardInput): SlackMessage {
@@ -225,7 +257,9 @@ export function reviewerCard(input: ReviewerCardInput): SlackMessage {
   if (escalation?.away?.length) {
     blocks.push(section(`:rotating_light: *Escalated to you:* stage *${escapeMrkdwn(stage.name)}* is waiting for ${mentionList(escalation.away)}, who is away and has handed their reviews to the requester, and a requester cannot decide on their own request.`));
   } else if (escalation) {
-    blocks.push(section(`:rotating_light: *Escalated to you:* stage *${escapeMrkdwn(stage.name)}* is ${humanDuration(escalation.overdueMs)} late (was due ${slackDate(stage.dueAt)}). Still waiting for ${mentionList(pendingReviewers(stage).filter((u) => u !== reviewerId)) || 'a decision'}.`));
+    const why = escalation.via ? escalationWhy(escalation.via, stageDefinitionOf(definition, stage)) : '';
+    const because = escalation.via === 'admins' ? ` It came to you as an approval admin: ${why}.` : '';
+    blocks.push(section(`:rotating_light: *Escalated to you:* stage *${escapeMrkdwn(stage.name)}* has been ${timingText(stage, now)}. Still waiting for ${mentionList(pendingReviewers(stage).filter((u) => u !== reviewerId)) || 'a decision'}.${because}`));
   }
   blocks.push(section(requestLine(state, definition)));
   blocks.push(...revisionBlocks(input, 'reviewer'));
@@ -264,7 +298,8 @@ function routeLines(state: SubmissionState, definition: WorkflowDefinition, now:
         lines.push(`:white_circle: ${prefix}: ${isActive(state.status) ? 'not started yet' : 'not reached'}`);
       } else if (stage.status === 'open' && isActive(state.status)) {
         const pending = pendingReviewers(stage);
-        lines.push(`:hourglass_flowing_sand: ${prefix}, ${quorumText(stage)}. ${approvalsText(stage)}. Waiting for ${mentionList(pending) || 'nobody (awaiting the timer)'}. ${dueText(stage, now)}`);
+        const escalated = escalationLine(stage, definition);
+        lines.push(`:hourglass_flowing_sand: ${prefix}, ${quorumText(stage)}. ${approvalsText(stage)}. Waiting for ${mentionList(pending) || 'nobody (awaiting the timer)'}. ${dueText(stage, now)}.${escalated ? `\n${escalated}` : ''}`);
       } else {
         lines.push(`${prefix}: ${stageOutcomeText(state, stage.status === 'open' ? { ...stage, status: 'closed' } : stage)}`);
       }
@@ -314,12 +349,16 @@ export function outcomeNotice(input: CardInput): SlackMessage {
   const decision = endingDecision(state);
   const by = decision ? ` by ${mention(decision.actorId)}` : '';
   const reason = decision?.reason ? `\n>${escapeMrkdwn(decision.reason).replace(/\n/g, '\n>')}` : '';
-  const timedOut = state.stages.find((s) => s.status === 'rejected' && !lastDecision(s, 'reject'));
+  const timedOut = (outcome: 'approved' | 'rejected') => state.stages.find((s) => timedOutOutcome(s) === outcome);
+  const automatically = (stage: StageInstance) =>
+    `automatically: stage *${escapeMrkdwn(stage.name)}* had no decision within its ${formatDuration(stageTiming(stage, new Date(stage.dueAt)).slaMs)} SLA.`;
+  const autoApproved = timedOut('approved');
+  const autoRejected = timedOut('rejected');
   const what: Record<typeof state.status, string> = {
     submitted: 'is waiting to start.',
     in_review: 'is in review.',
-    approved: 'was approved. :tada:',
-    rejected: timedOut ? `was rejected automatically: stage *${escapeMrkdwn(timedOut.name)}* ran out of time.` : `was rejected${by}.${reason}`,
+    approved: autoApproved ? `was approved ${automatically(autoApproved)} :tada:` : 'was approved. :tada:',
+    rejected: autoRejected ? `was rejected ${automatically(autoRejected)}` : `was rejected${by}.${reason}`,
     changes_requested: `needs changes${by}.${reason}`,
     withdrawn: 'was withdrawn.',
     cancelled: 'was cancelled by an admin.',
@@ -345,7 +384,7 @@ export function reminderNotice(input: CardInput & { stageInstanceId: string; rev
   const { submission: state, now, reviewerId } = input;
   const stage = state.stages.find((s) => s.id === input.stageInstanceId);
   if (!stage) throw new Error(`submission ${state.id} has no stage instance ${input.stageInstanceId}`);
-  const text = `:bell: Reminder ${mention(reviewerId)}: *${title(state)}* from ${mention(state.requesterId)} is waiting for your decision on stage *${escapeMrkdwn(stage.name)}*. ${dueText(stage, now)}. Use the buttons on the card above.`;
+  const text = `:bell: Reminder ${mention(reviewerId)}: *${title(state)}* from ${mention(state.requesterId)} is waiting for your decision on stage *${escapeMrkdwn(stage.name)}*: ${timingText(stage, now)}. Use the buttons on the card above.`;
   return { text: notification(`Reminder: ${state.title} is waiting for your decision`), blocks: [section(text)] };
 }
 
@@ -358,4 +397,22 @@ export function delegationNotice(input: { fromUserId: string; toUserId: string; 
     revoked: `:wave: ${from} revoked the delegation to you for ${scope}. New requests go to them again.`,
   }[input.phase];
   return { text: notification(`Delegation from ${from} ${input.phase}`), blocks: [section(text)] };
+}
+
+/**
+ * The requester is told when a late stage found nobody nearer to ask than the approval admins, or nobody at all:
+ * the request is stuck, this is who (if anyone) was asked, and why. Null once the stage is no longer open.
+ */
+export function escalationNotice(input: CardInput & { stageInstanceId: string }): SlackMessage | null {
+  const { submission: state, definition, now } = input;
+  const stage = state.stages.find((s) => s.id === input.stageInstanceId);
+  if (!stage || stage.status !== 'open' || !isActive(state.status) || !stage.escalatedAt) return null;
+  const targets = stage.grants.filter((g) => g.kind === 'escalation').map((g) => g.userId);
+  const via: EscalationVia = stage.escalatedVia ?? (targets.length > 0 ? 'admins' : 'nobody');
+  const why = escalationWhy(via === 'admins' && targets.length > 0 ? 'admins' : 'nobody', stageDefinitionOf(definition, stage));
+  const where = `Your request *${title(state)}* (\`${shortId(state.id)}\`) is stuck at stage *${escapeMrkdwn(stage.name)}*: it has been ${timingText(stage, now)}`;
+  const text = targets.length > 0
+    ? `:warning: ${where}, and ${why}. It was escalated to the approval admins ${mentionList(targets)}, who can now decide.`
+    : `:warning: ${where}, and nobody could be asked to decide: ${why}. Ask an approval admin to set a manager or an escalation target, or withdraw the request.`;
+  return { text: notification(`Your request "${state.title}" is stuck at stage "${stage.name}"`), blocks: [section(text)] };
 }

@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { AuditRow, Capacity, SubmissionState, SubmissionStatus } from '../src/domain/index.ts';
 import { context, header, requesterCard, section, type CardInput, type SlackMessage } from './cards.ts';
-import { mention, shortId, slackDate, STATUS_EMOJI, STATUS_LABEL } from './format.ts';
+import { mention, mentionList, shortId, slackDate, STATUS_EMOJI, STATUS_LABEL } from './format.ts';
 import { LIMITS } from './limits.ts';
 import { escapeMrkdwn, packLines, truncate } from './text.ts';
 
@@ -113,6 +113,13 @@ function capacityText(capacity: Capacity | null): string {
   }
 }
 
+/** Who a late stage went to, as its audit event names them (" to <@a> and <@b>"). */
+function escalatedTo(row: AuditRow): string {
+  if (row.type !== 'stage.escalated' || !Array.isArray(row.details.targets)) return '';
+  const targets = row.details.targets.filter((t): t is string => typeof t === 'string');
+  return targets.length > 0 ? ` to ${mentionList(targets)}` : '';
+}
+
 function historyLine(row: AuditRow, state: SubmissionState): string {
   const stage = row.stageInstanceId ? state.stages.find((s) => s.id === row.stageInstanceId) : undefined;
   const who = row.actorId ? `${mention(row.actorId)} ` : '';
@@ -120,7 +127,7 @@ function historyLine(row: AuditRow, state: SubmissionState): string {
   const where = stage ? ` · _${escapeMrkdwn(stage.name)}_` : '';
   const extra = row.type === 'decision.delegated' && typeof row.details.delegateTo === 'string' ? ` to ${mention(row.details.delegateTo)}`
     : row.type === 'submission.created' && typeof row.details.predecessorId === 'string' ? ` as a revision of \`${shortId(row.details.predecessorId)}\``
-    : '';
+    : escalatedTo(row);
   const reason = row.reason ? ` · “${escapeMrkdwn(truncate(row.reason, 300))}”` : '';
   return `${slackDate(row.occurredAt, '{date_short} {time}')} · ${who}${what}${extra}${capacityText(row.capacity)}${where}${reason}`;
 }

@@ -20,8 +20,12 @@ export function slackDate(at: Date | string, format = '{date_short_pretty} at {t
   return `<!date^${Math.floor(date.getTime() / 1000)}^${format}|${fallback}>`;
 }
 
-/** "3 days 4 hours", "2 hours 5 minutes", "45 minutes": the two largest units, enough for people. */
+/** "3 days 4 hours", "2 hours 5 minutes", "45 minutes", "20 seconds": the two largest units, never "0 minutes". */
 export function humanDuration(ms: number): string {
+  if (ms < 59_500) {
+    const seconds = Math.max(0, Math.round(ms / 1000));
+    return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  }
   const minutes = Math.max(0, Math.round(ms / 60_000));
   const days = Math.floor(minutes / 1440);
   const hours = Math.floor((minutes % 1440) / 60);

@@ -45,6 +45,7 @@ const settings = z.object({
   AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86400).default(300).describe('How often each audit chain head is signed as a checkpoint.'),
   WEBHOOK_ALLOW_PRIVATE_TARGETS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true').describe('Deliver webhooks to loopback, private and link-local addresses too (off: only public internet addresses are called, checked on the address connected to).'),
   WEBHOOK_ALLOWED_TARGETS: webhookTargets.default([]).describe('Comma-separated host names, addresses or CIDR ranges that webhooks may reach although they are not public (an ERP on the internal network).'),
+  RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(10).describe('How often the worker compares what PostgreSQL says is pending (timers, messages and webhooks to send, relayed events) with what Redis holds, and puts back what Redis lost.'),
   RUN_WORKER: z.enum(['true', 'false']).default('true').transform((v) => v === 'true').describe('Run the BullMQ worker and outbox relay inside the app process (small teams); set false when `npm run worker` runs separately.'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('Log verbosity.'),
   SHUTDOWN_DRAIN_SECONDS: z.coerce.number().min(0).max(20).default(5).describe('On SIGTERM, how long /readyz answers 503 while requests are still served, so load balancers stop sending traffic before the listener closes.'),

@@ -11,6 +11,8 @@ export interface DirectoryQuery {
   readonly people: readonly string[] | Sql;
   readonly workflowKey: string;
   readonly at: Date;
+  /** Also read the workspace's granted approval admins (an SLA escalation's last resort). */
+  readonly admins?: boolean;
 }
 
 /** The reads for a directory slice, and `build` to make the lookup from their rows; a read with nothing to ask is left out. */
@@ -24,6 +26,7 @@ export function directoryReads(query: DirectoryQuery): { statements: Sql[]; buil
     ? sql`select id, from_user_id, to_user_id from delegation where team_id = ${query.teamId} and (to_user_id in ${people} or from_user_id in ${people}) and revoked_at is null
           and starts_at <= ${query.at} and ends_at > ${query.at} and (workflow_key is null or workflow_key = ${query.workflowKey})`
     : null);
+  const adminsAt = slot(query.admins ? sql`select user_id from app_admin where team_id = ${query.teamId} order by user_id` : null);
   return {
     statements,
     build(rows) {
@@ -31,11 +34,13 @@ export function directoryReads(query: DirectoryQuery): { statements: Sql[]; buil
       const members = at(membersAt);
       const managers = at(managersAt);
       const delegations = at(delegationsAt);
+      const admins = at(adminsAt).map((a) => a.user_id as string);
       return {
         roleMembers: (role) => members.filter((m) => m.role_name === role).map((m) => m.user_id as string),
         managerOf: (userId) => (managers.find((m) => m.user_id === userId)?.manager_id as string | undefined) ?? null,
         activeDelegationsTo: (delegateId) => delegations.filter((d) => d.to_user_id === delegateId).map((d) => ({ id: d.id as string, fromUserId: d.from_user_id as string })),
         activeDelegationsFrom: (fromUserId) => delegations.filter((d) => d.from_user_id === fromUserId).map((d) => ({ id: d.id as string, toUserId: d.to_user_id as string })),
+        approvalAdmins: () => admins,
       };
     },
   };

@@ -2,6 +2,7 @@ import { createApiIdempotencyRepository } from './api-idempotency-repository.ts'
 import { createAuditRepository } from './audit-repository.ts';
 import { createDecisionStore } from './decision-store.ts';
 import { createDelegationRepository } from './delegation-repository.ts';
+import { createDeliveryIntentRepository } from './delivery-intent-repository.ts';
 import { chainStats, databaseChecks } from './health.ts';
 import { createHomeViewerRepository } from './home-viewer-repository.ts';
 import { createInstallationRepository } from './installation-repository.ts';
@@ -28,6 +29,7 @@ export function createRepositories(orm: Orm) {
     delegations: createDelegationRepository(pooled),
     messages: createSlackMessageRepository(pooled),
     timers: createTimerRepository(pooled),
+    intents: createDeliveryIntentRepository(pooled),
     outbox: createOutboxRepository(orm, pooled),
     webhooks: createWebhookRepository(pooled),
     failures: createNotificationFailureRepository(pooled),

@@ -18,7 +18,15 @@ export interface StoredMessage extends MessageRef {
   readonly claimedBy: string | null;
 }
 
-export type Claim = { readonly state: 'post' } | { readonly state: 'update'; readonly channel: string; readonly ts: string } | { readonly state: 'busy' };
+/**
+ * What a job may do with a message key: post it (`uncertain` when an earlier post may have reached Slack without
+ * its ts being recorded, so the conversation must be searched first; `since` is when the first attempt began),
+ * update the message already posted, or wait for another job that is posting it now.
+ */
+export type Claim =
+  | { readonly state: 'post'; readonly uncertain: boolean; readonly since: Date }
+  | { readonly state: 'update'; readonly channel: string; readonly ts: string }
+  | { readonly state: 'busy' };
 
 const COLUMNS = sql`team_id, key, kind, submission_id, stage_instance_id, delegation_id, recipient_id, channel, ts, claimed_by`;
 const toMessage = (r: SqlRow): StoredMessage => ({
@@ -41,23 +49,45 @@ export function createSlackMessageRepository(db: SqlRunner) {
     /**
      * Before posting, a job claims the message's key. It may post when the key is new, when the previous claim
      * is its own (the same job retried after its process died) or stale. If the message was already posted, it
-     * gets the channel and ts to update. Another live claim means another job is posting it right now.
+     * gets the channel and ts to update. Another live claim means another job is posting it right now. Each
+     * claim to post counts a post attempt, taken back only when Slack said for sure that it did not post.
      */
     async claim(ref: MessageRef, claimant: string, staleBefore: Date): Promise<Claim> {
-      const won = await rows(sql`insert into slack_message (team_id, key, kind, submission_id, stage_instance_id, delegation_id, recipient_id, claimed_by, claimed_at)
-        values (${ref.teamId}, ${ref.key}, ${ref.kind}, ${ref.submissionId}, ${ref.stageInstanceId}, ${ref.delegationId}, ${ref.recipientId}, ${claimant}, now())
-        on conflict (team_id, key) do update set claimed_by = excluded.claimed_by, claimed_at = now(), updated_at = now()
+      const won = await rows(sql`insert into slack_message (team_id, key, kind, submission_id, stage_instance_id, delegation_id, recipient_id, claimed_by, claimed_at, post_attempts)
+        values (${ref.teamId}, ${ref.key}, ${ref.kind}, ${ref.submissionId}, ${ref.stageInstanceId}, ${ref.delegationId}, ${ref.recipientId}, ${claimant}, now(), 1)
+        on conflict (team_id, key) do update set claimed_by = excluded.claimed_by, claimed_at = now(), updated_at = now(), post_attempts = slack_message.post_attempts + 1
           where slack_message.ts is null
             and (slack_message.claimed_by is null or slack_message.claimed_by = excluded.claimed_by or slack_message.claimed_at < ${staleBefore})
-        returning key`);
-      if (won.length > 0) return { state: 'post' };
+        returning post_attempts, created_at`);
+      const [claimed] = won;
+      if (claimed) return { state: 'post', uncertain: Number(claimed.post_attempts) > 1, since: new Date(claimed.created_at as string) };
       const existing = await find(ref.teamId, ref.key);
       if (existing?.ts && existing.channel) return { state: 'update', channel: existing.channel, ts: existing.ts };
       return { state: 'busy' };
     },
-    async recordPosted(teamId: string, key: string, channel: string, ts: string, threadTs: string | null): Promise<void> {
-      await rows(sql`update slack_message set channel = ${channel}, ts = ${ts}, thread_ts = ${threadTs}, claimed_by = null, claimed_at = null, updated_at = now()
-        where team_id = ${teamId} and key = ${key}`);
+    /**
+     * Records where the message went, unless another attempt already recorded a different message for the key
+     * (then the caller's post is a duplicate to delete). True when this message is the one on record.
+     */
+    async recordPosted(ref: MessageRef, channel: string, ts: string, threadTs: string | null): Promise<boolean> {
+      const kept = await rows(sql`insert into slack_message (team_id, key, kind, submission_id, stage_instance_id, delegation_id, recipient_id, channel, ts, thread_ts)
+        values (${ref.teamId}, ${ref.key}, ${ref.kind}, ${ref.submissionId}, ${ref.stageInstanceId}, ${ref.delegationId}, ${ref.recipientId}, ${channel}, ${ts}, ${threadTs})
+        on conflict (team_id, key) do update set channel = excluded.channel, ts = excluded.ts, thread_ts = excluded.thread_ts,
+          claimed_by = null, claimed_at = null, post_attempts = 0, updated_at = now()
+          where slack_message.ts is null or (slack_message.ts = excluded.ts and slack_message.channel = excluded.channel)
+        returning key`);
+      return kept.length > 0;
+    },
+    /** Slack answered that it did not post (rate limited, refused): the attempt counted by `claim` is taken back. */
+    async postNotMade(teamId: string, key: string): Promise<void> {
+      await rows(sql`update slack_message set post_attempts = greatest(post_attempts - 1, 0), updated_at = now() where team_id = ${teamId} and key = ${key} and ts is null`);
+    },
+    /**
+     * A job gave up: its claims are released so no message stays claimed with no ts. Their post attempts stay,
+     * so whoever posts the message next first looks for a post that may have gone through.
+     */
+    async releaseClaimsOf(claimant: string): Promise<void> {
+      await rows(sql`update slack_message set claimed_by = null, claimed_at = null, updated_at = now() where claimed_by = ${claimant} and ts is null`);
     },
     /** Drops a claim that did not lead to a post, or a record whose message Slack no longer has. */
     async forget(teamId: string, key: string): Promise<void> {

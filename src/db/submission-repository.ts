@@ -44,7 +44,7 @@ export function createSubmissionRepository(orm: Orm) {
       rows(sql`select id, team_id, workflow_key, workflow_version, workflow_version_id, requester_id, title, fields, entity_key, predecessor_id, status, plan,
             skipped_stage_ids, current_step_index, created_at, closed_at, end_reason
           from submission where id = any(${list})`),
-      rows(sql`select submission_id, id, stage_id, name, step, status, rule, pool, required, opened_at, due_at, closed_at, escalated_at
+      rows(sql`select submission_id, id, stage_id, name, step, status, rule, pool, required, opened_at, due_at, closed_at, escalated_at, escalated_via
           from stage_instance where submission_id = any(${list}) order by opened_at, step, id`),
       rows(sql`select si.submission_id, d.id, d.stage_instance_id, d.kind, d.actor_id, d.principal_id, d.capacity, d.reason, d.delegate_to, d.decided_at, d.retracted_at
           from decision d join stage_instance si on si.id = d.stage_instance_id where si.submission_id = any(${list}) order by d.decided_at, d.id`),

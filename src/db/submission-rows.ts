@@ -1,5 +1,5 @@
 import type {
-  ApprovalRule, Capacity, Decision as DecisionState, DecisionKind, FieldValues, Grant, PlannedStep, StageInstance as StageState, StageStatus,
+  ApprovalRule, Capacity, Decision as DecisionState, DecisionKind, EscalationVia, FieldValues, Grant, PlannedStep, StageInstance as StageState, StageStatus,
   SubmissionState, SubmissionStatus,
 } from '../domain/index.ts';
 import { json, sql, tuples, type Sql, type SqlRow, type SqlValue } from './sql.ts';
@@ -44,6 +44,7 @@ export interface StageRecord {
   readonly dueAt: Date;
   readonly closedAt?: Date | null | undefined;
   readonly escalatedAt?: Date | null | undefined;
+  readonly escalatedVia?: EscalationVia | null | undefined;
 }
 export interface DecisionRecord {
   readonly id: string;
@@ -75,7 +76,7 @@ export function submissionReads(id: string, options: { lock?: boolean } = {}): S
     sql`select id, team_id, workflow_key, workflow_version, workflow_version_id, requester_id, title, fields, entity_key, predecessor_id, status, plan,
           skipped_stage_ids, current_step_index, created_at, closed_at, end_reason
         from submission where id = ${id}${options.lock ? sql` for update` : sql``}`,
-    sql`select id, stage_id, name, step, status, rule, pool, required, opened_at, due_at, closed_at, escalated_at
+    sql`select id, stage_id, name, step, status, rule, pool, required, opened_at, due_at, closed_at, escalated_at, escalated_via
         from stage_instance where submission_id = ${id} order by opened_at, step, id`,
     sql`select id, stage_instance_id, kind, actor_id, principal_id, capacity, reason, delegate_to, decided_at, retracted_at
         from decision where stage_instance_id in (${stagesOf}) order by decided_at, id`,
@@ -106,7 +107,7 @@ export function submissionFromRows([submissions = [], stages = [], decisions = [
       stages.map((r): StageRecord => ({
         id: text(r, 'id'), stageId: text(r, 'stage_id'), name: text(r, 'name'), step: r.step as number, status: r.status as StageStatus,
         rule: r.rule as ApprovalRule, pool: r.pool as string[], required: r.required as number, openedAt: time(r, 'opened_at'), dueAt: time(r, 'due_at'),
-        closedAt: nullableTime(r, 'closed_at'), escalatedAt: nullableTime(r, 'escalated_at'),
+        closedAt: nullableTime(r, 'closed_at'), escalatedAt: nullableTime(r, 'escalated_at'), escalatedVia: nullableText(r, 'escalated_via') as EscalationVia | null,
       })),
       decisions.map((r): DecisionRecord => ({
         id: text(r, 'id'), stageInstanceId: text(r, 'stage_instance_id'), kind: r.kind as DecisionKind, actorId: text(r, 'actor_id'),
@@ -152,6 +153,7 @@ export function toState(submission: SubmissionRecord, stages: readonly StageReco
       dueAt: stage.dueAt.toISOString(),
       closedAt: iso(stage.closedAt),
       escalatedAt: iso(stage.escalatedAt),
+      escalatedVia: stage.escalatedVia ?? null,
       decisions: decisions.filter((d) => d.stageInstanceId === stage.id).map((d): DecisionState => ({
         id: d.id,
         kind: d.kind,
@@ -202,10 +204,10 @@ export function submissionWrites(before: SubmissionState | null, after: Submissi
     const previous = before?.stages.find((s) => s.id === stage.id);
     if (!previous) {
       newStages.push([stage.id, after.id, stage.stageId, stage.name, stage.step, stage.status, json(stage.rule), json(stage.pool), stage.required,
-        new Date(stage.openedAt), new Date(stage.dueAt), toDate(stage.closedAt), toDate(stage.escalatedAt)]);
+        new Date(stage.openedAt), new Date(stage.dueAt), toDate(stage.closedAt), toDate(stage.escalatedAt), stage.escalatedVia]);
     } else if (previous.status !== stage.status || previous.escalatedAt !== stage.escalatedAt) {
-      statements.push(sql`update stage_instance set status = ${stage.status}, closed_at = ${toDate(stage.closedAt)}, escalated_at = ${toDate(stage.escalatedAt)}
-        where id = ${stage.id}`);
+      statements.push(sql`update stage_instance set status = ${stage.status}, closed_at = ${toDate(stage.closedAt)}, escalated_at = ${toDate(stage.escalatedAt)},
+        escalated_via = ${stage.escalatedVia} where id = ${stage.id}`);
     }
     for (const decision of stage.decisions) {
       const old = previous?.decisions.find((d) => d.id === decision.id);
@@ -221,7 +223,7 @@ export function submissionWrites(before: SubmissionState | null, after: Submissi
     }
   }
   if (newStages.length) {
-    statements.push(sql`insert into stage_instance (id, submission_id, stage_id, name, step, status, rule, pool, required, opened_at, due_at, closed_at, escalated_at)
+    statements.push(sql`insert into stage_instance (id, submission_id, stage_id, name, step, status, rule, pool, required, opened_at, due_at, closed_at, escalated_at, escalated_via)
       values ${tuples(newStages)}`);
   }
   if (newDecisions.length) {

@@ -73,6 +73,7 @@ export function applyEvent(state: SubmissionState | null, event: SubmissionEvent
         dueAt: d.dueAt,
         closedAt: null,
         escalatedAt: null,
+        escalatedVia: null,
         decisions: [],
         grants: [],
       };
@@ -108,6 +109,7 @@ export function applyEvent(state: SubmissionState | null, event: SubmissionEvent
       return updateStage(state, event.stageInstanceId, (stage) => ({
         ...stage,
         escalatedAt: at,
+        escalatedVia: event.details.via ?? null,
         grants: [...stage.grants, ...event.details.targets.map((userId) => ({ userId, kind: 'escalation' as const, onBehalfOf: null, at }))],
       }));
     case 'stage.approved':

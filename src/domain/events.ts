@@ -1,6 +1,7 @@
 import type { FieldValues } from './fields.ts';
 import type { ApprovalRule } from './workflow.ts';
 import type { Capacity, PlannedStep } from './submission.ts';
+import type { EscalationVia } from './rules/timeout.ts';
 
 /**
  * The canonical list of audit event types. Every row of the audit trail has one of these; nothing else is
@@ -78,7 +79,8 @@ export interface SubmissionEventDetails {
   'decision.delegated': { decisionId: string; principalId: string; delegateTo: string };
   'decision.retracted': { decisionId: string; principalId: string; retractedDecisionId: string };
   'decision.commented': { decisionId: string; principalId: string };
-  'stage.escalated': { targets: string[]; overdueBy: number };
+  /** `via`, `waitedMs` and `slaMs` are absent on escalations recorded before they were kept. */
+  'stage.escalated': { targets: string[]; overdueBy: number; via?: EscalationVia; waitedMs?: number; slaMs?: number };
   'stage.approved': { approvals: number; required: number };
   'stage.rejected': Record<string, never>;
   'stage.changes_requested': Record<string, never>;

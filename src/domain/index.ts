@@ -15,3 +15,4 @@ export * from './messages.ts';
 export * from './api-scopes.ts';
 export * from './visibility.ts';
 export * from './revisions.ts';
+export * from './durations.ts';

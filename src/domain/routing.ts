@@ -11,6 +11,8 @@ export interface Directory {
   activeDelegationsTo(delegateId: string): readonly { id: string; fromUserId: string }[];
   /** The same delegations seen from the person who is away: who decides for `fromUserId` now. */
   activeDelegationsFrom(fromUserId: string): readonly { id: string; toUserId: string }[];
+  /** The workspace's approval admins (the last link of an escalation); empty where the caller did not ask for them. */
+  approvalAdmins(): readonly string[];
 }
 
 export interface RoutePlan {

@@ -1,4 +1,5 @@
 import type { FieldValues } from './fields.ts';
+import type { EscalationVia } from './rules/timeout.ts';
 import type { ApprovalRule } from './workflow.ts';
 
 export const SUBMISSION_STATUSES = ['submitted', 'in_review', 'approved', 'rejected', 'changes_requested', 'withdrawn', 'cancelled'] as const;
@@ -63,6 +64,8 @@ export interface StageInstance {
   readonly dueAt: string;
   readonly closedAt: string | null;
   readonly escalatedAt: string | null;
+  /** Who the escalation went to (see escalationOf); null before it, or for escalations recorded before this was kept. */
+  readonly escalatedVia: EscalationVia | null;
   readonly decisions: readonly Decision[];
   readonly grants: readonly Grant[];
 }

@@ -1,16 +1,12 @@
 import { stageAudience, type StageInstance, type SubmissionState } from '../domain/index.ts';
 import { parseOutboxMessage, type OutboxMessage } from '../services/outbox-topics.ts';
 import { systemMeta, type WorkerContext } from './context.ts';
+import { Outgoing } from './deliveries.ts';
 import { delegationPhase, loadDeliveryInput, type DeliveryInput } from './render.ts';
 import { jobIds, type JobData } from './registry.ts';
 import { cancelTimersOf, scheduleDelegationTimers, scheduleStageTimers } from './timers.ts';
 
 type Card = JobData<'slack', 'card'>;
-
-/** Queues one card job; the job id ties it to the event that caused it, so a re-run event adds nothing. */
-export async function queueCard(ctx: WorkerContext, cause: string, card: Card): Promise<void> {
-  await ctx.queues.add('slack', 'card', card, { jobId: jobIds.card(cause, card.kind === 'delegate' ? `${card.kind}-${card.delegationId ?? ''}` : card.kind, card.stageInstanceId, card.recipientId) });
-}
 
 async function queueHome(ctx: WorkerContext, cause: string, teamId: string, users: Iterable<string>): Promise<void> {
   if (!ctx.renderHome) return;
@@ -21,11 +17,11 @@ async function queueHome(ctx: WorkerContext, cause: string, teamId: string, user
 }
 
 /** Refreshes every card already posted about a stage (reviewers, escalation targets, delegates), or only `onlyFor`'s. */
-async function refreshStageCards(ctx: WorkerContext, cause: string, state: SubmissionState, stageInstanceId: string, onlyFor?: string): Promise<void> {
+async function refreshStageCards(ctx: WorkerContext, out: Outgoing, state: SubmissionState, stageInstanceId: string, onlyFor?: string): Promise<void> {
   for (const row of await ctx.services.ledger.messages.ofStage(stageInstanceId)) {
     if (row.kind !== 'reviewer' && row.kind !== 'delegate') continue;
     if (onlyFor && row.recipientId !== onlyFor) continue;
-    await queueCard(ctx, cause, { teamId: state.teamId, kind: row.kind, mode: 'refresh', submissionId: state.id, stageInstanceId, recipientId: row.recipientId, delegationId: row.delegationId });
+    out.card({ teamId: state.teamId, kind: row.kind, mode: 'refresh', submissionId: state.id, stageInstanceId, recipientId: row.recipientId, delegationId: row.delegationId });
   }
 }
 
@@ -36,12 +32,12 @@ const requesterCard = (state: SubmissionState, mode: 'ensure' | 'refresh'): Card
  * Cards for everyone the stage asks (the domain's rule: never the requester), and when only the requester could
  * move the stage, its escalation through the decision door. `onlyDelegation` limits the cards to one delegation's.
  */
-export async function askReviewers(ctx: WorkerContext, cause: string, input: DeliveryInput, stage: StageInstance, onlyDelegation?: string): Promise<void> {
+export async function askReviewers(ctx: WorkerContext, out: Outgoing, input: DeliveryInput, stage: StageInstance, onlyDelegation?: string): Promise<void> {
   const state = input.submission;
   const audience = stageAudience(stage, input.definition, state, input.directory);
   for (const person of audience.asked) {
     if (onlyDelegation && person.delegationId !== onlyDelegation) continue;
-    await queueCard(ctx, cause, {
+    out.card({
       teamId: state.teamId, kind: person.card, mode: 'ensure', submissionId: state.id, stageInstanceId: stage.id, recipientId: person.userId, delegationId: person.delegationId,
     });
   }
@@ -61,7 +57,7 @@ const ENDINGS: Record<string, 'approved' | 'rejected' | 'withdrawn' | null> = {
 type SubmissionMessage = Exclude<OutboxMessage, { topic: 'workflow.published' | 'delegation.created' | 'delegation.revoked' | 'checkpoint.post' }>;
 
 /** What a submission's event means for Slack, timers and webhooks. Everything is rendered from current state. */
-async function onSubmissionEvent(ctx: WorkerContext, data: JobData<'events', 'outbox'>, message: SubmissionMessage, cause: string): Promise<void> {
+async function onSubmissionEvent(ctx: WorkerContext, data: JobData<'events', 'outbox'>, message: SubmissionMessage, cause: string, out: Outgoing): Promise<void> {
   const input = await loadDeliveryInput(ctx, data.teamId, message.payload.submissionId);
   if (!input) return;
   const state = input.submission;
@@ -73,20 +69,22 @@ async function onSubmissionEvent(ctx: WorkerContext, data: JobData<'events', 'ou
   switch (message.topic) {
     case 'decision.refused':
       // The refused person's view may be stale (that is often why): redraw only their card and Home.
-      if (stageInstanceId) await refreshStageCards(ctx, cause, state, stageInstanceId, message.payload.actorId);
+      if (stageInstanceId) await refreshStageCards(ctx, out, state, stageInstanceId, message.payload.actorId);
       await queueHome(ctx, cause, state.teamId, [message.payload.actorId]);
       return;
     case 'submission.created':
-      await queueCard(ctx, cause, requesterCard(state, 'ensure'));
+      out.card(requesterCard(state, 'ensure'));
       // The notice of the request this one revises loses its button and links here.
-      if (state.predecessorId) await queueCard(ctx, cause, { ...requesterCard(state, 'refresh'), kind: 'outcome', submissionId: state.predecessorId });
+      if (state.predecessorId) out.card({ ...requesterCard(state, 'refresh'), kind: 'outcome', submissionId: state.predecessorId });
       break;
     case 'stage.opened':
+      out.card(requesterCard(state, 'refresh'));
       if (stage && stage.status === 'open') {
-        await askReviewers(ctx, cause, input, stage);
+        await askReviewers(ctx, out, input, stage);
+        // The cards go out before the timers are written: people wait for those, nobody for these.
+        await out.send(ctx);
         await scheduleStageTimers(ctx, state, stage, input.definition);
       }
-      await queueCard(ctx, cause, requesterCard(state, 'refresh'));
       break;
     case 'decision.delegated':
     case 'stage.escalated':
@@ -95,19 +93,23 @@ async function onSubmissionEvent(ctx: WorkerContext, data: JobData<'events', 'ou
         const kind = message.topic === 'decision.delegated' ? 'delegate' : 'escalation';
         const holders = new Set(stage.grants.filter((g) => g.kind === kind).map((g) => g.userId));
         for (const person of stageAudience(stage, input.definition, state, input.directory).asked.filter((a) => holders.has(a.userId))) {
-          await queueCard(ctx, cause, { teamId: state.teamId, kind: 'reviewer', mode: 'ensure', submissionId: state.id, stageInstanceId: stage.id, recipientId: person.userId, delegationId: null });
+          out.card({ teamId: state.teamId, kind: 'reviewer', mode: 'ensure', submissionId: state.id, stageInstanceId: stage.id, recipientId: person.userId, delegationId: null });
+        }
+        // A late stage that found nobody nearer than the approval admins, or nobody at all, is stuck: its requester is told.
+        if (message.topic === 'stage.escalated' && (stage.escalatedVia === 'admins' || stage.escalatedVia === 'nobody')) {
+          out.card({ teamId: state.teamId, kind: 'escalation_notice', mode: 'ensure', submissionId: state.id, stageInstanceId: stage.id, recipientId: state.requesterId, delegationId: null });
         }
       }
-      if (stageInstanceId) await refreshStageCards(ctx, cause, state, stageInstanceId);
-      await queueCard(ctx, cause, requesterCard(state, 'refresh'));
+      if (stageInstanceId) await refreshStageCards(ctx, out, state, stageInstanceId);
+      out.card(requesterCard(state, 'refresh'));
       break;
     case 'decision.approved':
     case 'decision.rejected':
     case 'decision.changes_requested':
     case 'decision.retracted':
     case 'decision.commented':
-      if (stageInstanceId) await refreshStageCards(ctx, cause, state, stageInstanceId);
-      await queueCard(ctx, cause, requesterCard(state, 'refresh'));
+      if (stageInstanceId) await refreshStageCards(ctx, out, state, stageInstanceId);
+      out.card(requesterCard(state, 'refresh'));
       break;
     case 'stage.approved':
     case 'stage.rejected':
@@ -115,9 +117,9 @@ async function onSubmissionEvent(ctx: WorkerContext, data: JobData<'events', 'ou
     case 'stage.closed':
       if (stageInstanceId) {
         await cancelTimersOf(ctx, { stageInstanceId });
-        await refreshStageCards(ctx, cause, state, stageInstanceId);
+        await refreshStageCards(ctx, out, state, stageInstanceId);
       }
-      await queueCard(ctx, cause, requesterCard(state, 'refresh'));
+      out.card(requesterCard(state, 'refresh'));
       break;
     case 'submission.approved':
     case 'submission.rejected':
@@ -125,16 +127,17 @@ async function onSubmissionEvent(ctx: WorkerContext, data: JobData<'events', 'ou
     case 'submission.withdrawn':
     case 'submission.cancelled': {
       for (const s of state.stages) await cancelTimersOf(ctx, { stageInstanceId: s.id });
-      await queueCard(ctx, cause, requesterCard(state, 'refresh'));
-      await queueCard(ctx, cause, { ...requesterCard(state, 'ensure'), kind: 'outcome' });
+      out.card(requesterCard(state, 'refresh'));
+      out.card({ ...requesterCard(state, 'ensure'), kind: 'outcome' });
       const event = ENDINGS[message.topic] ?? null;
       if (event) {
         for (const [index, hook] of input.definition.webhooks.entries()) {
           if (!hook.events.includes(event)) continue;
           const deliveryId = `${data.outboxId}-${index}`;
-          await ctx.queues.add('webhooks', 'deliver', {
-            teamId: state.teamId, deliveryId, submissionId: state.id, workflowKey: state.workflowKey, workflowVersion: state.workflowVersion, url: hook.url, event,
-          }, { jobId: jobIds.webhook(deliveryId) });
+          out.add({
+            queue: 'webhooks', name: 'deliver', jobId: jobIds.webhook(deliveryId),
+            data: { teamId: state.teamId, deliveryId, submissionId: state.id, workflowKey: state.workflowKey, workflowVersion: state.workflowVersion, url: hook.url, event },
+          });
         }
       }
       for (const s of state.stages) for (const u of [...s.pool, ...s.grants.map((g) => g.userId)]) affected.add(u);
@@ -147,17 +150,17 @@ async function onSubmissionEvent(ctx: WorkerContext, data: JobData<'events', 'ou
 }
 
 /** An out-of-office delegation was revoked: its timers go, the delegate's cards and a notice say so. */
-async function onDelegationRevoked(ctx: WorkerContext, delegationId: string, cause: string): Promise<void> {
+async function onDelegationRevoked(ctx: WorkerContext, delegationId: string, cause: string, out: Outgoing): Promise<void> {
   await cancelTimersOf(ctx, { delegationId });
   const delegation = await ctx.services.ledger.delegations.find(delegationId);
   if (!delegation) return;
   for (const row of await ctx.services.ledger.messages.ofDelegation(delegationId)) {
     if (!row.submissionId) continue;
-    await queueCard(ctx, cause, { teamId: delegation.teamId, kind: 'delegate', mode: 'refresh', submissionId: row.submissionId, stageInstanceId: row.stageInstanceId, recipientId: row.recipientId, delegationId });
+    out.card({ teamId: delegation.teamId, kind: 'delegate', mode: 'refresh', submissionId: row.submissionId, stageInstanceId: row.stageInstanceId, recipientId: row.recipientId, delegationId });
   }
   // Only a delegation that had started was announced to the delegate; only then is its end news.
   if (delegation.revokedAt && delegation.revokedAt.getTime() >= delegation.startsAt.getTime()) {
-    await ctx.queues.add('slack', 'delegation-notice', { teamId: delegation.teamId, delegationId, phase: 'revoked' }, { jobId: jobIds.delegationNotice(delegationId, 'revoked') });
+    out.add({ queue: 'slack', name: 'delegation-notice', data: { teamId: delegation.teamId, delegationId, phase: 'revoked' }, jobId: jobIds.delegationNotice(delegationId, 'revoked') });
   }
   await queueHome(ctx, cause, delegation.teamId, [delegation.fromUserId, delegation.toUserId]);
 }
@@ -165,6 +168,7 @@ async function onDelegationRevoked(ctx: WorkerContext, delegationId: string, cau
 /** Handles one relayed outbox row, then marks it processed (the reconciler re-enqueues rows that never get here). */
 export async function handleOutboxJob(ctx: WorkerContext, data: JobData<'events', 'outbox'>): Promise<void> {
   const cause = `o${data.outboxId}`;
+  const out = new Outgoing(cause);
   const message = parseOutboxMessage(data.topic, data.payload);
   switch (message.topic) {
     case 'workflow.published': {
@@ -179,15 +183,17 @@ export async function handleOutboxJob(ctx: WorkerContext, data: JobData<'events'
       break;
     }
     case 'delegation.revoked':
-      await onDelegationRevoked(ctx, message.payload.delegationId, cause);
+      await onDelegationRevoked(ctx, message.payload.delegationId, cause, out);
       break;
     case 'checkpoint.post': {
       const post = { ...message.payload, teamId: data.teamId };
-      await ctx.queues.add('slack', 'checkpoint', post, { jobId: jobIds.checkpoint(post.chainId, post.seq) });
+      out.add({ queue: 'slack', name: 'checkpoint', data: post, jobId: jobIds.checkpoint(post.chainId, post.seq) });
       break;
     }
     default:
-      await onSubmissionEvent(ctx, data, message, cause);
+      await onSubmissionEvent(ctx, data, message, cause, out);
   }
+  // Recorded before the row is marked processed: an event that dies in between runs again and records the same ids.
+  await out.send(ctx);
   await ctx.services.ledger.outbox.markProcessed(data.outboxId);
 }

@@ -16,14 +16,21 @@ export interface Tuning {
   readonly attempts: number;
   /** Attempts for a webhook delivery. */
   readonly webhookAttempts: number;
-  /** How long a worker holds a job before another may take it over (its process is presumed dead). */
+  /**
+   * How long a worker holds a job before another may take it over (its process is presumed dead); the lock is
+   * renewed every half of it. With the stalled-job check every `stalledIntervalMs`, the work of a killed worker
+   * resumes within about their sum.
+   */
   readonly lockDurationMs: number;
   readonly stalledIntervalMs: number;
   /** Outbox polling when no NOTIFY arrives (a lost LISTEN connection, rows whose available_at passed). */
   readonly relayPollMs: number;
-  /** How often the reconciler compares Postgres with Redis. */
+  /** How often the reconciler compares Postgres with Redis (RECONCILE_INTERVAL_SECONDS). */
   readonly reconcileEveryMs: number;
-  /** A claim on a Slack message older than this belongs to a dead job and may be taken over. */
+  /**
+   * A claim on a Slack message older than this belongs to a dead job and may be taken over by another job (the
+   * same job, retried, takes its own claim over at once). Longer than a Slack call may take (its 15 s timeout).
+   */
   readonly claimTtlMs: number;
   readonly slackConcurrency: number;
   /** Slack calls per second per workspace and method tier (twice that at once in a burst); Slack's 429s pause more. */
@@ -36,11 +43,11 @@ export const DEFAULT_TUNING: Tuning = {
   retryBaseMs: 2000,
   attempts: 10,
   webhookAttempts: 8,
-  lockDurationMs: 30_000,
-  stalledIntervalMs: 30_000,
+  lockDurationMs: 6000,
+  stalledIntervalMs: 1500,
   relayPollMs: 2000,
-  reconcileEveryMs: 60_000,
-  claimTtlMs: 120_000,
+  reconcileEveryMs: 10_000,
+  claimTtlMs: 30_000,
   slackConcurrency: 4,
   slackPerSecond: 20,
   timerConcurrency: 8,
@@ -60,6 +67,8 @@ export interface Queues {
   readonly connection: Redis;
   queue(name: QueueName): Queue;
   add<Q extends QueueName, N extends JobName<Q>>(queue: Q, name: N, data: JobData<Q, N>, options: AddOptions): Promise<void>;
+  /** Several jobs onto one queue in one round trip (ids as in `add`; a job whose id exists is left as it is). */
+  addBulk<Q extends QueueName>(queue: Q, jobs: readonly { name: JobName<Q>; data: JobData<Q, JobName<Q>>; jobId: string }[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -106,6 +115,10 @@ export function createQueues(redisUrl: string, prefix: string, tuning: Tuning): 
         ...(options.delay !== undefined ? { delay: Math.max(0, Math.round(options.delay)) } : {}),
         ...(options.coalesceKey ? { deduplication: { id: options.coalesceKey, keepLastIfActive: true } } : {}),
       });
+    },
+    async addBulk(queue, jobs) {
+      if (jobs.length === 0) return;
+      await get(queue).addBulk(jobs.map((job) => ({ name: job.name, data: job.data, opts: { jobId: job.jobId } })));
     },
     async close() {
       await Promise.all([...queues.values()].map((q) => q.close()));

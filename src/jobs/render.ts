@@ -1,4 +1,4 @@
-import { context as contextBlock, delegationNotice, outcomeNotice, requesterCard, reviewerCard, type CardInput, type SlackMessage } from '../../blocks/cards.ts';
+import { context as contextBlock, delegationNotice, escalationNotice, outcomeNotice, requesterCard, reviewerCard, type CardInput, type EscalationView, type SlackMessage } from '../../blocks/cards.ts';
 import { escapeMrkdwn } from '../../blocks/text.ts';
 import { DomainError, isActive, mayDecide, mayRetract, stageAudience, type Directory, type StageInstance, type SubmissionState, type WorkflowDefinition } from '../domain/index.ts';
 import type { DelegationRow } from '../services/delivery-ledger.ts';
@@ -33,15 +33,15 @@ export async function loadDeliveryInput(ctx: WorkerContext, teamId: string, subm
 }
 
 /**
- * An escalation target's card says why it came to them, for as long as the stage stays open: how late the stage
- * is, or (escalated before it was due) who is away with only the requester to decide for them.
+ * An escalation target's card says why it came to them, for as long as the stage stays open: who the late stage
+ * went to, or (escalated before it was due) who is away with only the requester to decide for them.
  */
-export function escalationOf(input: { submission: SubmissionState; definition: WorkflowDefinition; directory: Directory; now: Date }, stage: StageInstance, userId: string): { overdueMs: number; away: readonly string[] } | undefined {
+export function escalationOf(input: { submission: SubmissionState; definition: WorkflowDefinition; directory: Directory }, stage: StageInstance, userId: string): EscalationView | undefined {
   if (stage.status !== 'open' || !stage.escalatedAt) return undefined;
   if (!stage.grants.some((g) => g.kind === 'escalation' && g.userId === userId)) return undefined;
   const early = Date.parse(stage.escalatedAt) < Date.parse(stage.dueAt);
   const away = early ? stageAudience(stage, input.definition, input.submission, input.directory).uncovered : [];
-  return { overdueMs: Math.max(0, input.now.getTime() - Date.parse(stage.dueAt)), away };
+  return { via: stage.escalatedVia, away };
 }
 
 export function delegationPhase(delegation: DelegationRow, now: Date): 'pending' | 'started' | 'ended' | 'revoked' {
@@ -72,6 +72,8 @@ export function renderCard(input: DeliveryInput, card: JobData<'slack', 'card'>,
     case 'reviewer':
       if (!stage) return null;
       return reviewerCard({ ...input, ...abilities(stage), stageInstanceId: stage.id, reviewerId: card.recipientId, escalation: escalationOf(input, stage, card.recipientId) });
+    case 'escalation_notice':
+      return stage ? escalationNotice({ ...input, stageInstanceId: stage.id }) : null;
     case 'delegate': {
       if (!stage || !delegation) return null;
       const phase = delegationPhase(delegation, input.now);

@@ -7,6 +7,7 @@ import type { ServiceDeps, Services } from '../services/index.ts';
 import { homeView } from '../../blocks/home.ts';
 import { MessageBusyError } from './card-delivery.ts';
 import type { HomeRenderer, WorkerContext } from './context.ts';
+import { isDeliveryJob } from './deliveries.ts';
 import { handleOutboxJob } from './event-jobs.ts';
 import { startOutboxRelay, type OutboxRelay } from './outbox-relay.ts';
 import { startTimerWaker } from './timer-waker.ts';
@@ -84,7 +85,8 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   const slack = workerSlackClients(options);
   if (!slack) throw new Error('startWorkerRuntime needs slackClients, slackClient or env.SLACK_BOT_TOKEN');
   const prefix = options.queuePrefix ?? options.env?.QUEUE_PREFIX ?? 'approvals';
-  const tuning: Tuning = { ...DEFAULT_TUNING, ...options.tuning };
+  const fromEnv: Partial<Tuning> = options.env ? { reconcileEveryMs: options.env.RECONCILE_INTERVAL_SECONDS * 1000 } : {};
+  const tuning: Tuning = { ...DEFAULT_TUNING, ...fromEnv, ...options.tuning };
   const queues = createQueues(redisUrl, prefix, tuning);
   const ctx: WorkerContext = {
     services: options.services, deps: options.deps, queues, slack, tuning,
@@ -92,6 +94,11 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     teams: options.teams ?? null, renderHome: options.renderHome === undefined ? renderHome : options.renderHome,
     webhooks: createWebhookPoster(options.webhookTargets
       ?? (options.env ? webhookTargetPolicy(options.env.WEBHOOK_ALLOW_PRIVATE_TARGETS, options.env.WEBHOOK_ALLOWED_TARGETS) : REFUSE_PRIVATE)),
+  };
+
+  /** A delivery job ends its Postgres intent when it finishes, so the reconciler stops restoring it. */
+  const finishIntent = async (job: Job, outcome: 'done' | 'failed'): Promise<void> => {
+    if (job.id && isDeliveryJob(job.queueName, job.name)) await ctx.services.ledger.intents.finish(job.id, outcome);
   };
 
   const processors: Record<QueueName, (job: Job, token?: string) => Promise<void>> = {
@@ -104,12 +111,13 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
       try {
         const parsed = parseJob('slack', job.name, job.data);
         switch (parsed.name) {
-          case 'card': return await handleCardJob(ctx, parsed.data, claimant);
-          case 'reminder': return await handleReminderJob(ctx, parsed.data, claimant);
-          case 'delegation-notice': return await handleDelegationNoticeJob(ctx, parsed.data, claimant);
+          case 'card': await handleCardJob(ctx, parsed.data, claimant); break;
+          case 'reminder': await handleReminderJob(ctx, parsed.data, claimant); break;
+          case 'delegation-notice': await handleDelegationNoticeJob(ctx, parsed.data, claimant); break;
           case 'home': return await handleHomeJob(ctx, parsed.data, claimant);
-          case 'checkpoint': return await handleCheckpointJob(ctx, parsed.data, claimant);
+          case 'checkpoint': await handleCheckpointJob(ctx, parsed.data, claimant); break;
         }
+        await finishIntent(job, 'done');
       } catch (error) {
         if (error instanceof SlackDeliveryError && error.failure.kind === 'rate_limited') {
           // This workspace must wait (Slack said so, or its pace is spent): only this job goes back until then,
@@ -127,6 +135,8 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
             teamId: String((job.data as { teamId?: unknown }).teamId ?? ''), messageKey: target.key, kind: target.kind, recipientId: target.recipientId,
             submissionId: target.submissionId, error: code, detail: error instanceof Error ? error.message : String(error),
           });
+          await ctx.services.ledger.messages.releaseClaimsOf(claimant);
+          await finishIntent(job, 'failed');
           throw new UnrecoverableError(`${job.name} ${job.id}: ${code}`);
         }
         throw error;
@@ -150,7 +160,14 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     },
     webhooks: async (job) => {
       const parsed = parseJob('webhooks', job.name, job.data);
-      await handleWebhookJob(ctx, parsed.data, job.attemptsMade + 1, isLastAttempt(job));
+      try {
+        await handleWebhookJob(ctx, parsed.data, job.attemptsMade + 1, isLastAttempt(job));
+      } catch (error) {
+        // Given up on (and recorded as failed): nothing is left to send.
+        if (error instanceof UnrecoverableError) await finishIntent(job, 'failed');
+        throw error;
+      }
+      await finishIntent(job, 'done');
     },
   };
   const concurrency: Record<QueueName, number> = {

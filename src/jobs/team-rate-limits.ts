@@ -20,7 +20,7 @@ export interface TeamRateLimits {
 /** Which tier a method's pace is kept in (Slack's published tiers; posting has its own "special" limit). */
 const METHOD_TIERS: Readonly<Record<string, string>> = {
   'chat.postMessage': 'post', 'chat.postEphemeral': 'post',
-  'chat.update': 'tier3', 'chat.delete': 'tier3', 'conversations.history': 'tier3', 'conversations.open': 'tier3',
+  'chat.update': 'tier3', 'chat.delete': 'tier3', 'conversations.history': 'tier3', 'conversations.replies': 'tier3', 'conversations.open': 'tier3',
   'views.publish': 'tier4', 'views.open': 'tier4', 'views.update': 'tier4', 'users.info': 'tier4',
   'usergroups.users.list': 'tier2', 'usergroups.list': 'tier2',
 };

@@ -1,7 +1,8 @@
 import { isActive, pendingReviewers } from '../domain/index.ts';
 import type { DelegationRow } from '../services/delivery-ledger.ts';
 import { systemMeta, type WorkerContext } from './context.ts';
-import { askReviewers, queueCard } from './event-jobs.ts';
+import { Outgoing, queueDeliveries } from './deliveries.ts';
+import { askReviewers } from './event-jobs.ts';
 import { loadCardInput, loadDeliveryInput } from './render.ts';
 import { jobIds, type JobData } from './registry.ts';
 
@@ -31,16 +32,17 @@ export async function handleReminderTimer(ctx: WorkerContext, jobId: string, dat
   const input = await loadCardInput(ctx, data.teamId, data.submissionId);
   const stage = input?.submission.stages.find((s) => s.id === data.stageInstanceId);
   if (input && stage && stage.status === 'open' && isActive(input.submission.status) && ctx.deps.clock().getTime() < Date.parse(stage.dueAt)) {
-    for (const reviewer of pendingReviewers(stage)) {
-      await ctx.queues.add('slack', 'reminder', { ...data, recipientId: reviewer }, { jobId: jobIds.reminderNotice(stage.id, data.n, reviewer) });
-    }
+    await queueDeliveries(ctx, pendingReviewers(stage).map((reviewer) => ({
+      queue: 'slack', name: 'reminder', data: { ...data, recipientId: reviewer }, jobId: jobIds.reminderNotice(stage.id, data.n, reviewer),
+    } as const)));
   }
   await timers.finish(jobId, 'fired');
 }
 
 /** Tells the delegate a delegation started or ended, and records it once (the timer row is finished in the same transaction). */
-async function announceDelegation(ctx: WorkerContext, jobId: string, delegation: DelegationRow, phase: 'started' | 'ended', when: Record<string, string>): Promise<void> {
-  await ctx.queues.add('slack', 'delegation-notice', { teamId: delegation.teamId, delegationId: delegation.id, phase }, { jobId: jobIds.delegationNotice(delegation.id, phase) });
+async function announceDelegation(ctx: WorkerContext, jobId: string, delegation: DelegationRow, phase: 'started' | 'ended', when: Record<string, string>, out: Outgoing): Promise<void> {
+  out.add({ queue: 'slack', name: 'delegation-notice', data: { teamId: delegation.teamId, delegationId: delegation.id, phase }, jobId: jobIds.delegationNotice(delegation.id, phase) });
+  await out.send(ctx);
   await ctx.services.ledger.recordDelegationPhase(jobId, delegation, phase, when);
 }
 
@@ -59,14 +61,14 @@ export async function handleDelegationStart(ctx: WorkerContext, jobId: string, d
     return;
   }
   if (ctx.deps.clock().getTime() < delegation.startsAt.getTime()) await defer(delegation.startsAt);
-  const cause = `ds${delegation.id}`;
+  const out = new Outgoing(`ds${delegation.id}`);
   for (const item of await ctx.services.ledger.openStagesWithPoolMember(delegation.teamId, delegation.fromUserId, delegation.workflowKey)) {
     const input = await loadDeliveryInput(ctx, delegation.teamId, item.submissionId);
     const stage = input?.submission.stages.find((s) => s.id === item.stageInstanceId);
     if (!input || !stage || !pendingReviewers(stage).includes(delegation.fromUserId)) continue;
-    await askReviewers(ctx, cause, input, stage, delegation.id);
+    await askReviewers(ctx, out, input, stage, delegation.id);
   }
-  await announceDelegation(ctx, jobId, delegation, 'started', { startsAt: delegation.startsAt.toISOString(), endsAt: delegation.endsAt.toISOString() });
+  await announceDelegation(ctx, jobId, delegation, 'started', { startsAt: delegation.startsAt.toISOString(), endsAt: delegation.endsAt.toISOString() }, out);
 }
 
 /** The delegation's end: the grant already lapses in the domain; the delegate's cards and a notice say so. */
@@ -79,10 +81,10 @@ export async function handleDelegationEnd(ctx: WorkerContext, jobId: string, dat
     return;
   }
   if (ctx.deps.clock().getTime() < delegation.endsAt.getTime()) await defer(delegation.endsAt);
-  const cause = `de${delegation.id}`;
+  const out = new Outgoing(`de${delegation.id}`);
   for (const row of await messages.ofDelegation(delegation.id)) {
     if (!row.submissionId) continue;
-    await queueCard(ctx, cause, { teamId: delegation.teamId, kind: 'delegate', mode: 'refresh', submissionId: row.submissionId, stageInstanceId: row.stageInstanceId, recipientId: row.recipientId, delegationId: delegation.id });
+    out.card({ teamId: delegation.teamId, kind: 'delegate', mode: 'refresh', submissionId: row.submissionId, stageInstanceId: row.stageInstanceId, recipientId: row.recipientId, delegationId: delegation.id });
   }
-  await announceDelegation(ctx, jobId, delegation, 'ended', { endsAt: delegation.endsAt.toISOString() });
+  await announceDelegation(ctx, jobId, delegation, 'ended', { endsAt: delegation.endsAt.toISOString() }, out);
 }

@@ -123,3 +123,10 @@ export const scrapeErrorsTotal = new Counter({
   labelNames: ['source'] as const,
   registers: [registry],
 });
+
+export const reconcilerRepairsTotal = new Counter({
+  name: 'approvals_reconciler_repairs_total',
+  help: 'Work the reconciler found missing from Redis and put back, by repair (restored_timer, promoted_timer, scheduled_stage, scheduled_delegation, requeued_event, restored_delivery).',
+  labelNames: ['repair'] as const,
+  registers: [registry],
+});

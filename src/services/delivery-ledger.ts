@@ -1,4 +1,5 @@
 import type { DelegationRepository } from '../db/delegation-repository.ts';
+import type { DeliveryIntentRepository } from '../db/delivery-intent-repository.ts';
 import type { NotificationFailure, NotificationFailureRepository } from '../db/notification-failure-repository.ts';
 import type { OutboxRepository } from '../db/outbox-repository.ts';
 import type { SlackMessageRepository } from '../db/slack-message-repository.ts';
@@ -11,6 +12,7 @@ import type { Transact } from './unit-of-work.ts';
 
 export type { MessageRef, StoredMessage, Claim } from '../db/slack-message-repository.ts';
 export type { TimerRow } from '../db/timer-repository.ts';
+export type { DeliveryIntent } from '../db/delivery-intent-repository.ts';
 export type { OutboxRow } from '../db/outbox-repository.ts';
 export type { DelegationRow } from '../db/delegation-repository.ts';
 export type { TeamScope } from '../db/team-scope.ts';
@@ -20,6 +22,7 @@ export interface DeliveryLedgerDeps {
   readonly transact: Transact;
   readonly messages: SlackMessageRepository;
   readonly timers: TimerRepository;
+  readonly intents: DeliveryIntentRepository;
   readonly outbox: OutboxRepository;
   readonly delegations: Pick<DelegationRepository, 'find' | 'activeFrom'>;
   readonly submissions: Pick<SubmissionRepository, 'openStagesWithPoolMember'>;
@@ -29,8 +32,9 @@ export interface DeliveryLedgerDeps {
 
 /**
  * The worker's bookkeeping, all in Postgres so Redis is only a cache of work: which Slack message was posted
- * where, which timers are pending, which outbox rows are relayed, what could not be delivered. The worker
- * reaches the database only through here; the use cases that also write the audit trail live here too.
+ * where, which timers are pending, which messages and webhooks are still to be sent, which outbox rows are
+ * relayed, what could not be delivered. The worker reaches the database only through here; the use cases that
+ * also write the audit trail live here too.
  */
 export function createDeliveryLedger(deps: DeliveryLedgerDeps) {
   /**
@@ -82,6 +86,8 @@ export function createDeliveryLedger(deps: DeliveryLedgerDeps) {
   return {
     messages: deps.messages,
     timers: deps.timers,
+    /** Every message and webhook to send, recorded before its job goes to Redis. */
+    intents: deps.intents,
     outbox: deps.outbox,
     delegations: deps.delegations,
     /** Open stages of active requests whose pool includes a person (a delegation's start hands them on). */

@@ -62,6 +62,7 @@ export function createHomeService(deps: HomeServiceDeps) {
         managerOf: (person) => (asked(person) ? directory.managerOf(person) : null),
         activeDelegationsTo: (person) => (asked(person) ? directory.activeDelegationsTo(person) : []),
         activeDelegationsFrom: (person) => (asked(person) ? directory.activeDelegationsFrom(person) : []),
+        approvalAdmins: () => [],
       };
     };
   }

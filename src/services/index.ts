@@ -78,7 +78,7 @@ export function createServices(deps: ServiceDeps) {
       cipher: deps.installationKeys?.length ? createTokenCipher(deps.installationKeys) : null, refresh: deps.tokenRefresher ?? null,
     }),
     ledger: createDeliveryLedger({
-      transact, messages: repos.messages, timers: repos.timers, outbox: repos.outbox, delegations: repos.delegations,
+      transact, messages: repos.messages, timers: repos.timers, intents: repos.intents, outbox: repos.outbox, delegations: repos.delegations,
       submissions: repos.submissions, failures: repos.failures, webhooks: repos.webhooks,
     }),
     /** Stored first responses of the REST API's Idempotency-Key (the HTTP layer owns the rule, this the rows). */

@@ -71,6 +71,7 @@ export function comparable(state: SubmissionState): unknown {
       dueAt: new Date(s.dueAt).toISOString(),
       closed: s.closedAt !== null,
       escalated: s.escalatedAt !== null,
+      escalatedVia: s.escalatedVia,
       decisions: byId(s.decisions).map((d) => ({
         id: d.id, kind: d.kind, actorId: d.actorId, principalId: d.principalId, capacity: d.capacity, reason: d.reason, delegateTo: d.delegateTo, retracted: d.retractedAt !== null,
       })),

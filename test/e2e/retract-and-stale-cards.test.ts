@@ -98,9 +98,11 @@ describe('retracting an approval', () => {
       expect(state.status).toBe('approved');
       return state;
     });
-    expect(done.stages[0]?.decisions.map((d) => [d.kind, d.actorId, d.retractedAt !== null])).toEqual([
-      ['approve', f1, true], ['retract', f1, false], ['approve', f1, false], ['approve', f2, false], ['approve', f3, false],
-    ]);
+    const decisions = done.stages[0]?.decisions.map((d) => [d.kind, d.actorId, d.retractedAt !== null]) ?? [];
+    expect(decisions.slice(0, 3)).toEqual([['approve', f1, true], ['retract', f1, false], ['approve', f1, false]]);
+    // f2 and f3 clicked one after the other; which of their decisions is recorded first is not the point here.
+    expect(decisions.slice(3)).toEqual(expect.arrayContaining([['approve', f2, false], ['approve', f3, false]]));
+    expect(decisions).toHaveLength(5);
     expect(callsSince(started, 0, 'chat.postEphemeral', (a) => a.user === f1)).toEqual([]);
     const trail = await started.app.services.audit.submissionTrail(request.id);
     expect(trail.find((r) => r.type === 'decision.retracted')?.reason).toBe('The amount was wrong');

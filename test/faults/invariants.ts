@@ -1,36 +1,20 @@
 /**
  * What must hold at the end of every fault case, whatever was injected: each decision recorded once (one row,
- * one audit event), each reviewer card posted once per stage, every outbox row processed, every open stage with
- * its pending timers (and, when asked, those timers back in Redis), no notification given up on, and an audit
- * chain that verifies.
+ * one audit event), no duplicate card visible to a person (each reviewer sees one card per stage, and no message
+ * shows twice in a conversation), no delivery intent left unsent (every intent done, every claimed message
+ * posted and recorded where it is), every outbox row processed, every open stage with its pending timers (and,
+ * when asked, those timers back in Redis), no notification given up on, and an audit chain that verifies.
  */
 import { Queue } from 'bullmq';
 import { expect } from 'vitest';
 import { waitUntil } from '../integration/jobs-harness.ts';
-import { postedCards, type Stack } from './stack.ts';
+import { visibleCards, visiblePosts, type Stack } from './stack.ts';
 
 export interface InvariantOptions {
   /** Also require that every pending timer row has its job in Redis (after a reconcile). */
   readonly timersInRedis?: boolean;
   /** How long to wait for in-flight work (relay, cards) to settle. */
   readonly settleMs?: number;
-  /**
-   * A worker was killed at this time: a card Slack accepted before it whose ts never reached the database, and
-   * which was posted again by the retried job, is the gap card-delivery.ts documents (chat.postMessage has no
-   * idempotency key). Such orphans are counted apart; any other second card still fails.
-   */
-  readonly workerKilledAt?: number;
-}
-
-/** Posted reviewer cards, minus the orphans of a killed worker (see InvariantOptions.workerKilledAt). */
-export async function deliveredCards(stack: Stack, workerKilledAt?: number): Promise<{ cards: ReturnType<typeof postedCards>; orphans: ReturnType<typeof postedCards> }> {
-  const all = postedCards(stack.slack);
-  if (workerKilledAt === undefined) return { cards: all, orphans: [] };
-  const recorded = new Set((await stack.sql<{ channel: string; ts: string }>("select channel, ts from slack_message where kind = 'reviewer' and ts is not null")).map((r) => `${r.channel}/${r.ts}`));
-  const where = (c: (typeof all)[number]) => `${String(c.call.response?.channel)}/${String(c.call.response?.ts)}`;
-  const isOrphan = (c: (typeof all)[number]) => c.call.at < workerKilledAt && !recorded.has(where(c))
-    && all.some((other) => other !== c && other.call.args.channel === c.call.args.channel && other.action.i === c.action.i && recorded.has(where(other)));
-  return { cards: all.filter((c) => !isOrphan(c)), orphans: all.filter(isOrphan) };
 }
 
 interface DecisionRow { id: string; stage_instance_id: string; actor_id: string; kind: string }
@@ -46,24 +30,39 @@ async function decisionsRecordedOnce(stack: Stack): Promise<void> {
   expect(events.map((e) => e.decision_id).sort(), 'one audit event per decision row').toEqual(rows.map((r) => r.id).sort());
 }
 
-async function cardsPostedOnce(stack: Stack, workerKilledAt: number | undefined): Promise<void> {
+/** No duplicate card visible to a person: what people can see now, whatever the poster was told. */
+async function noDuplicateVisible(stack: Stack): Promise<void> {
+  const perIdentity = new Map<string, string[]>();
+  for (const post of visiblePosts(stack.slack)) {
+    if (!post.identity) continue;
+    const key = `${post.channel} ${post.identity}`;
+    perIdentity.set(key, [...(perIdentity.get(key) ?? []), post.ts]);
+  }
+  expect([...perIdentity].filter(([, copies]) => copies.length > 1), 'messages shown twice in one conversation').toEqual([]);
+
   const perReviewerStage = new Map<string, number>();
-  for (const { call, action } of (await deliveredCards(stack, workerKilledAt)).cards) {
-    const key = `${String(call.args.channel)}/${action.i}`;
+  for (const { channel, action } of visibleCards(stack.slack)) {
+    const key = `${channel}/${action.i}`;
     perReviewerStage.set(key, (perReviewerStage.get(key) ?? 0) + 1);
   }
-  const duplicated = [...perReviewerStage].filter(([, n]) => n > 1);
-  expect(duplicated, 'cards posted twice for one (reviewer, stage)').toEqual([]);
+  expect([...perReviewerStage].filter(([, n]) => n > 1), 'cards visible twice for one (reviewer, stage)').toEqual([]);
 
-  // Everyone a still-open stage asks has their card (none lost), and the database knows where it is.
+  // Everyone a still-open stage asks has their card (none lost).
   const asked = await stack.sql<{ stage_instance_id: string; pool: string[] }>(
     "select e.stage_instance_id, e.details->'pool' as pool from audit_event e join stage_instance s on s.id = e.stage_instance_id where e.type = 'stage.opened' and s.status = 'open'",
   );
   for (const { stage_instance_id: stage, pool } of asked) {
-    for (const reviewer of pool) expect(perReviewerStage.get(`${reviewer}/${stage}`), `card of ${reviewer} for open stage ${stage}`).toBe(1);
+    for (const reviewer of pool) expect(perReviewerStage.get(`${stack.slack.dmChannelFor(reviewer)}/${stage}`), `card of ${reviewer} for open stage ${stage}`).toBe(1);
   }
-  const unposted = await stack.sql<{ key: string }>("select key from slack_message where kind = 'reviewer' and ts is null");
-  expect(unposted, 'reviewer cards claimed but never posted').toEqual([]);
+}
+
+/** No delivery intent left unsent: every intent done, every claimed message posted, and on record where people see it. */
+async function noIntentUnsent(stack: Stack): Promise<void> {
+  expect(await stack.sql('select job_id, name, created_at from delivery_intent where done_at is null'), 'delivery intents never finished').toEqual([]);
+  expect(await stack.sql('select key, claimed_by, post_attempts from slack_message where ts is null'), 'messages claimed but never posted').toEqual([]);
+  const recorded = await stack.sql<{ key: string; channel: string; ts: string }>('select key, channel, ts from slack_message');
+  const missing = recorded.filter((r) => !stack.slack.getMessage(r.channel, r.ts));
+  expect(missing, 'messages on record that nobody can see').toEqual([]);
 }
 
 async function timersPending(stack: Stack, inRedis: boolean): Promise<void> {
@@ -98,9 +97,24 @@ export async function expectNothingLostOrDuplicated(stack: Stack, options: Invar
       const sessions = await stack.sql("select pid, application_name, state, wait_event_type, wait_event, xact_start, left(query, 120) as query from pg_stat_activity where datname = current_database()");
       throw new Error(`${error.message}; unprocessed: ${JSON.stringify(rows)}; sessions: ${JSON.stringify(sessions)}`, { cause: error });
     });
-  await waitUntil(async () => (await stack.sql("select key from slack_message where kind = 'reviewer' and ts is null")).length === 0, settleMs, 'every claimed card posted');
+  await waitUntil(async () => (await stack.sql('select key from slack_message where ts is null')).length === 0, settleMs, 'every claimed message posted');
+  await waitUntil(async () => (await stack.sql('select job_id from delivery_intent where done_at is null')).length === 0, settleMs, 'every delivery intent done')
+    .catch(async (error: Error) => {
+      const rows = await stack.sql<{ job_id: string; name: string; created_at: string }>('select job_id, name, created_at from delivery_intent where done_at is null order by created_at');
+      const slack = new Queue('slack', { connection: { url: stack.redisUrl }, prefix: stack.queuePrefix });
+      try {
+        const states = await Promise.all(rows.slice(0, 20).map(async (r) => {
+          const job = await slack.getJob(r.job_id);
+          return `${r.job_id}: ${job ? `${await job.getState()} attempts=${job.attemptsMade} ${job.failedReason ?? ''}` : 'not in Redis'}`;
+        }));
+        throw new Error(`${error.message}; ${rows.length} pending, first: ${states.join('; ')}`, { cause: error });
+      } finally {
+        await slack.close();
+      }
+    });
   await decisionsRecordedOnce(stack);
-  await cardsPostedOnce(stack, options.workerKilledAt);
+  await noDuplicateVisible(stack);
+  await noIntentUnsent(stack);
   await timersPending(stack, options.timersInRedis ?? false);
   expect(await stack.sql('select message_key, error from notification_failure'), 'notifications given up on').toEqual([]);
   const chains = await stack.services.audit.verifyAll();

@@ -1,12 +1,13 @@
 /**
  * Slack's Web API answering 429 with Retry-After, then 500, for a while: the worker waits as told and retries,
- * and every card arrives exactly once, with nothing given up on.
+ * and every card arrives exactly once, with nothing given up on. And posts Slack carried out whose answer the
+ * worker never got (a 5xx after the fact, a dropped connection): found by their metadata, not posted twice.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { oneStageWorkflow, waitUntil } from '../integration/jobs-harness.ts';
+import { oneStageWorkflow, sleep, waitUntil } from '../integration/jobs-harness.ts';
 import { expectNothingLostOrDuplicated } from './invariants.ts';
 import { workerBaseUrl } from '../support/processes.ts';
-import { postedCards, stackPerFile, type Stack } from './stack.ts';
+import { postedCards, stackPerFile, visibleCards, visiblePosts, type Stack } from './stack.ts';
 
 const currentStack = stackPerFile();
 let stack: Stack;
@@ -49,5 +50,29 @@ describe('Slack answering 429 and 500 for a while', () => {
     expect(value('approvals_slack_api_calls_total{method="chat.postMessage",result="ok"}')).toBeGreaterThanOrEqual(reviewers.length + 1);
     expect(value('approvals_jobs_total{queue="slack",result="completed"}')).toBeGreaterThanOrEqual(reviewers.length + 1);
     expect(value('approvals_job_lateness_seconds_count{queue="slack"}')).toBeGreaterThan(0);
+  });
+});
+
+describe('Slack posting a message and then answering 502 or dropping the connection', () => {
+  it('finds the posts by their metadata on the retry instead of posting again: one card each, every intent done', async () => {
+    const reviewers = stack.people('SX', 3);
+    const [requester] = stack.people('SY', 1) as [string];
+    await stack.publish(oneStageWorkflow('lost-answers', reviewers));
+    const since = stack.slack.calls.length;
+    stack.slack.acceptThenServerErrorNext('chat.postMessage', 502);
+    stack.slack.acceptThenDropNext('chat.postMessage');
+    const id = await stack.submit('lost-answers', requester);
+
+    const mine = () => visibleCards(stack.slack).filter((c) => c.action.s === id);
+    await waitUntil(async () => (await stack.sql('select 1 from slack_message where submission_id = ? and ts is not null', [id])).length === reviewers.length + 1, 30_000, 'every card recorded');
+    await sleep(500); // room for a second copy to show up
+    expect(mine().map((c) => c.channel).sort(), 'one visible card per reviewer').toEqual(reviewers.map((r) => stack.slack.dmChannelFor(r)).sort());
+    const lost = stack.slack.calls.slice(since).filter((c) => c.method === 'chat.postMessage' && c.carriedOut !== undefined);
+    expect(lost.map((c) => c.status)).toEqual([502, 0]);
+    // Each of the two retries read the conversation (with metadata) and recorded what it found.
+    const lookups = stack.slack.calls.slice(since).filter((c) => c.method === 'conversations.history' && c.args.include_all_metadata !== undefined);
+    expect(lookups.length).toBeGreaterThanOrEqual(2);
+    expect(visiblePosts(stack.slack).filter((p) => p.channel === stack.slack.dmChannelFor(requester))).toHaveLength(1);
+    await expectNothingLostOrDuplicated(stack);
   });
 });

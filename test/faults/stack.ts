@@ -104,6 +104,40 @@ export const postedCards = (slack: FakeSlack): { call: RecordedCall; action: Car
     return action ? [{ call, action }] : [];
   });
 
+export interface VisiblePost {
+  readonly call: RecordedCall;
+  readonly channel: string;
+  readonly ts: string;
+  /** What the message is: the ledger key its metadata carries, or for a reviewer card without one, its stage. */
+  readonly identity: string | null;
+  /** For a top-level message with decision buttons (a reviewer card): what its buttons carry. */
+  readonly action: CardActionValue | null;
+}
+
+const metadataKey = (args: Record<string, unknown>): string | null => {
+  const payload = (args.metadata as { event_payload?: { key?: unknown } } | undefined)?.event_payload;
+  return typeof payload?.key === 'string' ? payload.key : null;
+};
+
+/**
+ * Every message a post created that still exists, whatever the poster heard back (an answer lost to a killed
+ * process, a 5xx or a dropped connection still leaves the message in front of the person): what people see.
+ */
+export const visiblePosts = (slack: FakeSlack): VisiblePost[] =>
+  slack.callsTo('chat.postMessage').flatMap((call) => {
+    const result = call.carriedOut ?? call.response;
+    if (result?.ok !== true) return [];
+    const channel = String(result.channel);
+    const ts = String(result.ts);
+    if (!slack.getMessage(channel, ts)) return [];
+    const action = call.args.thread_ts === undefined ? cardActionOf(call) : null;
+    return [{ call, channel, ts, action, identity: metadataKey(call.args) ?? (action ? `card/${action.i}` : null) }];
+  });
+
+/** Reviewer cards people see: top-level messages with decision buttons that still exist. */
+export const visibleCards = (slack: FakeSlack): (VisiblePost & { action: CardActionValue })[] =>
+  visiblePosts(slack).filter((p): p is VisiblePost & { action: CardActionValue } => p.action !== null);
+
 async function createDatabase(adminUrl: string): Promise<string> {
   const name = `faults_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });

@@ -53,7 +53,8 @@ describe('stage timers', () => {
     const escalated = (await trail(id)).find((e) => e.type === 'stage.escalated');
     expect(escalated?.actor_id).toBeNull();
     expect(escalated?.capacity).toMatchObject({ kind: 'system' });
-    expect(escalated?.capacity?.rule).toMatch(/SLA: escalate/);
+    expect(escalated?.capacity?.rule).toMatch(/^stage "Review" had no decision within its \d+ s SLA$/);
+    expect(escalated?.reason).toMatch(/^escalated to the stage's escalation target: no decision within the \d+ s SLA$/);
     expect(escalated?.origin).toMatchObject({ kind: 'system', component: 'sla-timer' });
 
     const outcome = await h.services.decisions.decide({ teamId: h.teamId, submissionId: id, actorId: boss, kind: 'approve', idempotencyKey: `b-${id}` }, slackOrigin(h.teamId));
@@ -75,10 +76,11 @@ describe('stage timers', () => {
     await waitUntil(async () => (await h.services.submissions.get(h.teamId, rejectedId)).status === 'rejected', 10_000, 'auto-reject');
     const approvedTrail = await trail(approvedId);
     expect(approvedTrail.map((e) => e.type)).toEqual(['submission.created', 'stage.opened', 'stage.approved', 'submission.approved']);
-    expect(approvedTrail[2]?.capacity?.rule).toMatch(/SLA: auto_approve/);
+    expect(approvedTrail[2]?.capacity?.rule).toMatch(/^stage "Review" had no decision within its \d+ s SLA$/);
+    expect(approvedTrail[2]?.reason).toMatch(/^approved automatically: no decision within the \d+ s SLA$/);
     const rejectedTrail = await trail(rejectedId);
     expect(rejectedTrail.map((e) => e.type)).toEqual(['submission.created', 'stage.opened', 'stage.rejected', 'submission.rejected']);
-    expect(rejectedTrail[3]?.reason).toMatch(/SLA: auto_reject/);
+    expect(rejectedTrail[3]?.reason).toMatch(/^rejected automatically: no decision within the \d+ s SLA$/);
 
     // The requester hears about both outcomes; alice's cards lose their buttons.
     await waitUntil(() => postsTo(h.fake, requester).length === 4, 10_000, 'two tracking cards and two outcome notices');

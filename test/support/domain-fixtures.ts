@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Directory, RuleContext } from '../../src/domain/index.ts';
 
 /** A directory from plain maps, for rule tests that need no database. */
-export function directoryOf(data: { roles?: Record<string, string[]>; managers?: Record<string, string>; delegations?: { id: string; from: string; to: string }[] } = {}): Directory {
+export function directoryOf(data: { roles?: Record<string, string[]>; managers?: Record<string, string>; delegations?: { id: string; from: string; to: string }[]; admins?: string[] } = {}): Directory {
   return {
     roleMembers: (role) => data.roles?.[role] ?? [],
     managerOf: (user) => data.managers?.[user] ?? null,
     activeDelegationsTo: (to) => (data.delegations ?? []).filter((d) => d.to === to).map((d) => ({ id: d.id, fromUserId: d.from })),
     activeDelegationsFrom: (from) => (data.delegations ?? []).filter((d) => d.from === from).map((d) => ({ id: d.id, toUserId: d.to })),
+    approvalAdmins: () => data.admins ?? [],
   };
 }
 

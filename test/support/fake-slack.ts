@@ -2,7 +2,8 @@
  * A local stand-in for Slack's Web API: a real HTTP server that the app's WebClient reaches through
  * `slackApiUrl`. It answers the methods the app uses with Slack's response shapes and error codes,
  * enforces Block Kit limits (block-kit-validator.ts), scopes and trigger_id expiry, records every call,
- * and can be told to fail, rate-limit (429 + Retry-After) or 5xx the next call to a method.
+ * and can be told to fail, rate-limit (429 + Retry-After) or 5xx the next call to a method, or to carry a call
+ * out and then answer 5xx, drop the connection or hold the answer (Slack did it; the caller cannot know).
  *
  * Where an app can get it wrong, it answers as Slack does: a DM is known by the `D…` id Slack returned (a user
  * id works for posting, which opens the DM, but not for chat.update or chat.delete: `channel_not_found`); a
@@ -45,9 +46,11 @@ export interface RecordedCall {
   args: Obj;
   token: string | undefined;
   at: number;
-  /** HTTP status and body the fake answered with (undefined while the call is being handled). */
+  /** HTTP status and body the fake answered with (undefined while the call is being handled); 0 for a dropped connection. */
   status?: number;
   response?: SlackBody;
+  /** For a call carried out and then answered otherwise (5xx, dropped, held): the result Slack had. */
+  carriedOut?: SlackBody;
 }
 
 export interface FakeChannel {
@@ -82,6 +85,8 @@ export const RATE_LIMITS: Readonly<Record<string, RateLimit>> = {
   'chat.delete': TIER_3,
   'chat.postEphemeral': TIER_4,
   'conversations.open': TIER_3,
+  'conversations.history': TIER_3,
+  'conversations.replies': TIER_3,
   'views.open': TIER_4,
   'views.push': TIER_4,
   'views.update': TIER_4,
@@ -120,6 +125,8 @@ export interface StoredMessage {
   threadTs: string | undefined;
   /** A person who posted it; messages without one were posted by the app's bot. */
   user?: string;
+  /** Message metadata the app attached (chat.postMessage / chat.update `metadata`). */
+  metadata?: { event_type: string; event_payload: Obj };
 }
 
 export interface StoredView {
@@ -132,7 +139,7 @@ export interface StoredView {
   userId: string | undefined;
 }
 
-export const DEFAULT_SCOPES = ['commands', 'chat:write', 'users:read', 'usergroups:read', 'channels:history', 'groups:history', 'files:read', 'files:write', 'im:write'];
+export const DEFAULT_SCOPES = ['commands', 'chat:write', 'im:history', 'users:read', 'usergroups:read', 'channels:history', 'groups:history', 'files:read', 'files:write', 'im:write'];
 
 /** Token buckets, one per (token, method) and, for chat.postMessage, per channel too. */
 function rateLimiter(limits: Readonly<Record<string, RateLimit>>) {
@@ -157,8 +164,11 @@ function rateLimiter(limits: Readonly<Record<string, RateLimit>>) {
   };
 }
 
-/** The bot scope each Web API method needs (methods that need none, such as views.*, are absent). */
-export const REQUIRED_SCOPE: Readonly<Record<string, string>> = {
+/**
+ * The bot scope each Web API method needs (methods that need none, such as views.*, are absent). A list means one
+ * of them, by the kind of conversation: the handler checks which.
+ */
+export const REQUIRED_SCOPE: Readonly<Record<string, string | readonly string[]>> = {
   'chat.postMessage': 'chat:write',
   'chat.update': 'chat:write',
   'chat.delete': 'chat:write',
@@ -168,8 +178,9 @@ export const REQUIRED_SCOPE: Readonly<Record<string, string>> = {
   'users.lookupByEmail': 'users:read.email',
   'usergroups.list': 'usergroups:read',
   'usergroups.users.list': 'usergroups:read',
-  // Public channels need channels:history; the witness channel may be private (groups:history), which the manifest also asks for.
-  'conversations.history': 'channels:history',
+  // A public witness channel needs channels:history, a private one groups:history, the bot's own DMs im:history.
+  'conversations.history': ['channels:history', 'groups:history', 'im:history'],
+  'conversations.replies': ['channels:history', 'groups:history', 'im:history'],
   'files.info': 'files:read',
   'files.getUploadURLExternal': 'files:write',
   'files.completeUploadExternal': 'files:write',
@@ -239,12 +250,28 @@ function tzLabel(tz: string): string {
 type Fault =
   | { kind: 'error'; body: SlackBody }
   | { kind: 'ratelimit'; retryAfter: number }
-  | { kind: 'server'; status: number };
+  | { kind: 'server'; status: number }
+  /** The call is carried out, then answered with `after` instead of its result. */
+  | { kind: 'accepted'; after: AfterAccepted };
+
+/** What the caller gets for a call that was carried out: an HTTP error, a dropped connection, or the answer late. */
+type AfterAccepted = { kind: 'server'; status: number } | { kind: 'drop' } | { kind: 'hold'; until: Promise<void>; onHeld: () => void };
 
 interface Reply {
   status: number;
   headers: Record<string, string>;
   body: SlackBody;
+  after?: AfterAccepted;
+}
+
+/** Slack's rules for message metadata: an object with an event_type string and an event_payload object. */
+function checkMetadata(value: unknown): { metadata: { event_type: string; event_payload: Obj } | undefined } | SlackBody {
+  if (value === undefined || value === '') return { metadata: undefined };
+  if (!isObj(value)) return fail('invalid_metadata_format');
+  const { event_type: type, event_payload: payload } = value;
+  if (typeof type !== 'string' || type === '' || !isObj(payload)) return fail('invalid_metadata_schema');
+  if (JSON.stringify(value).length > 8000) return fail('metadata_too_large');
+  return { metadata: { event_type: type, event_payload: payload } };
 }
 
 export async function startFakeSlack(options: FakeSlackOptions = {}) {
@@ -359,12 +386,14 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
     return undefined;
   }
 
-  function messageJson(m: StoredMessage): Obj {
+  /** A message as the Web API shows it; metadata only when asked for (include_all_metadata). */
+  function messageJson(m: StoredMessage, withMetadata = false): Obj {
     const json: Obj = m.user
       ? { type: 'message', user: m.user, team: teamId, ts: m.ts, text: m.text ?? '' }
       : { type: 'message', user: botUserId, bot_id: botId, app_id: appId, team: teamId, ts: m.ts, text: m.text ?? '' };
     if (m.blocks !== undefined) json.blocks = m.blocks;
     if (m.threadTs !== undefined) json.thread_ts = m.threadTs;
+    if (withMetadata && m.metadata) json.metadata = m.metadata;
     return json;
   }
 
@@ -431,6 +460,54 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
 
   const stackDepth = (rootId: string): number => [...views.values()].filter((v) => v.rootId === rootId).length;
 
+  /** A conversation the token may read, by the *:history scope of its kind, or the error Slack gives. */
+  function readableConversation(channelId: string | undefined): { id: string } | { error: SlackBody } {
+    if (channelId === undefined) return { error: fail('channel_not_found') };
+    const dm = dmUsers.has(channelId);
+    // The scope depends on the kind of conversation: channels:history (public), groups:history (private), im:history.
+    const needed = dm ? 'im:history' : channelId.startsWith('G') ? 'groups:history' : 'channels:history';
+    if (!scopes.includes(needed)) return { error: fail('missing_scope', { needed, provided: scopes.join(',') }) };
+    const channel = channels.get(channelId);
+    if (!dm && !channel) return { error: fail('channel_not_found') };
+    if (channel && !channel.botIsMember) return { error: fail('not_in_channel') };
+    return { id: channelId };
+  }
+
+  /** One page of history or replies: latest/oldest/inclusive bounds, limit, a cursor, metadata when asked for. */
+  function page(ordered: StoredMessage[], args: Obj, order: 'newest_first' | 'oldest_first'): SlackBody {
+    const latest = str(args.latest);
+    const oldest = str(args.oldest);
+    if (latest !== undefined && !/^\d+(\.\d+)?$/.test(latest)) return fail('invalid_ts_latest');
+    if (oldest !== undefined && !/^\d+(\.\d+)?$/.test(oldest)) return fail('invalid_ts_oldest');
+    const inclusive = bool(args.inclusive);
+    const limit = Math.min(999, Math.max(1, Number(str(args.limit) ?? 100) || 100));
+    const cursor = str(args.cursor);
+    let from: bigint | undefined;
+    if (cursor !== undefined) {
+      const decoded = /^next_ts:(\d+\.\d+)$/.exec(Buffer.from(cursor, 'base64').toString('utf8'));
+      if (!decoded) return fail('invalid_cursor');
+      from = tsKey(decoded[1] as string);
+    }
+    const upper = latest === undefined ? undefined : tsKey(latest);
+    const lower = oldest === undefined ? undefined : tsKey(oldest);
+    const inRange = ordered.filter((m) => {
+      const ts = tsKey(m.ts);
+      if (from !== undefined && (order === 'newest_first' ? ts > from : ts < from)) return false;
+      if (upper !== undefined && (inclusive ? ts > upper : ts >= upper)) return false;
+      if (lower !== undefined && (inclusive ? ts < lower : ts <= lower)) return false;
+      return true;
+    });
+    const shown = inRange.slice(0, limit);
+    const next = inRange[limit];
+    const withMetadata = bool(args.include_all_metadata);
+    return ok({
+      messages: shown.map((m) => messageJson(m, withMetadata)),
+      has_more: next !== undefined,
+      ...(order === 'newest_first' ? { pin_count: 0, channel_actions_ts: null, channel_actions_count: 0 } : {}),
+      ...(next ? { response_metadata: { next_cursor: Buffer.from(`next_ts:${next.ts}`).toString('base64') } } : {}),
+    });
+  }
+
   const handlers: Record<string, (args: Obj) => SlackBody> = {
     ...fakeFiles.handlers,
     'apps.connections.open': () => ok({ url: socketMode.url() }),
@@ -443,8 +520,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
       if ('error' in channel) return fail(channel.error);
       const problem = checkMessage(args);
       if (problem) return problem;
+      const meta = checkMetadata(args.metadata);
+      if (isBody(meta)) return meta;
       const threadTs = str(args.thread_ts);
-      const m: StoredMessage = { channel: channel.id, ts: nextTs(), text: str(args.text), blocks: args.blocks, threadTs };
+      const m: StoredMessage = { channel: channel.id, ts: nextTs(), text: str(args.text), blocks: args.blocks, threadTs, ...(meta.metadata ? { metadata: meta.metadata } : {}) };
       messages.set(messageKey(m.channel, m.ts), m);
       return ok({ channel: m.channel, ts: m.ts, message: messageJson(m) });
     },
@@ -456,8 +535,12 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
       if (!m) return fail('message_not_found');
       const problem = checkMessage(args);
       if (problem) return problem;
+      const meta = checkMetadata(args.metadata);
+      if (isBody(meta)) return meta;
       m.text = str(args.text);
       m.blocks = args.blocks;
+      // Metadata is replaced only when the update carries some.
+      if (meta.metadata) m.metadata = meta.metadata;
       return ok({ channel: m.channel, ts: m.ts, text: m.text ?? '', message: messageJson(m) });
     },
 
@@ -518,51 +601,28 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
     },
 
     'conversations.history': (args) => {
-      const channelId = str(args.channel);
-      if (channelId === undefined) return fail('channel_not_found');
-      const dm = dmUsers.has(channelId);
-      // The scope depends on the kind of conversation: channels:history (public), groups:history (private), im:history.
-      const needed = dm ? 'im:history' : channelId.startsWith('G') ? 'groups:history' : 'channels:history';
-      if (!scopes.includes(needed)) return fail('missing_scope', { needed, provided: scopes.join(',') });
-      const channel = channels.get(channelId);
-      if (!dm && !channel) return fail('channel_not_found');
-      if (channel && !channel.botIsMember) return fail('not_in_channel');
-      const latest = str(args.latest);
-      const oldest = str(args.oldest);
-      if (latest !== undefined && !/^\d+(\.\d+)?$/.test(latest)) return fail('invalid_ts_latest');
-      if (oldest !== undefined && !/^\d+(\.\d+)?$/.test(oldest)) return fail('invalid_ts_oldest');
-      const inclusive = bool(args.inclusive);
-      const limit = Math.min(999, Math.max(1, Number(str(args.limit) ?? 100) || 100));
-      const cursor = str(args.cursor);
-      let before: bigint | undefined;
-      if (cursor !== undefined) {
-        const decoded = /^next_ts:(\d+\.\d+)$/.exec(Buffer.from(cursor, 'base64').toString('utf8'));
-        if (!decoded) return fail('invalid_cursor');
-        before = tsKey(decoded[1] as string);
-      }
-      const upper = latest === undefined ? undefined : tsKey(latest);
-      const lower = oldest === undefined ? undefined : tsKey(oldest);
+      const access = readableConversation(str(args.channel));
+      if ('error' in access) return access.error;
       // Newest first; thread replies are not part of a channel's history (only their parent messages).
-      const inRange = [...messages.values()]
-        .filter((m) => m.channel === channelId && (m.threadTs === undefined || m.threadTs === m.ts))
-        .filter((m) => {
-          const ts = tsKey(m.ts);
-          if (before !== undefined && ts > before) return false;
-          if (upper !== undefined && (inclusive ? ts > upper : ts >= upper)) return false;
-          if (lower !== undefined && (inclusive ? ts < lower : ts <= lower)) return false;
-          return true;
-        })
+      const listed = [...messages.values()]
+        .filter((m) => m.channel === access.id && (m.threadTs === undefined || m.threadTs === m.ts))
         .sort((a, b) => (tsKey(b.ts) > tsKey(a.ts) ? 1 : -1));
-      const page = inRange.slice(0, limit);
-      const next = inRange[limit];
-      return ok({
-        messages: page.map(messageJson),
-        has_more: next !== undefined,
-        pin_count: 0,
-        channel_actions_ts: null,
-        channel_actions_count: 0,
-        ...(next ? { response_metadata: { next_cursor: Buffer.from(`next_ts:${next.ts}`).toString('base64') } } : {}),
-      });
+      return page(listed, args, 'newest_first');
+    },
+
+    'conversations.replies': (args) => {
+      const access = readableConversation(str(args.channel));
+      if ('error' in access) return access.error;
+      const ts = str(args.ts);
+      if (ts === undefined) return missing('ts');
+      const parent = messages.get(messageKey(access.id, ts));
+      if (!parent) return fail('thread_not_found');
+      const root = parent.threadTs ?? parent.ts;
+      // The parent first, then its replies, oldest first.
+      const listed = [...messages.values()]
+        .filter((m) => m.channel === access.id && (m.ts === root || m.threadTs === root))
+        .sort((a, b) => (tsKey(a.ts) > tsKey(b.ts) ? 1 : -1));
+      return page(listed, args, 'oldest_first');
     },
 
     'views.open': (args) => {
@@ -671,8 +731,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
     const injected = queue[0]?.kind === 'error' ? queue.shift() : undefined;
     if (injected?.kind === 'error') return { status: 200, headers, body: injected.body };
     const needed = REQUIRED_SCOPE[method];
-    if (needed !== undefined) headers['x-accepted-oauth-scopes'] = needed;
-    if (needed !== undefined && !scopes.includes(needed)) {
+    if (needed !== undefined) headers['x-accepted-oauth-scopes'] = typeof needed === 'string' ? needed : needed.join(',');
+    if (typeof needed === 'string' && !scopes.includes(needed)) {
       return { status: 200, headers, body: fail('missing_scope', { needed, provided: scopes.join(',') }) };
     }
     // chat.postMessage counts per conversation: a DM posted to by user id or by its D… id is one channel.
@@ -680,7 +740,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
     const perChannel = method === 'chat.postMessage' ? `:${/^[UW][A-Z0-9]+$/.test(target) && users.has(target) ? dmChannelFor(target) : target}` : '';
     const retryAfter = limiter?.take(`${token}:${method}${perChannel}`, method) ?? null;
     if (retryAfter !== null) return { status: 429, headers: { ...headers, 'retry-after': String(retryAfter) }, body: fail('ratelimited') };
-    return { status: 200, headers, body: handler(args) };
+    const body = handler(args);
+    // Carried out; what the caller hears of it is another matter.
+    if (fault?.kind === 'accepted') return { status: 200, headers, body, after: fault.after };
+    return { status: 200, headers, body };
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -701,10 +764,30 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
     delete call.args.token;
     calls.push(call);
     const reply: Reply = args ? answer(method, token, args) : { status: 200, headers: {}, body: fail('invalid_json') };
-    call.status = reply.status;
-    call.response = reply.body;
-    res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', ...reply.headers });
-    res.end(JSON.stringify(reply.body));
+    const after = reply.after;
+    if (after) call.carriedOut = reply.body;
+    if (after?.kind === 'drop') {
+      // The caller sees the connection close with no answer, as when a proxy or Slack's edge gives up.
+      call.status = 0;
+      call.response = fail('connection_dropped');
+      req.socket.destroy();
+    } else if (after?.kind === 'server') {
+      call.status = after.status;
+      call.response = fail('fatal_error');
+      res.writeHead(after.status, { 'content-type': 'application/json; charset=utf-8', ...reply.headers });
+      res.end(JSON.stringify(call.response));
+    } else {
+      if (after?.kind === 'hold') {
+        after.onHeld();
+        await after.until;
+      }
+      call.status = reply.status;
+      call.response = reply.body;
+      if (!res.destroyed) {
+        res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', ...reply.headers });
+        res.end(JSON.stringify(reply.body));
+      }
+    }
     for (const waiter of [...waiters]) waiter(call);
   }
 
@@ -772,6 +855,34 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
       queueFault(method, { kind: 'server', status });
     },
 
+    /** The next call to `method` is carried out (a post is posted) and then answered HTTP 500 (or `status`). */
+    acceptThenServerErrorNext(method: string, status = 500): void {
+      queueFault(method, { kind: 'accepted', after: { kind: 'server', status } });
+    },
+
+    /** The next call to `method` is carried out and its connection then closed without an answer. */
+    acceptThenDropNext(method: string): void {
+      queueFault(method, { kind: 'accepted', after: { kind: 'drop' } });
+    },
+
+    /**
+     * The next `count` calls to `method` are carried out and their answers held back until `release()`; `held`
+     * resolves once all of them are held (for killing the caller while it waits).
+     */
+    holdNext(method: string, count = 1): { held: Promise<void>; release(): void } {
+      let release = (): void => undefined;
+      const until = new Promise<void>((resolve) => { release = resolve; });
+      let heldSoFar = 0;
+      let allHeld = (): void => undefined;
+      const held = new Promise<void>((resolve) => { allHeld = resolve; });
+      const onHeld = (): void => {
+        heldSoFar += 1;
+        if (heldSoFar === count) allHeld();
+      };
+      for (let n = 0; n < count; n++) queueFault(method, { kind: 'accepted', after: { kind: 'hold', until, onHeld } });
+      return { held, release };
+    },
+
     issueTriggerId,
     dmChannelFor,
     addUser,
@@ -809,6 +920,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
 
     getMessage(channel: string, ts: string): StoredMessage | undefined {
       return messages.get(messageKey(channel, ts));
+    },
+
+    /** Every message that exists now (posted and not deleted), oldest first: what people can see. */
+    visibleMessages(): StoredMessage[] {
+      return [...messages.values()].sort((a, b) => (tsKey(a.ts) > tsKey(b.ts) ? 1 : -1));
     },
 
     getView(idOrExternalId: string): StoredView | undefined {

@@ -63,7 +63,7 @@ describe('reviewerCard', () => {
 
   it('tells other reviewers who approved when the stage completed', () => {
     const { state, definition, lastStage, pendingReviewer } = longestState();
-    const done = withLastStage(state, (s) => ({ ...s, status: 'approved', closedAt: now.toISOString() }), 'approved');
+    const done = withLastStage(state, (s) => ({ ...s, status: 'approved', closedAt: now.toISOString(), required: s.decisions.filter((d) => d.kind === 'approve').length }), 'approved');
     const card = reviewerCard({ submission: done, definition, now, stageInstanceId: lastStage.id, reviewerId: pendingReviewer, canAct: false });
     expectValid(card);
     expect(actionIds(card)).toEqual([]);
@@ -79,13 +79,14 @@ describe('reviewerCard', () => {
     expect(actionIds(card)).toEqual([]);
   });
 
-  it('says what is late and by how long on an escalation card, still with buttons for the escalation target', () => {
+  it('says how long the stage has waited against its SLA on an escalation card, still with buttons for the escalation target', () => {
     const { state, definition, lastStage } = longestState();
     const manager = user(777);
-    const escalated = withLastStage(state, (s) => ({ ...s, escalatedAt: now.toISOString(), grants: [{ userId: manager, kind: 'escalation', onBehalfOf: null, at: now.toISOString() }] }));
-    const card = reviewerCard({ submission: escalated, definition, now, stageInstanceId: lastStage.id, reviewerId: manager, canAct: true, escalation: { overdueMs: 26 * 3_600_000 } });
+    const later = new Date(Date.parse(lastStage.dueAt) + 2 * 3_600_000);
+    const escalated = withLastStage(state, (s) => ({ ...s, escalatedAt: s.dueAt, escalatedVia: 'managers', grants: [{ userId: manager, kind: 'escalation', onBehalfOf: null, at: s.dueAt }] }));
+    const card = reviewerCard({ submission: escalated, definition, now: later, stageInstanceId: lastStage.id, reviewerId: manager, canAct: true, escalation: { via: 'managers' } });
     expectValid(card);
-    expect(allText(card)).toContain('1 day 2 hours late');
+    expect(allText(card)).toContain('has been waiting 2 d 2 h, SLA 48 h, was due <!date^');
     expect(actionIds(card)).toHaveLength(5);
   });
 });

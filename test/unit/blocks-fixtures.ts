@@ -78,7 +78,7 @@ export function longestState(definition = longestDefinition()): { state: Submiss
     const comments = Array.from({ length: 5 }, (_, j) => decision(i * 100 + 50 + j, 'comment', pool[24] ?? '', nasty(MAX_REASON_LENGTH)));
     return {
       id: uuid(i + 1), stageId: stage.id, name: stage.name, step: stage.step, status: last ? 'open' : 'approved', rule: stage.rule, pool, required: 24,
-      openedAt: '2026-11-20T09:00:00.000Z', dueAt: '2026-11-22T09:00:00.000Z', closedAt: last ? null : '2026-11-20T11:00:00.000Z', escalatedAt: null,
+      openedAt: '2026-11-20T09:00:00.000Z', dueAt: '2026-11-22T09:00:00.000Z', closedAt: last ? null : '2026-11-20T11:00:00.000Z', escalatedAt: null, escalatedVia: null,
       decisions: [...approvals, ...comments], grants: [],
     };
   });

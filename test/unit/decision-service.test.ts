@@ -85,7 +85,7 @@ function service(options: { state: SubmissionState; definition: WorkflowDefiniti
       synced.push({ roles, bound });
       await options.sync?.(roles);
     } },
-    admins: { isAdmin: async (_team, user) => user === ADMIN, list: async () => [ADMIN] },
+    admins: { isAdmin: async (_team, user) => user === ADMIN, list: async () => [ADMIN], configuredFor: () => [ADMIN] },
     clock: options.clock ?? (() => now),
     newId: randomUUID,
   });

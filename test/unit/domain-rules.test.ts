@@ -146,12 +146,14 @@ describe('stage timeouts', () => {
     expect(decided.state.status).toBe('approved');
   });
 
-  it('auto-approves or auto-rejects as the stage says, recorded as the system with the rule', () => {
+  it('auto-approves or auto-rejects as the stage says, recorded as the system, in words', () => {
     for (const [action, status] of [['auto_approve', 'approved'], ['auto_reject', 'rejected']] as const) {
-      const { definition, state } = start(oneStage([{ type: 'user', userId: 'UBOB' }], { onTimeout: action }));
+      const { definition, state } = start(oneStage([{ type: 'user', userId: 'UBOB' }], { onTimeout: action, slaHours: 24 }));
       const events = timeoutStage(state, definition, state.stages[0]?.id as string, ruleContext(directoryOf(), later));
       expect(applyEvents(state, events, at).status).toBe(status);
-      expect(events[0]?.capacity).toMatchObject({ kind: 'system', rule: expect.stringContaining(action) });
+      expect(events[0]?.capacity).toEqual({ kind: 'system', rule: 'stage "Review" had no decision within its 24 h SLA' });
+      expect(events[0]?.reason).toBe(`${status} automatically: no decision within the 24 h SLA`);
+      expect(JSON.stringify(events)).not.toContain(action);
     }
   });
 });

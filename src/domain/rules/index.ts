@@ -6,4 +6,4 @@ export { capacityOf, mayDecide, mayRetract, sayInUse, stageAudience, type AskedP
 export { admit, decide, type Admitted, type DecisionCommand } from './decide.ts';
 export { cancel, withdraw } from './lifecycle.ts';
 export { coverStage } from './cover.ts';
-export { timeoutStage } from './timeout.ts';
+export { escalationTargets, escalationWhy, slaText, stageTiming, timedOutOutcome, timeoutReason, timeoutStage, type Escalation, type EscalationVia, type StageTiming } from './timeout.ts';

@@ -32,7 +32,7 @@ export interface DecisionServiceDeps {
   readonly current: (submissionId: string) => Promise<LoadedSubmission | null>;
   readonly versions: Pick<WorkflowVersions, 'definitionOf'>;
   readonly roleSync: Pick<RoleSync, 'bringUpToDate'>;
-  readonly admins: Pick<AdminCheck, 'isAdmin' | 'list'>;
+  readonly admins: Pick<AdminCheck, 'isAdmin' | 'list' | 'configuredFor'>;
   readonly clock: () => Date;
   readonly newId: () => string;
 }
@@ -80,7 +80,11 @@ export function createDecisionService(deps: DecisionServiceDeps) {
       submissionId: cmd.submissionId,
       // A check claims no key: the decision it comes before uses the click's key.
       idempotencyKey: mode === 'decide' && 'idempotencyKey' in cmd ? cmd.idempotencyKey ?? null : null,
-      directory: { roles: needsDirectory ? rolesOf(definition) : [], extraPeople: actorId ? [actorId] : [], workflowKey: definition.key, at: deps.clock() },
+      directory: {
+        roles: needsDirectory ? rolesOf(definition) : [], extraPeople: actorId ? [actorId] : [], workflowKey: definition.key, at: deps.clock(),
+        // Only a late stage may need the admins (when nobody nearer can be asked).
+        admins: cmd.kind === 'timeout',
+      },
     };
     let decided: SubmissionState | null = null;
     const run = await deps.store.run(scope, async (open): Promise<StoredOutcome> => {
@@ -104,7 +108,9 @@ export function createDecisionService(deps: DecisionServiceDeps) {
       return { stored: { result: 'refused', code: 'not_found', message: notFound().message, fieldErrors: {} }, state: null };
     }
     const before = loaded.state;
-    const ctx: RuleContext = { now: deps.clock(), directory: open.directory as Directory, newId: deps.newId };
+    const granted = open.directory;
+    const directory: Directory = { ...granted, approvalAdmins: () => [...new Set([...deps.admins.configuredFor(cmd.teamId), ...granted.approvalAdmins()])].sort() };
+    const ctx: RuleContext = { now: deps.clock(), directory, newId: deps.newId };
     try {
       const events = await rule(cmd, before, definition, ctx, mode);
       const after = applyAndRecord(uow, open, before, events, workflowVersionId, ctx.now);

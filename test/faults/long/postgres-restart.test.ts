@@ -110,6 +110,8 @@ describe('PostgreSQL restarted while clicks arrive', () => {
     // Those told to retry do so and the request completes.
     await Promise.all(cards.filter((c) => !done.has(c.reviewerId)).map((card) => stack.click(card)));
     await waitUntil(async () => (await stack.services.submissions.get(stack.teamId, id)).status === 'approved', 20_000, 'approved after retries');
-    await expectNothingLostOrDuplicated(stack);
+    // Every decision redraws every reviewer's card: more than Slack's chat.update tier passes at once, so the
+    // last redraws wait out its 429s.
+    await expectNothingLostOrDuplicated(stack, { settleMs: 90_000 });
   });
 });

@@ -1,0 +1,51 @@
+import { json, sql, textArray, tuples, type Sql, type SqlRow, type SqlRunner } from './sql.ts';
+import { teamFilter, type TeamScope } from './team-scope.ts';
+
+/** A message or webhook the worker is to send, as Postgres remembers it, so a Redis that lost its job can be given it again. */
+export interface DeliveryIntent {
+  readonly jobId: string;
+  readonly teamId: string;
+  readonly queue: 'slack' | 'webhooks';
+  readonly name: string;
+  readonly payload: Record<string, unknown>;
+}
+
+const toIntent = (r: SqlRow): DeliveryIntent => ({
+  jobId: r.job_id as string, teamId: r.team_id as string, queue: r.queue as DeliveryIntent['queue'], name: r.name as string, payload: r.payload as Record<string, unknown>,
+});
+
+/** The delivery_intent ledger behind every Slack message and webhook job. */
+export function createDeliveryIntentRepository(db: SqlRunner) {
+  const rows = async (statement: Sql): Promise<SqlRow[]> => (await db.run([statement]))[0] ?? [];
+  return {
+    /**
+     * Records intents (one statement for all); an intent already recorded is left as it is. Returns the job ids
+     * still pending, the ones to hand to Redis (an intent done before, by a re-run event, is not sent again).
+     */
+    async record(intents: readonly DeliveryIntent[]): Promise<Set<string>> {
+      if (intents.length === 0) return new Set();
+      const values = tuples(intents.map((i) => [i.jobId, i.teamId, i.queue, i.name, json(i.payload)]));
+      const found = await rows(sql`with inserted as (
+          insert into delivery_intent (job_id, team_id, queue, name, payload) values ${values} on conflict (job_id) do nothing returning job_id)
+        select job_id from inserted
+        union select job_id from delivery_intent where job_id = any(${textArray(intents.map((i) => i.jobId))}) and done_at is null`);
+      return new Set(found.map((r) => r.job_id as string));
+    },
+    /** Marks an intent done (delivered, or nothing left to send) or failed (given up on and recorded). */
+    async finish(jobId: string, outcome: 'done' | 'failed'): Promise<void> {
+      await rows(sql`update delivery_intent set done_at = now(), outcome = ${outcome} where job_id = ${jobId} and done_at is null`);
+    },
+    /** Deletes up to `limit` intents done before `doneBefore` (they are history nobody reads); returns how many. */
+    async prune(doneBefore: Date, limit: number): Promise<number> {
+      return (await rows(sql`delete from delivery_intent where job_id in (
+          select job_id from delivery_intent where done_at < ${doneBefore} order by done_at limit ${limit}) returning job_id`)).length;
+    },
+    /** Intents recorded before `recordedBefore` and not done, in job id order after `afterJobId`. */
+    async pending(teams: TeamScope, recordedBefore: Date, afterJobId: string, limit: number): Promise<DeliveryIntent[]> {
+      return (await rows(sql`select job_id, team_id, queue, name, payload from delivery_intent
+        where done_at is null and created_at < ${recordedBefore} and job_id > ${afterJobId}${teamFilter(sql`team_id`, teams)}
+        order by job_id limit ${limit}`)).map(toIntent);
+    },
+  };
+}
+export type DeliveryIntentRepository = ReturnType<typeof createDeliveryIntentRepository>;
