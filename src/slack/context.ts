@@ -1,16 +1,18 @@
 import type { AuditOrigin } from '../domain/index.ts';
 import { currentContext, currentTraceId } from '../observability/log-context.ts';
 import type { RequestMeta, Services } from '../services/index.ts';
-import type { AfterAck } from './after-ack.ts';
 import type { SlackDirectory } from './slack-directory.ts';
+import type { WorkSlots } from './work-slots.ts';
 
 /** What every listener may use: the services (every read and change), the Slack directory, a clock. */
 export interface SlackDeps {
   readonly services: Services;
   readonly directory: SlackDirectory;
   readonly clock: () => Date;
-  /** Where listeners do their slow work after the ack: bounded, so acks stay fast under a burst. */
-  readonly afterAck: AfterAck;
+  /** Where listeners do their database work (a click's decision, before its ack): bounded in both running and waiting. */
+  readonly slots: WorkSlots;
+  /** How long a click may take to be decided before its ack (DECISION_ACK_BUDGET_MS). */
+  readonly decisionBudgetMs: number;
   /** Tells this process's Slack clients an installation changed (a workspace id, or undefined for all). */
   readonly installationChanged?: (teamId?: string) => void;
 }
