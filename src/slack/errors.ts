@@ -22,7 +22,7 @@ export function isInfrastructureUnavailable(error: unknown): boolean {
 export const UNAVAILABLE_MESSAGE = 'Our database could not be reached just now, so this was not recorded. Please try again in a minute.';
 
 /** A click that could not be decided within its ack budget (too many at once): nothing was kept of it. */
-export const BUSY_MESSAGE = 'We could not get to this in time, so nothing was recorded. Please click again.';
+export const BUSY_MESSAGE = 'We could not get to this in time, so it was not recorded and nothing changed. Please click again.';
 
 /**
  * The one place that turns failures into what a Slack user sees: a domain refusal keeps its own message

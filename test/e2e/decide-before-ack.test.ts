@@ -93,7 +93,7 @@ describe('an approve click', () => {
     // The refusals were sent before the acks went out.
     const told = callsSince(tight, since, 'chat.postEphemeral', (a) => a.user === team.manager);
     expect(told).toHaveLength(3);
-    for (const call of told) expect(blocksText(call.args)).toMatch(/nothing was recorded.*click again/i);
+    for (const call of told) expect(blocksText(call.args)).toMatch(/not recorded.*click again/i);
     expect(await approvals(id)).toBe(0);
     expect(await db.query('select 1 from idempotency_record where submission_id = $1', [id])).toMatchObject({ rowCount: 0 });
     const metrics = await (await fetch(new URL('/metrics', tight.baseUrl))).text();
