@@ -22,7 +22,7 @@ const send = (message: unknown): void => {
 };
 
 const setup = await new Promise<Setup>((resolve) => process.once('message', (m) => resolve(m as Setup)));
-const slack = await startFakeSlack({ teamId: 'T0BENCH' });
+const slack = await startFakeSlack({ teamId: 'T0BENCH', rateLimits: false });
 for (const id of setup.users) slack.addUser({ id, name: id.toLowerCase(), tz: 'Europe/Berlin' });
 
 // The fake keeps every call for tests to inspect; over a benchmark that would grow without bound.
