@@ -23,7 +23,7 @@ export function appHomeOpened(deps: SlackDeps) {
     }
     const { team_id: teamId, event } = parsed.data;
     if (event.tab && event.tab !== 'home') return;
-    // In turn with other workspaces' work after the ack, so a burst elsewhere does not hold this tab back.
+    // In turn with other workspaces' work, so a burst elsewhere does not hold this tab back.
     try {
       await deps.slots.run(teamId, async () => {
         await deps.services.home.markOpened(teamId, event.user);
