@@ -17,6 +17,12 @@ export interface SlackDeps {
   readonly installationChanged?: (teamId?: string) => void;
 }
 
+/**
+ * When a click must be decided by (epoch ms): its budget counted from when the request reached our server, so
+ * time spent waiting to be read (a busy process) counts against Slack's 3 s too.
+ */
+export const clickDeadline = (deps: Pick<SlackDeps, 'decisionBudgetMs'>): number => (currentContext()?.receivedAt ?? Date.now()) + deps.decisionBudgetMs;
+
 /** Audit metadata for one Slack request: where it came from, and the trace id its log lines carry. */
 export function slackMeta(teamId: string, where: { channelId?: string | null; actionId?: string | null; surface?: string | null } = {}): RequestMeta {
   const enterpriseId = currentContext()?.enterpriseId;

@@ -43,7 +43,10 @@ export function createSlackPlugin(): Plugin {
       const context = currentContext();
       // Over HTTP the request already has a trace id; a Socket Mode envelope gets one here. The org (Enterprise
       // Grid) rides along so the audit events the request causes carry it.
-      const traced = { traceId: context?.traceId ?? randomUUID(), source: 'slack', correlationId: slackId, ...(bolt.enterpriseId ? { enterpriseId: bolt.enterpriseId } : {}) };
+      const traced = {
+        traceId: context?.traceId ?? randomUUID(), source: 'slack', correlationId: slackId, receivedAt: context?.receivedAt ?? Date.now(),
+        ...(bolt.enterpriseId ? { enterpriseId: bolt.enterpriseId } : {}),
+      };
       await inFlight.run(() => runInContext(traced, next));
     });
     registerListeners(slack.app, slackDeps);

@@ -4,7 +4,7 @@ import { ACTION_IDS } from '../../../../blocks/ids.ts';
 import type { ModalDecisionKind } from '../../../../blocks/metadata.ts';
 import { cardActionValueSchema, decodeValue, type CardActionValue } from '../../../../blocks/values.ts';
 import { DomainError } from '../../../domain/index.ts';
-import { slackMeta, type SlackDeps } from '../../context.ts';
+import { clickDeadline, slackMeta, type SlackDeps } from '../../context.ts';
 import { tellUser } from '../../errors.ts';
 import { actionOrigin, buttonSchema, type ActionOrigin } from './payload.ts';
 
@@ -70,7 +70,7 @@ async function waitAtMost(work: Promise<void>, until: number): Promise<void> {
  */
 export function approveClick(deps: SlackDeps) {
   return async (args: ButtonArgs): Promise<void> => {
-    const deadline = Date.now() + deps.decisionBudgetMs;
+    const deadline = clickDeadline(deps);
     const read = readClick(args);
     if (!read.ok) return damaged(args, read.origin);
     const { origin, value, actionId, actionTs } = read.click;
@@ -97,7 +97,7 @@ export function approveClick(deps: SlackDeps) {
  */
 export function decisionModalClick(deps: SlackDeps, kind: ModalDecisionKind) {
   return async (args: ButtonArgs): Promise<void> => {
-    const deadline = Date.now() + deps.decisionBudgetMs;
+    const deadline = clickDeadline(deps);
     const read = readClick(args);
     if (!read.ok) return damaged(args, read.origin);
     await args.ack();

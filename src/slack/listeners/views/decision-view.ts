@@ -5,7 +5,7 @@ import { infoModal } from '../../../../blocks/request-modal.ts';
 import { escapeMrkdwn } from '../../../../blocks/text.ts';
 import { isDomainError } from '../../../domain/index.ts';
 import { isNotRecordedInTime } from '../../../services/index.ts';
-import { slackMeta, type SlackDeps } from '../../context.ts';
+import { clickDeadline, slackMeta, type SlackDeps } from '../../context.ts';
 import { blockIdsOf, decisionModalErrors, userMessageFor } from '../../errors.ts';
 import { parseViewSubmission, submissionDigest, textValue } from './view-payload.ts';
 
@@ -37,7 +37,7 @@ export function decisionSubmitted(deps: SlackDeps) {
     const values = view.state.values;
     const reason = textValue(values, BLOCK_IDS.reason, ACTION_IDS.reason);
     const delegateTo = values[BLOCK_IDS.delegateTo]?.[ACTION_IDS.delegateTo]?.selected_user ?? undefined;
-    const deadline = Date.now() + deps.decisionBudgetMs;
+    const deadline = clickDeadline(deps);
     const meta = { ...slackMeta(teamId, { surface: 'decision_modal', actionId: metadata.kind }), deadline };
     const present = new Set(blockIdsOf(view.blocks));
 

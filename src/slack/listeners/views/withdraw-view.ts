@@ -4,7 +4,7 @@ import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS } from '../../../../blocks/ids.ts';
 import { decodeMetadata, withdrawModalMetadataSchema } from '../../../../blocks/metadata.ts';
 import { infoModal } from '../../../../blocks/request-modal.ts';
 import { escapeMrkdwn } from '../../../../blocks/text.ts';
-import { slackMeta, type SlackDeps } from '../../context.ts';
+import { clickDeadline, slackMeta, type SlackDeps } from '../../context.ts';
 import { userMessageFor } from '../../errors.ts';
 import { parseViewSubmission, textValue } from './view-payload.ts';
 
@@ -20,7 +20,7 @@ export function withdrawSubmitted(deps: SlackDeps) {
       return;
     }
     const reason = textValue(submission.view.state.values, BLOCK_IDS.reason, ACTION_IDS.reason).trim() || null;
-    const deadline = Date.now() + deps.decisionBudgetMs;
+    const deadline = clickDeadline(deps);
     const meta = { ...slackMeta(submission.teamId, { surface: 'withdraw_modal' }), deadline };
     try {
       const { submission: state } = await deps.slots.run(submission.teamId, () => deps.services.decisions.decide({
