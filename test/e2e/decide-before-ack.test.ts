@@ -5,8 +5,9 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTION_IDS } from '../../blocks/ids.ts';
-import { encodeCardAction } from '../../blocks/values.ts';
+import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS } from '../../blocks/ids.ts';
+import { decisionModalMetadataSchema, encodeMetadata } from '../../blocks/metadata.ts';
+import { cardActionValueSchema, decodeValue, encodeCardAction } from '../../blocks/values.ts';
 import { slackOrigin, testDatabaseUrl } from '../support/db.ts';
 import { actionTs } from '../support/slack-requests.ts';
 import { startTestApp, type StartedApp } from '../support/start-app.ts';
@@ -121,5 +122,39 @@ describe('an approve click', () => {
     expect(await approvals(id)).toBe(1);
     // Retries replay the recorded outcome silently.
     expect(callsSince(roomy, since, 'chat.postEphemeral', (a) => a.user === team.manager)).toEqual([]);
+  });
+});
+
+describe('a reason modal (reject)', () => {
+  const submitReject = (started: StartedApp, team: Team, value: string, viewId: string) => {
+    const card = decodeValue(cardActionValueSchema, value);
+    if (!card) throw new Error('bad card value');
+    return started.requests.submitView({
+      teamId: team.teamId, userId: team.manager,
+      view: {
+        id: viewId, callbackId: CALLBACK_IDS.decisionModal, blocks: [{ type: 'input', block_id: BLOCK_IDS.reason }],
+        privateMetadata: encodeMetadata(decisionModalMetadataSchema, { kind: 'reject', s: card.s, i: card.i, v: card.v, c: null, t: null }),
+      },
+      values: { [BLOCK_IDS.reason]: { [ACTION_IDS.reason]: { type: 'plain_text_input', value: 'Over budget' } } },
+    });
+  };
+
+  it('says "Recorded" only once committed, and otherwise keeps the form open saying nothing was recorded', async () => {
+    const { team, id, value } = await openRequest(tight);
+    const release = await holdSubmission(id);
+    let late;
+    try {
+      late = await submitReject(tight, team, value, 'VLATE1');
+    } finally {
+      await release();
+    }
+    expect(late.json?.response_action).toBe('errors');
+    expect(JSON.stringify(late.json?.errors)).toMatch(/not recorded.*click again/i);
+    expect((await db.query('select 1 from decision where submission_id = $1', [id])).rowCount).toBe(0);
+
+    const done = await submitReject(tight, team, value, 'VLATE1');
+    expect(done.json?.response_action).toBe('update');
+    expect(JSON.stringify(done.json?.view)).toContain('Recorded');
+    expect((await db.query("select 1 from decision where submission_id = $1 and kind = 'reject'", [id])).rowCount).toBe(1);
   });
 });
