@@ -9,10 +9,10 @@ const STATUS_TEXT: Record<number, string> = {
   401: 'Missing, unknown or revoked token',
   403: 'The token lacks the scope, or its owner may not do this',
   404: 'Not found',
-  409: 'Stale state, an active request for the same entity, or an Idempotency-Key reused with another body',
+  409: 'Stale state, an active request for the same entity, or the first request with this Idempotency-Key still running',
   413: 'The body is larger than 1 MiB',
   415: 'The body is not sent as a content type this operation reads',
-  422: 'Refused by an approval rule (the code says which)',
+  422: 'Refused by an approval rule (the code says which), or idempotency_key_reused: the Idempotency-Key is bound to another request (method, path or body)',
   500: 'Something went wrong on our side; nothing was changed',
 };
 

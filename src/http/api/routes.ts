@@ -3,7 +3,7 @@ import { keyIdOf, publicKeyPem, rawPublicKey } from '../../domain/checkpoint.ts'
 import type { Services } from '../../services/index.ts';
 import type { AuditPage } from '../../services/audit-query-service.ts';
 import { ApiError } from './errors.ts';
-import { idempotent } from './idempotency.ts';
+import { fingerprint, idempotencyKeyOf, idempotent } from './idempotency.ts';
 import { defineRoute, type ApiRoute, type AuthContext } from './route.ts';
 import { tokenRoutes } from './token-routes.ts';
 import {
@@ -41,9 +41,9 @@ export function buildRoutes({ services, publicKey }: RouteDeps): ApiRoute[] {
       handle: async ({ params, query, auth }) => ({ body: await services.workflows.getVersion(auth.teamId, params.key, query.version) }),
     }),
     defineRoute({
-      method: 'POST', path: '/api/v1/submissions', summary: 'Submit a request as the token owner. With an Idempotency-Key header the same key returns the first result; the same key with another body is a 409.',
+      method: 'POST', path: '/api/v1/submissions', summary: 'Submit a request as the token owner. With an Idempotency-Key header the same key and request return the first result; the same key with another request is a 422 (idempotency_key_reused).',
       scopes: ['submissions:write'], body: { schema: createSubmissionBody, kind: 'json' }, status: 201, response: submissionView,
-      headers: { 'Idempotency-Key': 'Optional, 8 to 200 visible ASCII characters.' }, errors: [400, 401, 403, 404, 409, 422],
+      headers: { 'Idempotency-Key': 'Optional, 8 to 200 visible ASCII characters; bound to this request (method, path, body): reused with another request it is a 422.' }, errors: [400, 401, 403, 404, 409, 422],
       handle: async ({ body, auth, req }) => {
         const run = async () => {
           const state = await services.submissions.submit({
@@ -52,8 +52,8 @@ export function buildRoutes({ services, publicKey }: RouteDeps): ApiRoute[] {
           }, auth.meta);
           return { status: 201, body: toSubmissionView(state) };
         };
-        const key = req.headers['idempotency-key'];
-        return typeof key === 'string' ? idempotent(services.apiIdempotency, { teamId: auth.teamId, tokenId: auth.token.id, key }, body, run) : run();
+        const key = idempotencyKeyOf(req);
+        return key ? idempotent(services.apiIdempotency, { teamId: auth.teamId, tokenId: auth.token.id, key }, fingerprint(req, body), 'stored', run) : run();
       },
     }),
     defineRoute({
@@ -64,26 +64,27 @@ export function buildRoutes({ services, publicKey }: RouteDeps): ApiRoute[] {
     defineRoute({
       method: 'POST', path: '/api/v1/submissions/:id/actions', summary: 'Decide on a request as the token owner (approve, reject, request_changes, delegate, retract, comment, withdraw); the same gates as a click in Slack.',
       scopes: ['submissions:write'], params: submissionParams, body: { schema: actionBody, kind: 'json' }, response: actionView,
-      headers: { 'Idempotency-Key': 'Optional; the same key returns the first outcome.' }, errors: [400, 401, 403, 404, 409, 422],
+      headers: { 'Idempotency-Key': 'Optional, 8 to 200 visible ASCII characters; the same key and request return the first outcome, the same key with another request (path or body) is a 422.' }, errors: [400, 401, 403, 404, 409, 422],
       handle: async ({ params, body, auth, req }) => {
-        const header = req.headers['idempotency-key'];
-        if (header !== undefined && (typeof header !== 'string' || !/^[\x21-\x7e]{8,200}$/.test(header))) {
-          throw new ApiError(400, 'invalid_input', 'The Idempotency-Key header must be 8 to 200 visible ASCII characters.');
-        }
+        const header = idempotencyKeyOf(req);
         // Keys are per token, so two clients cannot collide, nor with keys Slack clicks produce.
-        const idempotencyKey = `api:${auth.token.id}:${typeof header === 'string' ? header : randomUUID()}`;
-        const outcome = await services.decisions.decide(body.kind === 'withdraw'
-          ? { kind: 'withdraw', teamId: auth.teamId, submissionId: params.id, actorId: auth.userId, reason: body.reason ?? null, idempotencyKey }
-          : {
-            teamId: auth.teamId, submissionId: params.id, kind: body.kind, actorId: auth.userId,
-            ...(body.stageInstanceId ? { stageInstanceId: body.stageInstanceId } : {}),
-            ...(body.workflowVersion ? { workflowVersion: body.workflowVersion } : {}),
-            ...(body.reason !== undefined ? { reason: body.reason } : {}),
-            ...(body.delegateTo ? { delegateTo: body.delegateTo } : {}),
-            idempotencyKey,
-          }, auth.meta);
-        const { submission, ...decided } = outcome;
-        return { body: { ...decided, kind: body.kind, submissionStatus: submission.status, submission: toSubmissionView(submission) } };
+        const idempotencyKey = `api:${auth.token.id}:${header ?? randomUUID()}`;
+        const run = async () => {
+          const outcome = await services.decisions.decide(body.kind === 'withdraw'
+            ? { kind: 'withdraw', teamId: auth.teamId, submissionId: params.id, actorId: auth.userId, reason: body.reason ?? null, idempotencyKey }
+            : {
+              teamId: auth.teamId, submissionId: params.id, kind: body.kind, actorId: auth.userId,
+              ...(body.stageInstanceId ? { stageInstanceId: body.stageInstanceId } : {}),
+              ...(body.workflowVersion ? { workflowVersion: body.workflowVersion } : {}),
+              ...(body.reason !== undefined ? { reason: body.reason } : {}),
+              ...(body.delegateTo ? { delegateTo: body.delegateTo } : {}),
+              idempotencyKey,
+            }, auth.meta);
+          const { submission, ...decided } = outcome;
+          return { body: { ...decided, kind: body.kind, submissionStatus: submission.status, submission: toSubmissionView(submission) } };
+        };
+        // The decision service replays a key's outcome; the binding here refuses the key for any other request.
+        return header ? idempotent(services.apiIdempotency, { teamId: auth.teamId, tokenId: auth.token.id, key: header }, fingerprint(req, body), 'by-run', run) : run();
       },
     }),
     defineRoute({

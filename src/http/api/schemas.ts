@@ -14,7 +14,7 @@ const slackUser = slackUserIdSchema();
 
 export const errorSchema = z.object({
   error: z.object({
-    code: z.string().describe('Stable machine-readable code, e.g. invalid_input, unauthenticated, missing_scope, not_found, stale, idempotency_conflict, not_eligible.'),
+    code: z.string().describe('Stable machine-readable code, e.g. invalid_input, unauthenticated, missing_scope, not_found, stale, idempotency_key_reused, idempotency_in_progress, not_eligible.'),
     message: z.string().describe('What went wrong, for people.'),
     fields: z.record(z.string(), z.string()).optional().describe('Per-field problems.'),
   }),
