@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { DomainError } from './errors.ts';
 import { slackUserIdSchema } from './identifiers.ts';
+import { findHostileJson } from './input.ts';
 
 /** Limits keep every definition renderable in Slack (modal and message limits) and readable by people. */
 export const WORKFLOW_LIMITS = {
@@ -177,6 +178,13 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): Record<stri
 }
 
 export function parseWorkflowDefinition(input: unknown): WorkflowDefinition {
+  // Before the schema: a name with a NUL, a label with a lone surrogate or an option nested 10,000 deep is
+  // refused where it is, whether it came from the API, an imported file or the editor.
+  const hostile = findHostileJson(input);
+  if (hostile) {
+    const path = hostile.path.map(String).join('.') || '(definition)';
+    throw new DomainError('invalid_input', `The workflow definition is not valid: ${path} ${hostile.problem}`, { [path]: hostile.problem });
+  }
   const result = workflowDefinitionSchema.safeParse(input);
   if (!result.success) {
     const problems = describeIssues(result.error.issues);

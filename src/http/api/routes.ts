@@ -2,6 +2,7 @@ import { randomUUID, type KeyObject } from 'node:crypto';
 import { keyIdOf, publicKeyPem, rawPublicKey } from '../../domain/checkpoint.ts';
 import type { Services } from '../../services/index.ts';
 import type { AuditPage } from '../../services/audit-query-service.ts';
+import { DomainError } from '../../domain/index.ts';
 import { ApiError } from './errors.ts';
 import { fingerprint, idempotencyKeyOf, idempotent } from './idempotency.ts';
 import { defineRoute, type ApiRoute, type AuthContext } from './route.ts';
@@ -24,6 +25,14 @@ function cursorOr400(value: string | undefined, name: string): number {
   const seq = decodeCursor(value);
   if (seq === null) throw new ApiError(400, 'invalid_input', `Invalid ${name}: not a cursor returned by this API.`, { [name]: 'not a cursor returned by this API' });
   return seq;
+}
+
+const BODY_MEMBERS = new Set(Object.keys(createSubmissionBody.shape));
+/** The form's problems under the body member they are in: `fields.amount`, as a client sent it, beside `title`. */
+function namingFormFields(error: unknown): never {
+  if (!(error instanceof DomainError) || error.code !== 'invalid_input') throw error;
+  const fields = Object.fromEntries(Object.entries(error.fieldErrors).map(([key, message]) => [BODY_MEMBERS.has(key) ? key : `fields.${key}`, message]));
+  throw new ApiError(400, 'invalid_input', error.message, fields);
 }
 
 export function buildRoutes({ services, publicKey }: RouteDeps): ApiRoute[] {
@@ -49,7 +58,7 @@ export function buildRoutes({ services, publicKey }: RouteDeps): ApiRoute[] {
           const state = await services.submissions.submit({
             teamId: auth.teamId, requesterId: auth.userId, workflowKey: body.workflowKey, title: body.title, fields: body.fields,
             entityKey: body.entityKey ?? null, predecessorId: body.predecessorId ?? null,
-          }, auth.meta);
+          }, auth.meta).catch(namingFormFields);
           return { status: 201, body: toSubmissionView(state) };
         };
         const key = idempotencyKeyOf(req);
