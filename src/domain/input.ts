@@ -16,8 +16,8 @@ export const hasUnstorableCharacter = (text: string): boolean =>
   });
 export const UNSTORABLE_MESSAGE = 'cannot contain control characters or broken unicode';
 
-/** A zod string that refuses what cannot be stored (see hasUnstorableCharacter). */
-export const storableText = () => z.string().refine((s) => !hasUnstorableCharacter(s), UNSTORABLE_MESSAGE);
+/** A zod string that refuses what cannot be stored (see hasUnstorableCharacter), saying what the text is. */
+export const storableText = (what?: string) => z.string().refine((s) => !hasUnstorableCharacter(s), what ? `${what} ${UNSTORABLE_MESSAGE}` : UNSTORABLE_MESSAGE);
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 /** YYYY-MM-DD naming a day that exists (2026-02-30 does not: Date would roll it over to March). */
@@ -59,3 +59,6 @@ export function findHostileJson(value: unknown, path: readonly (string | number)
   }
   return null;
 }
+
+/** Another system's id for what a request approves: one active request per (workflow, entity key). */
+export const entityKeySchema = storableText('The entity key').trim().min(1).max(200);

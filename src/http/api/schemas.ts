@@ -5,7 +5,7 @@ import {
   workflowDefinitionSchema, type AuditRow, type StageInstance, type SubmissionState,
 } from '../../domain/index.ts';
 import { AUDIT_OUTCOMES } from '../../services/audit-query-service.ts';
-import { slackUserIdSchema } from '../../domain/index.ts';
+import { entityKeySchema, slackUserIdSchema, workflowKeySchema } from '../../domain/index.ts';
 
 /** Every request and response of /api/v1, one definition each; the OpenAPI document is generated from these. */
 
@@ -21,7 +21,7 @@ export const errorSchema = z.object({
 });
 
 // ---- workflows ----
-const workflowKey = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be a workflow key');
+const workflowKey = workflowKeySchema;
 export const workflowKeyParams = z.object({ key: workflowKey });
 export const workflowVersionQuery = z.object({ version: z.coerce.number().int().positive().optional() });
 export const publishWorkflowBody = z.union([workflowDefinitionSchema, z.string().describe('The definition as YAML (Content-Type: application/yaml).')]);
@@ -38,7 +38,7 @@ export const createSubmissionBody = z.object({
   workflowKey,
   title: z.string(),
   fields: z.record(z.string(), z.unknown()).default({}),
-  entityKey: z.string().trim().min(1).max(200).optional().describe('Your system\'s id for what is being approved: one active request per (workflow, entity).'),
+  entityKey: entityKeySchema.optional().describe('Your system\'s id for what is being approved: one active request per (workflow, entity).'),
   predecessorId: z.uuid().optional().describe('The rejected or returned request this one revises.'),
 }).strict();
 

@@ -19,7 +19,7 @@ export const decisionInputSchema = z.discriminatedUnion('kind', [
     actorId: slackUserIdSchema(),
     stageInstanceId: z.uuid().optional(),
     workflowVersion: z.number().int().positive().optional(),
-    reason: storableText().max(4000).optional(),
+    reason: z.string().max(4000).optional(),
     delegateTo: z.string().max(30).optional(),
     idempotencyKey: key,
   }),
