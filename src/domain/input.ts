@@ -20,14 +20,17 @@ export const UNSTORABLE_MESSAGE = 'cannot contain control characters or broken u
 export const storableText = (what?: string) => z.string().refine((s) => !hasUnstorableCharacter(s), what ? `${what} ${UNSTORABLE_MESSAGE}` : UNSTORABLE_MESSAGE);
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-/** YYYY-MM-DD naming a day that exists (2026-02-30 does not: Date would roll it over to March). */
-export function isCalendarDate(text: string): boolean {
+/** The calendar day a YYYY-MM-DD text names, or null when there is no such day (2026-02-30: Date would roll it over to March). */
+export function parseCalendarDate(text: string): { year: number; month: number; day: number } | null {
   const match = ISO_DATE.exec(text);
-  if (!match) return false;
+  if (!match) return null;
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  const probe = new Date(0);
+  probe.setUTCFullYear(year, month - 1, day); // not Date.UTC, which reads years 0-99 as 1900-1999
+  if (probe.getUTCFullYear() !== year || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) return null;
+  return { year, month, day };
 }
+export const isCalendarDate = (text: string): boolean => parseCalendarDate(text) !== null;
 
 /** How deep a JSON body may nest: far more than any request of ours needs, far less than a stack holds. */
 export const MAX_JSON_DEPTH = 32;
