@@ -123,7 +123,7 @@ const encodedQuery = (query: Record<string, string>) => Object.fromEntries(Objec
 
 /** Names the field: a key of error.fields or the message mentions it (the last named part of its path). */
 function namesField(body: JsonBody, path: Path): boolean {
-  const name = String([...path].reverse().find((p) => typeof p === 'string') ?? path[0]);
+  const name = String([...path].reverse().find((p) => typeof p === 'string') ?? path[0] ?? 'body');
   return Object.keys(body.error?.fields ?? {}).some((k) => k.includes(name)) || String(body.error?.message ?? '').includes(name);
 }
 
@@ -174,7 +174,7 @@ beforeAll(async () => {
 afterAll(() => app.stop());
 
 /** Every operation of the document, with its documented parameters and top-level body properties. */
-function operations(): { name: string; method: string; path: string; pathParams: string[]; queryParams: string[]; bodyProperties: { name: string; type: unknown }[] }[] {
+function operations(): { name: string; method: string; path: string; pathParams: string[]; queryParams: string[]; headers: string[]; bodyProperties: { name: string; type: unknown }[] }[] {
   const out = [];
   for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, JsonBody>>)) {
     for (const [method, op] of Object.entries(ops)) {
@@ -185,6 +185,7 @@ function operations(): { name: string; method: string; path: string; pathParams:
         name: `${method.toUpperCase()} ${path}`, method: method.toUpperCase(), path,
         pathParams: params.filter((p) => p.in === 'path').map((p) => p.name),
         queryParams: params.filter((p) => p.in === 'query').map((p) => p.name),
+        headers: params.filter((p) => p.in === 'header').map((p) => p.name),
         bodyProperties: Object.entries((resolved?.properties ?? {}) as Record<string, JsonBody>).map(([name, schema]) => ({ name, type: schema.type })),
       });
     }
@@ -199,13 +200,14 @@ describe('every API operation against hostile input', () => {
 
   it('answers each bad path parameter, query parameter and body field with a 400 naming it, and changes nothing', async () => {
     const problems: string[] = [];
+    let sent = 0;
     for (const op of operations()) {
       const base = baselines[op.name] as Baseline;
       const token = tokens[base.token];
-      const send = (params: Record<string, string>, query: Record<string, string>, body?: unknown) => {
+      const send = (params: Record<string, string>, query: Record<string, string>, body?: unknown, headers: Record<string, string> = {}) => {
         const qs = queryString(query);
         const url = `${fill(op.path, params)}${qs ? `?${qs}` : ''}`;
-        return call(op.method, url, token, body === undefined ? undefined : bodyText(body), body === undefined ? {} : { 'content-type': 'application/json' });
+        return call(op.method, url, token, body === undefined ? undefined : bodyText(body), { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers });
       };
       const baseParams = Object.fromEntries(Object.entries(base.params).map(([k, v]) => [k, encodeURIComponent(v)]));
       const baseQuery = encodedQuery(base.query);
@@ -221,7 +223,17 @@ describe('every API operation against hostile input', () => {
           cases.push({ where: `query ${name}: ${label}`, path: [name], request: () => send(baseParams, { ...baseQuery, [name]: value }, base.body) });
         }
       }
+      for (const name of op.headers) {
+        // fetch itself refuses control characters and non-Latin-1 in headers, so these are what a client can send.
+        for (const [label, value] of [['too short', 'short'], ['huge', 'k'.repeat(5000)], ['space', 'has a space'], ['DEL-free high byte', 'key-\u00e9-12345']] as const) {
+          cases.push({ where: `header ${name}: ${label}`, path: [name], request: () => send(baseParams, baseQuery, base.body, { [name]: value }) });
+        }
+      }
       if (base.body) {
+        // The body as a whole: not an object, or nested past any sane depth.
+        for (const [label, value] of [['null', null], ['array', []], ['number', 42], ['text', 'just text'], ['deep', raw(deep(100))], ['boolean', true]] as const) {
+          cases.push({ where: `whole body: ${label}`, path: [], request: () => send(baseParams, baseQuery, value) });
+        }
         const slots = slotsOf(base.body);
         const absent = op.bodyProperties.filter((p) => !(p.name in (base.body as object))).map((p) => ({ path: [p.name], value: sampleOf(p.type) }));
         for (const slot of [...slots, ...absent]) {
@@ -233,6 +245,7 @@ describe('every API operation against hostile input', () => {
       const before = await tableCounts();
       for (const c of cases) {
         const response = await c.request();
+        sent++;
         if (response.status !== 400) problems.push(`${op.name} ${c.where}: ${response.status} ${JSON.stringify(response.body).slice(0, 200)}`);
         else if (!namesField(response.body, c.path)) problems.push(`${op.name} ${c.where}: 400 without naming the field: ${JSON.stringify(response.body).slice(0, 200)}`);
       }
@@ -246,5 +259,6 @@ describe('every API operation against hostile input', () => {
       if (valid.status >= 300) problems.push(`${op.name} valid request: ${valid.status} ${JSON.stringify(valid.body).slice(0, 300)}`);
     }
     expect(problems).toEqual([]);
+    expect(sent).toBeGreaterThan(1000);
   }, 300_000);
 });

@@ -5,7 +5,7 @@ import type { ApiRoute } from './route.ts';
 type JsonSchema = Record<string, unknown>;
 
 const STATUS_TEXT: Record<number, string> = {
-  400: 'Invalid input: a path, query or body field is wrong (the fields object names each)',
+  400: 'Invalid input: a path, query, header or body field is wrong (the fields object names each): the wrong type, control characters or broken unicode, nesting deeper than 32 levels, a __proto__/constructor/prototype member, an impossible date or number, or too long. Nothing was changed',
   401: 'Missing, unknown or revoked token',
   403: 'The token lacks the scope, or its owner may not do this',
   404: 'Not found',

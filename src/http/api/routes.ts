@@ -35,6 +35,13 @@ function namingFormFields(error: unknown): never {
   throw new ApiError(400, 'invalid_input', error.message, fields);
 }
 
+/** The definition is the body: a problem with the definition as a whole is the body's. */
+function namingDefinitionRoot(error: unknown): never {
+  if (!(error instanceof DomainError) || error.code !== 'invalid_input' || !('(definition)' in error.fieldErrors)) throw error;
+  const { '(definition)': whole, ...rest } = error.fieldErrors;
+  throw new ApiError(400, 'invalid_input', error.message, { body: whole as string, ...rest });
+}
+
 export function buildRoutes({ services, publicKey }: RouteDeps): ApiRoute[] {
   const recordRead = (auth: AuthContext, what: Record<string, unknown>) => services.auditQuery.recordRead(auth.teamId, auth.userId, what, auth.meta);
 
@@ -42,7 +49,7 @@ export function buildRoutes({ services, publicKey }: RouteDeps): ApiRoute[] {
     defineRoute({
       method: 'POST', path: '/api/v1/workflows', summary: 'Publish a new version of a workflow (JSON or YAML); the token owner must be an approval admin.',
       scopes: ['workflows:write'], body: { schema: publishWorkflowBody, kind: 'json-or-yaml' }, status: 201, response: workflowView, errors: [400, 401, 403, 415],
-      handle: async ({ body, auth }) => ({ status: 201, body: await services.workflows.publish(auth.teamId, auth.userId, body, auth.meta) }),
+      handle: async ({ body, auth }) => ({ status: 201, body: await services.workflows.publish(auth.teamId, auth.userId, body, auth.meta).catch(namingDefinitionRoot) }),
     }),
     defineRoute({
       method: 'GET', path: '/api/v1/workflows/:key', summary: 'A workflow\'s current (or a given) version with its form fields and stages.',
