@@ -223,6 +223,9 @@ describe('every API operation against hostile input', () => {
           cases.push({ where: `query ${name}: ${label}`, path: [name], request: () => send(baseParams, { ...baseQuery, [name]: value }, base.body) });
         }
       }
+      for (const name of ['unexpected', '__proto__', 'bad\u0000name']) {
+        cases.push({ where: `unknown query parameter ${name}`, path: [name], request: () => send(baseParams, { ...baseQuery, [name]: '1' }, base.body) });
+      }
       for (const name of op.headers) {
         // fetch itself refuses control characters and non-Latin-1 in headers, so these are what a client can send.
         for (const [label, value] of [['too short', 'short'], ['huge', 'k'.repeat(5000)], ['space', 'has a space'], ['DEL-free high byte', 'key-\u00e9-12345']] as const) {

@@ -47,7 +47,8 @@ export interface ApiRoute {
   readonly handle: (ctx: HandlerContext<unknown, unknown, unknown>) => Promise<HandlerResult<unknown>>;
 }
 
-const noParams = z.object({});
+// Strict: a query parameter an operation does not take is refused by name, not silently ignored.
+const noParams = z.object({}).strict();
 
 /** Declares a route with handler types inferred from its schemas. */
 export function defineRoute<P extends z.ZodType = typeof noParams, Q extends z.ZodType = typeof noParams, B extends z.ZodType = typeof noParams, R extends z.ZodType = z.ZodType>(def: {
@@ -141,7 +142,12 @@ export function parseOr400<T extends z.ZodType>(schema: T, value: unknown, where
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const fields: Record<string, string> = {};
-  for (const issue of result.error.issues.flatMap(closestIssues)) fields[issue.path.map(String).join('.') || where] ??= issue.message;
+  for (const issue of result.error.issues.flatMap(closestIssues)) {
+    const at = issue.path.map(String);
+    // An unknown member is named itself: `fields.colour`, not `fields: Unrecognized key`.
+    if (issue.code === 'unrecognized_keys') for (const key of issue.keys) fields[[...at, key].join('.')] ??= `is not ${where === 'query' ? 'a parameter' : 'a member'} this operation takes`;
+    else fields[at.join('.') || where] ??= issue.message;
+  }
   throw new ApiError(400, 'invalid_input', `Invalid ${where}: ${Object.entries(fields).map(([k, v]) => `${k}: ${v}`).join('; ')}`, fields);
 }
 

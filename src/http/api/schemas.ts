@@ -23,7 +23,7 @@ export const errorSchema = z.object({
 // ---- workflows ----
 const workflowKey = workflowKeySchema;
 export const workflowKeyParams = z.object({ key: workflowKey });
-export const workflowVersionQuery = z.object({ version: z.coerce.number().int().positive().optional() });
+export const workflowVersionQuery = z.object({ version: z.coerce.number().int().positive().optional() }).strict();
 export const publishWorkflowBody = z.union([workflowDefinitionSchema, z.string().describe('The definition as YAML (Content-Type: application/yaml).')]);
 export const workflowView = z.object({
   key: z.string(),
