@@ -160,6 +160,27 @@ describe('submissions and decisions', () => {
     expect(replay.body).toMatchObject({ replayed: true, kind: 'approve' });
   });
 
+  it('lets only one of several concurrent requests with one Idempotency-Key run: the same request replays, another is a 422', async () => {
+    const created = (await call('POST', '/api/v1/submissions', tokens.requester as string, { workflowKey: 'purchase-order', title: 'Racks', fields: { vendor: 'Acme', amount: 500 } })).body;
+    const stageInstanceId = created.currentStages[0].id as string;
+    const key = { 'idempotency-key': 'racing-key-0001' };
+    const same = await Promise.all(Array.from({ length: 4 }, () => call('POST', `/api/v1/submissions/${created.id}/actions`, tokens.manager as string, { kind: 'approve', stageInstanceId }, key)));
+    expect(same.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    expect(same.filter((r) => r.body.replayed === false)).toHaveLength(1);
+
+    const other = (await call('POST', '/api/v1/submissions', tokens.requester as string, { workflowKey: 'purchase-order', title: 'Shelves', fields: { vendor: 'Acme', amount: 500 } })).body;
+    const otherKey = { 'idempotency-key': 'racing-key-0002' };
+    const mixed = await Promise.all([
+      call('POST', `/api/v1/submissions/${other.id}/actions`, tokens.manager as string, { kind: 'approve', stageInstanceId: other.currentStages[0].id }, otherKey),
+      call('POST', `/api/v1/submissions/${other.id}/actions`, tokens.manager as string, { kind: 'reject', reason: 'no room' }, otherKey),
+      call('POST', `/api/v1/submissions/${other.id}/actions`, tokens.manager as string, { kind: 'comment', reason: 'hm' }, otherKey),
+    ]);
+    expect(mixed.filter((r) => r.status === 200)).toHaveLength(1);
+    for (const r of mixed.filter((m) => m.status !== 200)) expect([r.status, r.body.error.code]).toEqual([422, 'idempotency_key_reused']);
+    const decisions = await app.orm.em.fork().execute<{ kind: string }[]>(`select kind from decision where submission_id = ?`, [other.id]);
+    expect(decisions).toHaveLength(1);
+  });
+
   it('returns the first result for the same Idempotency-Key and 422 for a different body', async () => {
     const body = { workflowKey: 'purchase-order', title: 'Chairs', fields: { vendor: 'Acme', amount: 300 } };
     const first = await call('POST', '/api/v1/submissions', tokens.requester as string, body, { 'idempotency-key': 'po-4711-create' });
