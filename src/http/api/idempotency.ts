@@ -60,8 +60,8 @@ export async function idempotent<T>(
     if (first.status === null) throw new ApiError(409, 'idempotency_in_progress', 'A request with this Idempotency-Key is still being processed. Retry in a moment.');
     // A stored refusal is replayed as the same error; a stored success as the same body.
     if (first.status >= 400) {
-      const stored = first.response as { error?: { code?: string; message?: string } } | null;
-      throw new ApiError(first.status, stored?.error?.code ?? 'error', stored?.error?.message ?? 'The first request with this key failed.');
+      const stored = first.response as { error?: { code?: string; message?: string; fields?: Record<string, string> } } | null;
+      throw new ApiError(first.status, stored?.error?.code ?? 'error', stored?.error?.message ?? 'The first request with this key failed.', stored?.error?.fields ?? {});
     }
     return { status: first.status, body: first.response as T, headers: { 'idempotency-replayed': 'true' } };
   }
