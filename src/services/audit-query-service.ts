@@ -7,7 +7,7 @@ import type { Transact } from './unit-of-work.ts';
 export const AUDIT_OUTCOMES = ['accepted', 'refused'] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 const ACCEPTED_DECISIONS = ['decision.approved', 'decision.rejected', 'decision.changes_requested', 'decision.delegated', 'decision.retracted', 'decision.commented'];
-const REFUSED = ['decision.refused', 'api.auth_failed'];
+const REFUSED = ['decision.refused', 'api.auth_failed', 'api.auth_failures_counted', 'policy.change_refused'];
 
 export interface AuditQuery {
   readonly afterSeq: number;
@@ -71,16 +71,6 @@ export function createAuditQueryService(deps: AuditQueryServiceDeps) {
     });
   }
 
-  /**
-   * A refused API authentication or scope, in the token's workspace chain when the token is known and in the
-   * 'system' chain otherwise (an anonymous caller cannot write into a workspace's trail).
-   */
-  async function recordAuthFailure(chainId: string, details: { reason: string; tokenId: string | null; method: string; path: string; ip: string | null }, meta: RequestMeta): Promise<void> {
-    await deps.transact(chainId, meta, async (_tx, uow) => {
-      uow.record({ type: 'api.auth_failed', reason: details.reason, details });
-    });
-  }
-
-  return { page, recordRead, recordAuthFailure };
+  return { page, recordRead };
 }
 export type AuditQueryService = ReturnType<typeof createAuditQueryService>;

@@ -89,7 +89,7 @@ describe('GET /api/v1/tokens and DELETE /api/v1/tokens/{id}', () => {
     const doc = await call('GET', '/api/v1/openapi.json', null);
     expect(doc.body.paths['/api/v1/tokens'].get['x-scopes']).toEqual(['tokens:admin']);
     expect(doc.body.paths['/api/v1/tokens/{id}'].delete).toMatchObject({ 'x-scopes': ['tokens:admin'], parameters: [expect.objectContaining({ name: 'id', in: 'path' })] });
-    expect(Object.keys(doc.body.paths['/api/v1/tokens/{id}'].delete.responses).sort()).toEqual(['200', '400', '401', '403', '404', '500']);
+    expect(Object.keys(doc.body.paths['/api/v1/tokens/{id}'].delete.responses).sort()).toEqual(['200', '400', '401', '403', '404', '429', '500']);
   });
 });
 
