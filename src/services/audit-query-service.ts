@@ -9,6 +9,9 @@ export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 const ACCEPTED_DECISIONS = ['decision.approved', 'decision.rejected', 'decision.changes_requested', 'decision.delegated', 'decision.retracted', 'decision.commented'];
 const REFUSED = ['decision.refused', 'api.auth_failed', 'api.auth_failures_counted', 'policy.change_refused'];
 
+/** The events that record the trail's own use. */
+export type TrailUse = 'api.audit_read' | 'audit.history_read' | 'audit.exported' | 'policy.change_refused';
+
 export interface AuditQuery {
   readonly afterSeq: number;
   readonly limit: number;
@@ -66,11 +69,20 @@ export function createAuditQueryService(deps: AuditQueryServiceDeps) {
 
   /** Every read of the audit API is itself in the trail: who read what, with which filters. */
   async function recordRead(teamId: string, actorId: string, what: Record<string, unknown>, meta: RequestMeta): Promise<void> {
-    await deps.transact(teamId, meta, async (_tx, uow) => {
-      uow.record({ type: 'api.audit_read', actorId, details: what });
+    await recordAboutTrail(teamId, 'api.audit_read', actorId, what, meta);
+  }
+
+  /**
+   * What the trail records about its own use besides API reads: a request's history read in Slack, an export,
+   * a refused attempt to change policy. Each in the workspace's chain (an export of several chains: in each).
+   */
+  async function recordAboutTrail(chainId: string, type: TrailUse, actorId: string | null, details: Record<string, unknown>, meta: RequestMeta): Promise<void> {
+    await deps.transact(chainId, meta, async (_tx, uow) => {
+      // No submission id on the event itself: these are about the trail, not part of a request's own history.
+      uow.record({ type, actorId, details });
     });
   }
 
-  return { page, recordRead };
+  return { page, recordRead, recordAboutTrail };
 }
 export type AuditQueryService = ReturnType<typeof createAuditQueryService>;

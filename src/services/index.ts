@@ -49,6 +49,7 @@ export function createServices(deps: ServiceDeps) {
     store: repos.decisions, current: repos.submissions.get, versions, roleSync, admins, clock, newId,
   });
   const checkpoints = createCheckpointService({ audit: repos.audit, transact, clock });
+  const auditQuery = createAuditQueryService({ audit: repos.audit, transact });
   return {
     workflows,
     submissions: createSubmissionService({
@@ -60,13 +61,13 @@ export function createServices(deps: ServiceDeps) {
     roleSync,
     audit: createAuditService({ audit: repos.audit }),
     checkpoints,
-    exports: createExportService({ audit: repos.audit, checkpoints }),
+    exports: createExportService({ audit: repos.audit, checkpoints, recordExport: (chainId, details, meta) => auditQuery.recordAboutTrail(chainId, 'audit.exported', null, details, meta) }),
     replay: createReplayService({ audit: repos.audit, submissions: repos.submissions }),
     apiTokens: createApiTokenService({ transact, tokens: repos.tokens, admins, clock, newId }),
     tokenAdmin: createTokenAdminService({ transact, tokens: repos.tokens, admins, clock }),
     adminSetup: createAdminSetupService({ people: repos.people, bootstrapAdmins: deps.bootstrapAdmins }),
     webhooks: createWebhookAdminService({ transact, webhooks: repos.webhooks, currentVersion: (teamId, key) => workflows.getVersion(teamId, key), admins, clock }),
-    auditQuery: createAuditQueryService({ audit: repos.audit, transact }),
+    auditQuery,
     /** Per-address limits on failed API authentications (recorded in aggregate) and per-token request limits. */
     apiLimits: createApiRateLimitService({ transact, windows: repos.apiRates, clock, limits: deps.apiRateLimits ?? DEFAULT_API_RATE_LIMITS }),
     home: createHomeService({

@@ -20,11 +20,28 @@ export interface WorkflowServiceDeps {
 
 /** Admins publish workflow versions and switch workflows on and off; everyone reads them. */
 export function createWorkflowService(deps: WorkflowServiceDeps) {
+  /**
+   * Runs a change only admins may make; when it is refused because the actor is no admin, the attempt is recorded
+   * (`policy.change_refused`) in a transaction of its own (the refused one rolled back) and the refusal rethrown.
+   */
+  async function refusalsRecorded<T>(team: string, actorId: string, attempt: Record<string, unknown>, meta: RequestMeta, change: () => Promise<T>): Promise<T> {
+    try {
+      return await change();
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'forbidden') {
+        await deps.transact(team, meta, async (_tx, uow) => {
+          uow.record({ type: 'policy.change_refused', actorId, workflowKey: typeof attempt.workflowKey === 'string' ? attempt.workflowKey : null, details: attempt });
+        });
+      }
+      throw error;
+    }
+  }
+
   /** Publishes a new immutable version. Submissions in flight keep the version they started with. */
   async function publish(team: string, actorId: string, source: unknown, meta: RequestMeta): Promise<PublishedVersion> {
     teamId.parse(team);
     const definition = typeof source === 'string' ? workflowFromText(source) : parseWorkflowDefinition(source);
-    const { result } = await deps.transact(team, meta, async (tx, uow) => {
+    const { result } = await refusalsRecorded(team, actorId, { attempted: 'workflow.publish', workflowKey: definition.key }, meta, () => deps.transact(team, meta, async (tx, uow) => {
       await deps.admins.requireAdmin(team, actorId, tx);
       const published = await deps.workflows.addVersion(tx, team, definition, deps.newId(), actorId);
       uow.record({
@@ -37,17 +54,17 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
       });
       uow.enqueue('workflow.published', null, { key: definition.key, version: published.version });
       return published;
-    });
+    }));
     return deps.versions.remember(result);
   }
 
   async function setActive(team: string, actorId: string, key: string, active: boolean, meta: RequestMeta): Promise<void> {
-    await deps.transact(team, meta, async (tx, uow) => {
+    await refusalsRecorded(team, actorId, { attempted: 'workflow.status_change', workflowKey: key, active }, meta, () => deps.transact(team, meta, async (tx, uow) => {
       await deps.admins.requireAdmin(team, actorId, tx);
       const version = await deps.workflows.setActive(tx, team, key, active);
       if (version === null) throw new DomainError('not_found', `There is no workflow "${key}".`);
       uow.record({ type: 'workflow.status_changed', workflowKey: key, workflowVersion: version, actorId, capacity: { kind: 'admin' }, details: { active } });
-    });
+    }));
   }
 
   return {
