@@ -134,5 +134,9 @@ describe('npm run token:list, token:revoke and token:create', () => {
     const exported = await cli('audit-export', ['--format', 'jsonl', '--team', team]);
     expect(exported.code).toBe(0);
     expect(await eventsOf(team, 'checkpoint.signed')).toEqual([expect.objectContaining({ origin: { kind: 'cli', command: 'audit:export', ranBy: userInfo().username, ranByFrom: 'os_user' } })]);
+    // The export itself is in the trail, with who ran it and what went out.
+    expect(await eventsOf(team, 'audit.exported')).toEqual([expect.objectContaining({
+      origin: { kind: 'cli', command: 'audit:export', ranBy: userInfo().username, ranByFrom: 'os_user' }, details: expect.objectContaining({ format: 'jsonl', rows: 1 }),
+    })]);
   });
 });
