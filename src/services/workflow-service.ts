@@ -1,6 +1,7 @@
 import { DomainError, parseWorkflowDefinition, slackTeamIdSchema, workflowFromText } from '../domain/index.ts';
 import type { WorkflowRepository, WorkflowRow } from '../db/workflow-repository.ts';
 import type { AdminCheck } from './admins.ts';
+import { policyGuard } from './policy-refusals.ts';
 import type { RequestMeta } from './deps.ts';
 import type { Transact } from './unit-of-work.ts';
 import type { PublishedVersion, WorkflowVersions } from './workflow-versions.ts';
@@ -20,22 +21,7 @@ export interface WorkflowServiceDeps {
 
 /** Admins publish workflow versions and switch workflows on and off; everyone reads them. */
 export function createWorkflowService(deps: WorkflowServiceDeps) {
-  /**
-   * Runs a change only admins may make; when it is refused because the actor is no admin, the attempt is recorded
-   * (`policy.change_refused`) in a transaction of its own (the refused one rolled back) and the refusal rethrown.
-   */
-  async function refusalsRecorded<T>(team: string, actorId: string, attempt: Record<string, unknown>, meta: RequestMeta, change: () => Promise<T>): Promise<T> {
-    try {
-      return await change();
-    } catch (error) {
-      if (error instanceof DomainError && error.code === 'forbidden') {
-        await deps.transact(team, meta, async (_tx, uow) => {
-          uow.record({ type: 'policy.change_refused', actorId, workflowKey: typeof attempt.workflowKey === 'string' ? attempt.workflowKey : null, details: attempt });
-        });
-      }
-      throw error;
-    }
-  }
+  const refusalsRecorded = policyGuard(deps.transact);
 
   /** Publishes a new immutable version. Submissions in flight keep the version they started with. */
   async function publish(team: string, actorId: string, source: unknown, meta: RequestMeta): Promise<PublishedVersion> {

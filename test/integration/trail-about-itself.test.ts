@@ -34,6 +34,20 @@ describe('refused attempts to change policy', () => {
     expect(refused?.trace_id).toBe(response.headers.get('x-request-id'));
     expect(await eventsOf('workflow.published')).toEqual([]);
   });
+
+  it('a non-admin changing roles, managers or admins is refused and recorded, whichever door the change came through', async () => {
+    const meta = slackOrigin(teamId);
+    const someone = uniqueUserId('SOME');
+    await expect(app.services.directory.setRole(teamId, member, { name: 'finance', members: [member] }, meta)).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(app.services.directory.setManager(teamId, member, someone, member, meta)).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(app.services.directory.grantAdmin(teamId, member, member, meta)).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(app.services.directory.revokeAdmin(teamId, member, someone, meta)).rejects.toMatchObject({ code: 'forbidden' });
+    const attempts = (await eventsOf('policy.change_refused')).filter((e) => e.actor_id === member).map((e) => e.details.attempted);
+    expect(attempts).toEqual(expect.arrayContaining(['role.update', 'manager.update', 'admin.grant', 'admin.revoke']));
+    // An admin's changes are not refusals.
+    await app.services.directory.setRole(teamId, admin, { name: 'finance', members: [member] }, meta);
+    expect((await eventsOf('policy.change_refused')).filter((e) => e.actor_id === admin)).toEqual([]);
+  });
 });
 
 describe('exports', () => {
