@@ -3,6 +3,7 @@ import { DomainError, slackUserIdSchema } from '../domain/index.ts';
 import type { DelegationRepository, DelegationRow } from '../db/delegation-repository.ts';
 import type { PeopleRepository, RoleRow } from '../db/people-repository.ts';
 import type { AdminCheck } from './admins.ts';
+import { policyGuard } from './policy-refusals.ts';
 import type { RequestMeta } from './deps.ts';
 import type { Transact } from './unit-of-work.ts';
 
@@ -125,14 +126,19 @@ export function createDirectoryService(deps: DirectoryServiceDeps) {
     return result;
   }
 
+  const guarded = policyGuard(deps.transact);
   return {
-    setRole,
+    setRole: (teamId: string, actorId: string, input: Parameters<typeof setRole>[2], meta: RequestMeta) =>
+      guarded(teamId, actorId, { attempted: 'role.update', role: input.name }, meta, () => setRole(teamId, actorId, input, meta)),
     listRoles: (teamId: string) => deps.people.roles(teamId),
-    setManager,
+    setManager: (teamId: string, actorId: string, user: string, manager: string | null, meta: RequestMeta) =>
+      guarded(teamId, actorId, { attempted: 'manager.update', userId: user, managerId: manager }, meta, () => setManager(teamId, actorId, user, manager, meta)),
     managerOf: (teamId: string, user: string) => deps.people.managerOf(teamId, user),
-    grantAdmin,
+    grantAdmin: (teamId: string, actorId: string, user: string, meta: RequestMeta) =>
+      guarded(teamId, actorId, { attempted: 'admin.grant', userId: user }, meta, () => grantAdmin(teamId, actorId, user, meta)),
     listAdmins,
-    revokeAdmin,
+    revokeAdmin: (teamId: string, actorId: string, user: string, meta: RequestMeta) =>
+      guarded(teamId, actorId, { attempted: 'admin.revoke', userId: user }, meta, () => revokeAdmin(teamId, actorId, user, meta)),
     isAdmin: (teamId: string, user: string) => deps.admins.isAdmin(teamId, user),
     /** An admin from configuration (APPROVAL_ADMINS): the deployment's operators, as opposed to admins granted in Slack. */
     isConfiguredAdmin: (teamId: string, user: string): boolean => deps.admins.configuredFor(teamId).includes(user),

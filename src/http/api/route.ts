@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { findHostileJson, type ApiScope } from '../../domain/index.ts';
+import { currentTraceId } from '../../observability/log-context.ts';
 import type { RequestMeta } from '../../services/deps.ts';
 import type { TokenSummary } from '../../services/api-token-service.ts';
 import { ApiError } from './errors.ts';
@@ -166,10 +166,8 @@ function closestIssues(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
 
 export const clientIp = (req: IncomingMessage): string | null => req.socket.remoteAddress ?? null;
 
-export const apiMeta = (tokenId: string, req: IncomingMessage): RequestMeta => {
-  const header = req.headers['x-request-id'];
-  const traceId = typeof header === 'string' && /^[\w.-]{1,100}$/.test(header) ? header : randomUUID();
-  return { origin: { kind: 'api', clientId: tokenId, ip: clientIp(req) }, traceId };
-};
+/** The request's trace id is the one the server answers in `x-request-id`, so the caller can find its events. */
+export const apiMeta = (tokenId: string | null, req: IncomingMessage): RequestMeta =>
+  ({ origin: { kind: 'api', clientId: tokenId ?? 'anonymous', ip: clientIp(req) }, traceId: currentTraceId() });
 
 export type { ServerResponse };

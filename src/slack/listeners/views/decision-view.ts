@@ -36,7 +36,7 @@ export function decisionSubmitted(deps: SlackDeps) {
     const values = view.state.values;
     const reason = textValue(values, BLOCK_IDS.reason, ACTION_IDS.reason);
     const delegateTo = values[BLOCK_IDS.delegateTo]?.[ACTION_IDS.delegateTo]?.selected_user ?? undefined;
-    const meta = slackMeta(teamId, { surface: 'decision_modal', actionId: metadata.kind });
+    const meta = slackMeta(teamId, { channelId: submission.channelId ?? metadata.c, surface: 'decision_modal', actionId: metadata.kind });
     const work = deps.services.decisions.decide({
       teamId, actorId: user.id, submissionId: metadata.s, stageInstanceId: metadata.i, workflowVersion: metadata.v, kind: metadata.kind,
       reason, ...(metadata.kind === 'delegate' ? { delegateTo: delegateTo ?? '' } : {}),

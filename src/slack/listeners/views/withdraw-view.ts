@@ -22,7 +22,7 @@ export function withdrawSubmitted(deps: SlackDeps) {
       return;
     }
     const reason = textValue(submission.view.state.values, BLOCK_IDS.reason, ACTION_IDS.reason).trim() || null;
-    const meta = slackMeta(submission.teamId, { surface: 'withdraw_modal' });
+    const meta = slackMeta(submission.teamId, { channelId: submission.channelId, surface: 'withdraw_modal' });
     try {
       const raced = await withinBudget(deps.services.decisions.decide({
         kind: 'withdraw', teamId: submission.teamId, submissionId: metadata.s, actorId: submission.user.id, reason,
