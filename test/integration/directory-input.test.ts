@@ -24,3 +24,14 @@ describe('the directory refuses text that cannot be stored', () => {
     expect(await rows()).toBe(before);
   });
 });
+
+describe('API tokens refuse a name that cannot be stored', () => {
+  it('is invalid_input naming the name, and creates no token', async () => {
+    for (const name of ['ci\u0000bot', 'lone \udfff']) {
+      await expect(t.services.apiTokens.createToken({ teamId: t.teamId, ownerId: t.admin, name, scopes: ['submissions:read'], createdBy: 'cli:ops' }, slackOrigin(t.teamId)))
+        .rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('name') });
+    }
+    const [row] = await t.orm.em.fork().execute<{ n: string }[]>(`select count(*) as n from api_token where team_id = ?`, [t.teamId]);
+    expect(Number(row?.n)).toBe(0);
+  });
+});
