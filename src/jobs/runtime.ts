@@ -18,7 +18,7 @@ import { createSlackClient, SlackDeliveryError } from './slack-client.ts';
 import { singleWorkspaceClients, type SlackClients } from './slack-clients.ts';
 import { redisTeamRateLimits } from './team-rate-limits.ts';
 import { slackMode } from '../config/slack-mode.ts';
-import { handleCardJob, handleCheckpointJob, handleDelegationNoticeJob, handleHomeJob, handleReminderJob } from './slack-jobs.ts';
+import { handleCardJob, handleCheckpointJob, handleDelegationNoticeJob, handleHomeJob, handleRedrawJob, handleReminderJob } from './slack-jobs.ts';
 import { handleDelegationEnd, handleDelegationStart, handleReminderTimer, handleSlaTimer, type Defer } from './timer-jobs.ts';
 import { handleWebhookJob } from './webhooks.ts';
 import { createWebhookPoster } from './webhook-post.ts';
@@ -67,8 +67,9 @@ const isLastAttempt = (job: Job): boolean => job.attemptsMade + 1 >= (job.opts.a
 function slackFailureTarget(job: Job): { key: string; kind: string; recipientId: string | null; submissionId: string | null } {
   const data = job.data as Record<string, unknown>;
   const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-  const kind = job.name === 'card' ? String(data.kind) : job.name;
-  const key = job.name === 'card'
+  const isCard = job.name === 'card' || job.name === 'redraw';
+  const kind = isCard ? String(data.kind) : job.name;
+  const key = isCard
     ? messageKeys.card(kind, String(data.submissionId), str(data.stageInstanceId), String(data.recipientId), str(data.delegationId))
     : job.id ?? job.name;
   // A checkpoint goes to a channel, not a person: the admin is told which channel refused it.
@@ -112,6 +113,8 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
         const parsed = parseJob('slack', job.name, job.data);
         switch (parsed.name) {
           case 'card': await handleCardJob(ctx, parsed.data, claimant); break;
+          // Finishes its own intent (only when no event asked again while it drew).
+          case 'redraw': return await handleRedrawJob(ctx, job.id ?? claimant, parsed.data, claimant);
           case 'reminder': await handleReminderJob(ctx, parsed.data, claimant); break;
           case 'delegation-notice': await handleDelegationNoticeJob(ctx, parsed.data, claimant); break;
           case 'home': return await handleHomeJob(ctx, parsed.data, claimant);
