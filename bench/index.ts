@@ -39,7 +39,7 @@ const waits = decisionPath.phases.map((p) => `  ${p.name}: ${p.databaseWaits.map
 
 console.log(`machine: ${describeMachine(machine)}`);
 const loadAtEnd = os.loadavg().map((l) => l.toFixed(2)).join(' ');
-console.log(`run: ${startedAt.toISOString()}, load average at the end ${loadAtEnd}, ${decisionOptions.seconds} s per phase, ${decisionOptions.clients} clients (app DATABASE_POOL_SIZE, closed-loop reviewers, pgbench -c)`);
+console.log(`run: ${startedAt.toISOString()}, load average at the end ${loadAtEnd}, ${decisionOptions.seconds} s per phase, ${decisionOptions.clients} clients (app DATABASE_POOL_SIZE, closed-loop reviewers, pgbench -c), ${decisionOptions.scale} app process(es) and ${decisionOptions.scale} worker(s)`);
 console.log(formatTable(rows));
 if (missed.length > 0) {
   console.log(`\nwhere the time goes (${missed.length} goal${missed.length === 1 ? '' : 's'} missed)`);
@@ -56,7 +56,7 @@ await writeFile(file, `${JSON.stringify({
   finishedAt: new Date().toISOString(),
   loadAverageAtEnd: os.loadavg(),
   machine,
-  options: { seconds: decisionOptions.seconds, warmupSeconds: decisionOptions.warmupSeconds, clients: decisionOptions.clients, rates: decisionOptions.rates, profiled: decisionOptions.profile },
+  options: { seconds: decisionOptions.seconds, warmupSeconds: decisionOptions.warmupSeconds, clients: decisionOptions.clients, rates: decisionOptions.rates, profiled: decisionOptions.profile, scale: decisionOptions.scale },
   rows: rows.map((r) => ({ ...r, result: verdict(r).text || null, met: verdict(r).met })),
   decisionPath: { ...decisionPath, rows: undefined },
   queueViews: { ...queueViews, rows: undefined },

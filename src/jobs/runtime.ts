@@ -86,7 +86,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   const slack = workerSlackClients(options);
   if (!slack) throw new Error('startWorkerRuntime needs slackClients, slackClient or env.SLACK_BOT_TOKEN');
   const prefix = options.queuePrefix ?? options.env?.QUEUE_PREFIX ?? 'approvals';
-  const fromEnv: Partial<Tuning> = options.env ? { reconcileEveryMs: options.env.RECONCILE_INTERVAL_SECONDS * 1000 } : {};
+  const fromEnv: Partial<Tuning> = options.env ? { reconcileEveryMs: options.env.RECONCILE_INTERVAL_SECONDS * 1000, slackPerSecond: options.env.SLACK_CALLS_PER_SECOND } : {};
   const tuning: Tuning = { ...DEFAULT_TUNING, ...fromEnv, ...options.tuning };
   const queues = createQueues(redisUrl, prefix, tuning);
   const ctx: WorkerContext = {
