@@ -70,6 +70,8 @@ export interface PhaseResult {
   readonly databaseWaits: readonly WaitShare[];
   /** How long after the last click the backlog took to commit (or was waited for). */
   readonly drainSeconds: number;
+  /** How long after that the worker took to deliver what the phase caused (or was waited for). */
+  readonly workerDrainSeconds: number;
   /** Acknowledged clicks not committed when the drain wait ended (an overloaded phase). */
   readonly uncommitted: number;
 }
@@ -220,6 +222,31 @@ async function exactlyOnce(orm: Orm, fake: FakeSlackProcess): Promise<ExactlyOnc
   return { duplicateDecisions: Number(twice?.n ?? 0), decisionsWithoutOneEvent: Number(unevented?.n ?? 0), duplicateMessages: (await fake.stats()).duplicates };
 }
 
+/** Waits until every open stage has its timers scheduled (the worker's start-up repair of the seeding); returns the seconds it took. */
+async function waitForTimers(orm: Orm, worker: Child, limitSeconds: number): Promise<number> {
+  const started = Date.now();
+  await waitUntil(worker, async () => {
+    const [row] = await orm.em.fork().execute<{ n: string }[]>(
+      `select count(*) as n from stage_instance si where si.status = 'open' and not exists (select 1 from scheduled_timer t where t.job_id = 'sla-' || si.id::text)`,
+    );
+    return Number(row?.n ?? 1) === 0;
+  }, limitSeconds * 1000);
+  return (Date.now() - started) / 1000;
+}
+
+/** Waits until the worker has caught up (every outbox row processed, every message sent), at most `limitSeconds`. */
+async function drainWorker(orm: Orm, limitSeconds: number): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const [row] = await orm.em.fork().execute<{ n: string }[]>(
+      `select (select count(*) from outbox where processed_at is null) + (select count(*) from delivery_intent where done_at is null) as n`,
+    );
+    const seconds = (Date.now() - started) / 1000;
+    if (Number(row?.n ?? 0) === 0 || seconds >= limitSeconds) return seconds;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** Waits until `expected` approvals are committed in total, at most `limitSeconds`; returns the seconds waited and what is left. */
 async function drain(orm: Orm, expected: number, limitSeconds: number): Promise<{ seconds: number; left: number }> {
   const started = Date.now();
@@ -286,6 +313,8 @@ async function measurePhase(name: string, offered: number | null, seen: Observed
   const committedAtEnd = (await committed(orm, from, to)).count;
   const uncommittedAtEnd = Math.max(0, load.ok - committedAtEnd - refused);
   const drained = await drain(orm, approvedBefore + load.ok - refused, drainLimitSeconds);
+  // The worker's share of the phase (cards, timers) is done before the next phase starts and the CPU is read.
+  const workerDrainSeconds = await drainWorker(orm, drainLimitSeconds);
   const cpuAfter = { app: await cpuOf(seen.apps), worker: await cpuOf(seen.workers) };
   const all = await committed(orm, from, new Date(Date.now() + 1000));
   const lags: number[] = [];
@@ -306,6 +335,7 @@ async function measurePhase(name: string, offered: number | null, seen: Observed
     cpuMsPerClick: { app: perClick(cpuAfter.app - cpuBefore.app), worker: perClick(cpuAfter.worker - cpuBefore.worker) },
     databaseWaits,
     drainSeconds: drained.seconds,
+    workerDrainSeconds,
     uncommitted: drained.left,
   };
 }
@@ -340,7 +370,7 @@ function rowsFor(result: Omit<DecisionPathResult, 'rows'>, options: DecisionPath
   const b = options.scale > 1 ? `decision path ×${options.scale}` : 'decision path';
   const rows: MetricRow[] = [];
   const open = result.phases.filter((p) => p.offeredPerSecond !== null);
-  const phaseDetail = (phase: PhaseResult) => `${phase.clicks} clicks, ${phase.failedAcks} failed acks, ${phase.refused} refused out loud (${phase.notRecorded} "not recorded"); drain ${phase.drainSeconds.toFixed(1)} s${phase.uncommitted ? `, ${phase.uncommitted} acked clicks still uncommitted after it` : ''}`;
+  const phaseDetail = (phase: PhaseResult) => `${phase.clicks} clicks, ${phase.failedAcks} failed acks, ${phase.refused} refused out loud (${phase.notRecorded} "not recorded"); drain ${phase.drainSeconds.toFixed(1)} s${phase.uncommitted ? `, ${phase.uncommitted} acked clicks still uncommitted after it` : ''}, worker caught up ${phase.workerDrainSeconds.toFixed(1)} s later`;
   // The goal table first, in the issue's order.
   for (const phase of open) {
     const rate = phase.offeredPerSecond ?? 0;
@@ -442,6 +472,14 @@ export async function runDecisionPath(options: DecisionPathOptions): Promise<Dec
 
     await seed(db.orm, clients, submissions, log);
     const cards = clicker(await seedCards(db.orm, fake, log), fake.respondUrl);
+    // The seeded stages have no timers yet (their outbox rows were marked done): a worker reconciling every second
+    // schedules them first, so the measured workers do not spend the phases catching up on the seeding.
+    const seedingPort = await freePort();
+    const seeding = startNode('seeding worker', 'src/worker.ts', { ...env, PORT: String(seedingPort), RECONCILE_INTERVAL_SECONDS: '1' });
+    children.push(seeding);
+    const timersScheduled = await waitForTimers(db.orm, seeding, 600);
+    await stopChild(seeding);
+    log(`  timers of the seeded stages scheduled in ${timersScheduled.toFixed(1)} s`);
     const workers: Child[] = [];
     for (let n = 0; n < scale; n++) {
       const workerPort = await freePort();
@@ -462,7 +500,7 @@ export async function runDecisionPath(options: DecisionPathOptions): Promise<Dec
     const openPhase = async (name: string, rate: number, seconds: number, drainLimitSeconds: number) => {
       const phase = await measurePhase(name, rate, seen, cards, () => openLoop(rate, seconds, () => cards.next().body, send), approved, drainLimitSeconds);
       approved = await countApprovals(db.orm);
-      log(`  ${name}: ack p50 ${phase.latencyMs.p50.toFixed(1)} / p95 ${phase.latencyMs.p95.toFixed(1)} / p99 ${phase.latencyMs.p99.toFixed(1)} ms; committed ${phase.committedPerSecond.toFixed(0)}/s; commit lag p99 ${phase.commitLagMs.p99.toFixed(0)} ms; ${phase.uncommittedAtEnd} acked not committed at end, ${phase.refused} refused; drain ${phase.drainSeconds.toFixed(1)} s, ${phase.uncommitted} left`);
+      log(`  ${name}: ack p50 ${phase.latencyMs.p50.toFixed(1)} / p95 ${phase.latencyMs.p95.toFixed(1)} / p99 ${phase.latencyMs.p99.toFixed(1)} ms; committed ${phase.committedPerSecond.toFixed(0)}/s; commit lag p99 ${phase.commitLagMs.p99.toFixed(0)} ms; ${phase.uncommittedAtEnd} acked not committed at end, ${phase.refused} refused; drain ${phase.drainSeconds.toFixed(1)} s, ${phase.uncommitted} left; worker caught up ${phase.workerDrainSeconds.toFixed(1)} s later`);
       return phase;
     };
     await openPhase('warm-up', 100, options.warmupSeconds, DRAIN_LIMIT_SECONDS);

@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { configureLogging } from '../src/observability/logger.ts';
 import { decisionPathOptionsFromEnv, runDecisionPath } from './decision-path.ts';
+import { runChain } from './chain.ts';
 import { describeMachine, machineInfo } from './machine.ts';
 import { formatProfile } from './profile.ts';
 import { queueViewsOptionsFromEnv, runQueueViews } from './queue-views.ts';
@@ -29,7 +30,10 @@ log('decision path');
 const decisionOptions = decisionPathOptionsFromEnv(log);
 const decisionPath = await runDecisionPath(decisionOptions);
 
-const rows = [...decisionPath.rows, ...queueViews.rows];
+log('audit chain');
+const chain = await runChain({ seconds: Math.min(decisionOptions.seconds, 10), clients: decisionOptions.clients, log });
+
+const rows = [...decisionPath.rows, ...chain.rows, ...queueViews.rows];
 const profileText = [
   decisionPath.profiles.app ? formatProfile('app process (whole run, --cpu-prof)', decisionPath.profiles.app) : '',
   decisionPath.profiles.worker ? formatProfile('worker process (whole run, --cpu-prof)', decisionPath.profiles.worker) : '',
@@ -60,5 +64,6 @@ await writeFile(file, `${JSON.stringify({
   rows: rows.map((r) => ({ ...r, result: verdict(r).text || null, met: verdict(r).met })),
   decisionPath: { ...decisionPath, rows: undefined },
   queueViews: { ...queueViews, rows: undefined },
+  chain: { ...chain, rows: undefined },
 }, null, 2)}\n`);
 console.log(`\nresults: ${file.pathname}`);

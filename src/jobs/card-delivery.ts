@@ -36,6 +36,8 @@ export interface DeliverOptions {
    * give the version of the request they are drawn from (render.ts cardVersion); by default, a digest of the message.
    */
   readonly version?: string | undefined;
+  /** Update even a message already drawn at this version (someone's screen may not show it). */
+  readonly force?: boolean | undefined;
 }
 
 /**
@@ -148,7 +150,7 @@ async function deleteDuplicate(ctx: WorkerContext, ref: MessageRef, channel: str
  */
 async function update(ctx: WorkerContext, ref: MessageRef, channel: string, ts: string, message: SlackMessage, options: DeliverOptions, drawnVersion: string | null): Promise<DeliveryResult> {
   const version = options.version ?? digestOf(message);
-  if (version === drawnVersion) return 'unchanged';
+  if (version === drawnVersion && !options.force) return 'unchanged';
   try {
     await callForTeam(ctx, ref.teamId, 'chat.update', (slack) => slack.chat.update({ channel, ts, text: message.text, blocks: message.blocks }), options.claimant);
     await ctx.services.ledger.messages.drawn(ref.teamId, ref.key, version);

@@ -35,10 +35,10 @@ type Card = JobData<'slack', 'card'>;
 export const cardJobId = (cause: string, card: Card): string =>
   jobIds.card(cause, card.kind === 'delegate' ? `${card.kind}-${card.delegationId ?? ''}` : card.kind, card.stageInstanceId, card.recipientId);
 
-/** A card to post (or update) as its own job per event; a card to update only, as the card's one redraw job. */
+/** A card to post (or reassert) as its own job per event; a card to update only, as the card's one redraw job. */
 function cardDelivery(cause: string, card: Card): Delivery {
-  if (card.mode === 'ensure') return { queue: 'slack', name: 'card', data: card, jobId: cardJobId(cause, card) };
-  const { mode: _refresh, ...redraw } = card;
+  if (card.mode !== 'refresh') return { queue: 'slack', name: 'card', data: card, jobId: cardJobId(cause, card) };
+  const { mode: _mode, ...redraw } = card;
   return { queue: 'slack', name: 'redraw', data: redraw, jobId: jobIds.redraw(card.kind, card.submissionId, card.stageInstanceId, card.recipientId, card.delegationId) };
 }
 

@@ -23,11 +23,15 @@ export const JOB_SCHEMAS = {
   },
   /** Everything that talks to Slack; one job per message so one failure never holds back the others. */
   slack: {
-    /** `ensure` posts the card or updates it; `refresh` only updates a card that exists. */
+    /**
+     * `ensure` posts the card or updates it; `refresh` only updates a card that exists (queued as the card's one
+     * `redraw` job); `reassert` updates it even when it shows the request's current version (a refused click: the
+     * clicker's screen may not show what Slack has).
+     */
     card: z.object({
       teamId: team,
       kind: z.enum(CARD_KINDS),
-      mode: z.enum(['ensure', 'refresh']),
+      mode: z.enum(['ensure', 'refresh', 'reassert']),
       submissionId: uuid,
       stageInstanceId: uuid.nullable(),
       recipientId: user,

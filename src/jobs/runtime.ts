@@ -13,7 +13,7 @@ import { startOutboxRelay, type OutboxRelay } from './outbox-relay.ts';
 import { startTimerWaker } from './timer-waker.ts';
 import { createQueues, DEFAULT_TUNING, DUE_AT, workerConnection, type Queues, type Tuning } from './queues.ts';
 import { reconcile, type ReconcileReport } from './reconciler.ts';
-import { messageKeys, parseJob, type QueueName } from './registry.ts';
+import { messageKeys, parseJob, reusesJobId, type QueueName } from './registry.ts';
 import { createSlackClient, SlackDeliveryError } from './slack-client.ts';
 import { singleWorkspaceClients, type SlackClients } from './slack-clients.ts';
 import { redisTeamRateLimits } from './team-rate-limits.ts';
@@ -191,6 +191,12 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
       lockDuration: tuning.lockDurationMs, stalledInterval: tuning.stalledIntervalMs, maxStalledCount: 3,
     });
     worker.on('error', (error: Error) => log.error({ queue: name, err: error.message }, 'worker error'));
+    // A redraw asked for while its finished job was still leaving Redis found that job there and added nothing:
+    // once it has left, the card's intent says whether to run it again.
+    worker.on('completed', (job) => {
+      if (!job.id || !reusesJobId(name, job.name)) return;
+      void runAgainIfWanted(ctx, name, job.name, job.id, job.data).catch((error: unknown) => log.error({ queue: name, jobId: job.id, err: error }, 'could not re-add a redraw asked for while it finished; the reconciler will'));
+    });
     worker.on('failed', (job, error) => {
       if (job && (job.attemptsMade >= (job.opts.attempts ?? 1) || error instanceof UnrecoverableError)) log.error({ queue: name, job: job.name, jobId: job.id, err: error.message }, 'job failed for good');
     });
@@ -231,6 +237,13 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
       for (const connection of connections) connection.disconnect();
     },
   };
+}
+
+/** Adds a job whose id is reused (a card's redraw) back to Redis when its intent is pending again. */
+async function runAgainIfWanted(ctx: WorkerContext, queue: QueueName, name: string, jobId: string, data: unknown): Promise<void> {
+  if (queue !== 'slack' || (await ctx.services.ledger.intents.requests(jobId)) === null) return;
+  const parsed = parseJob('slack', name, data);
+  await ctx.queues.addBulk('slack', [{ name: parsed.name, data: parsed.data, jobId }]);
 }
 
 function workerSlackClients(options: WorkerRuntimeOptions): SlackClients | null {

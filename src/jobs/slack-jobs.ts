@@ -25,7 +25,9 @@ export async function handleCardJob(ctx: WorkerContext, card: Card, claimant: st
     delegationId: card.delegationId,
     recipientId: card.recipientId,
   };
-  await deliverMessage(ctx, ref, message, { mode: card.mode, claimant, version: cardVersion(input, card, delegation) });
+  await deliverMessage(ctx, ref, message, {
+    mode: card.mode === 'ensure' ? 'ensure' : 'refresh', claimant, version: cardVersion(input, card, delegation), force: card.mode === 'reassert',
+  });
 }
 
 /**
