@@ -8,6 +8,7 @@ import { Migration20261125100000_journeys } from './Migration20261125100000_jour
 import { Migration20261201000000_installations } from './Migration20261201000000_installations.ts';
 import { Migration20261202000000_delivery_intents } from './Migration20261202000000_delivery_intents.ts';
 import { Migration20261203100000_api_rate_limits } from './Migration20261203100000_api_rate_limits.ts';
+import { Migration20261203200000_card_redraws } from './Migration20261203200000_card_redraws.ts';
 
 /** Every migration, in order. Listed explicitly so the app runs from TypeScript sources without a glob loader. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261201000000_installations', class: Migration20261201000000_installations },
   { name: 'Migration20261202000000_delivery_intents', class: Migration20261202000000_delivery_intents },
   { name: 'Migration20261203100000_api_rate_limits', class: Migration20261203100000_api_rate_limits },
+  { name: 'Migration20261203200000_card_redraws', class: Migration20261203200000_card_redraws },
 ];
