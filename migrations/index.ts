@@ -9,6 +9,7 @@ import { Migration20261201000000_installations } from './Migration20261201000000
 import { Migration20261202000000_delivery_intents } from './Migration20261202000000_delivery_intents.ts';
 import { Migration20261203000000_idempotency_binding } from './Migration20261203000000_idempotency_binding.ts';
 import { Migration20261203100000_api_rate_limits } from './Migration20261203100000_api_rate_limits.ts';
+import { Migration20261203200000_card_redraws } from './Migration20261203200000_card_redraws.ts';
 
 /** Every migration, in order. Listed explicitly so the app runs from TypeScript sources without a glob loader. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261202000000_delivery_intents', class: Migration20261202000000_delivery_intents },
   { name: 'Migration20261203000000_idempotency_binding', class: Migration20261203000000_idempotency_binding },
   { name: 'Migration20261203100000_api_rate_limits', class: Migration20261203100000_api_rate_limits },
+  { name: 'Migration20261203200000_card_redraws', class: Migration20261203200000_card_redraws },
 ];
