@@ -5,14 +5,14 @@ import type { ApiRoute } from './route.ts';
 type JsonSchema = Record<string, unknown>;
 
 const STATUS_TEXT: Record<number, string> = {
-  400: 'Invalid input: a path, query or body field is wrong (the fields object names each)',
+  400: 'Invalid input: a path, query, header or body field is wrong (the fields object names each): the wrong type, control characters or broken unicode, nesting deeper than 32 levels, a __proto__/constructor/prototype member, an impossible date or number, or too long. Nothing was changed',
   401: 'Missing, unknown or revoked token',
   403: 'The token lacks the scope, or its owner may not do this',
   404: 'Not found',
-  409: 'Stale state, an active request for the same entity, or an Idempotency-Key reused with another body',
+  409: 'Stale state, an active request for the same entity, or the first request with this Idempotency-Key still running',
   413: 'The body is larger than 1 MiB',
   415: 'The body is not sent as a content type this operation reads',
-  422: 'Refused by an approval rule (the code says which)',
+  422: 'Refused by an approval rule (the code says which), or idempotency_key_reused: the Idempotency-Key is bound to another request (method, path or body)',
   429: 'Rate limited: the token made more than API_REQUESTS_PER_MINUTE requests this minute (default 600), or its client address made more than API_AUTH_FAILURES_PER_MINUTE failed authentications (default 30). Retry after the seconds in Retry-After',
   500: 'Something went wrong on our side; nothing was changed',
 };

@@ -4,6 +4,7 @@ import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS } from '../../../../blocks/ids.ts';
 import { decodeMetadata, withdrawModalMetadataSchema } from '../../../../blocks/metadata.ts';
 import { infoModal } from '../../../../blocks/request-modal.ts';
 import { escapeMrkdwn } from '../../../../blocks/text.ts';
+import { isDomainError } from '../../../domain/index.ts';
 import { slackMeta, type SlackDeps } from '../../context.ts';
 import { userMessageFor } from '../../errors.ts';
 import { withinBudget } from '../ack-budget.ts';
@@ -35,6 +36,9 @@ export function withdrawSubmitted(deps: SlackDeps) {
       const state = raced.value.submission;
       await ack({ response_action: 'update', view: infoModal('Request withdrawn', `:wastebasket: *${escapeMrkdwn(state.title)}* (\`${shortId(state.id)}\`) is withdrawn. Its reviewers' cards now say so.`) });
     } catch (error) {
+      // A reason that cannot be stored is the person's to fix, under the box they typed it in.
+      const reasonProblem = isDomainError(error) && error.code === 'invalid_input' ? error.fieldErrors.reason : undefined;
+      if (reasonProblem) return void (await ack({ response_action: 'errors', errors: { [BLOCK_IDS.reason]: `The reason ${reasonProblem}` } }));
       await ack({ response_action: 'update', view: infoModal('Not withdrawn', `:no_entry: ${escapeMrkdwn(userMessageFor(error, logger))}`) });
     }
   };
