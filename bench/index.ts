@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { configureLogging } from '../src/observability/logger.ts';
 import { decisionPathOptionsFromEnv, runDecisionPath } from './decision-path.ts';
+import { runChain } from './chain.ts';
 import { describeMachine, machineInfo } from './machine.ts';
 import { formatProfile } from './profile.ts';
 import { queueViewsOptionsFromEnv, runQueueViews } from './queue-views.ts';
@@ -29,7 +30,10 @@ log('decision path');
 const decisionOptions = decisionPathOptionsFromEnv(log);
 const decisionPath = await runDecisionPath(decisionOptions);
 
-const rows = [...decisionPath.rows, ...queueViews.rows];
+log('audit chain');
+const chain = await runChain({ seconds: Math.min(decisionOptions.seconds, 10), clients: decisionOptions.clients, log });
+
+const rows = [...decisionPath.rows, ...chain.rows, ...queueViews.rows];
 const profileText = [
   decisionPath.profiles.app ? formatProfile('app process (whole run, --cpu-prof)', decisionPath.profiles.app) : '',
   decisionPath.profiles.worker ? formatProfile('worker process (whole run, --cpu-prof)', decisionPath.profiles.worker) : '',
@@ -39,7 +43,7 @@ const waits = decisionPath.phases.map((p) => `  ${p.name}: ${p.databaseWaits.map
 
 console.log(`machine: ${describeMachine(machine)}`);
 const loadAtEnd = os.loadavg().map((l) => l.toFixed(2)).join(' ');
-console.log(`run: ${startedAt.toISOString()}, load average at the end ${loadAtEnd}, ${decisionOptions.seconds} s per phase, ${decisionOptions.clients} clients (app DATABASE_POOL_SIZE, closed-loop reviewers, pgbench -c)`);
+console.log(`run: ${startedAt.toISOString()}, load average at the end ${loadAtEnd}, ${decisionOptions.seconds} s per phase, ${decisionOptions.clients} clients (app DATABASE_POOL_SIZE, closed-loop reviewers, pgbench -c), ${decisionOptions.scale} app process(es) and ${decisionOptions.scale} worker(s)`);
 console.log(formatTable(rows));
 if (missed.length > 0) {
   console.log(`\nwhere the time goes (${missed.length} goal${missed.length === 1 ? '' : 's'} missed)`);
@@ -56,9 +60,10 @@ await writeFile(file, `${JSON.stringify({
   finishedAt: new Date().toISOString(),
   loadAverageAtEnd: os.loadavg(),
   machine,
-  options: { seconds: decisionOptions.seconds, warmupSeconds: decisionOptions.warmupSeconds, clients: decisionOptions.clients, rates: decisionOptions.rates, profiled: decisionOptions.profile },
+  options: { seconds: decisionOptions.seconds, warmupSeconds: decisionOptions.warmupSeconds, clients: decisionOptions.clients, rates: decisionOptions.rates, profiled: decisionOptions.profile, scale: decisionOptions.scale },
   rows: rows.map((r) => ({ ...r, result: verdict(r).text || null, met: verdict(r).met })),
   decisionPath: { ...decisionPath, rows: undefined },
   queueViews: { ...queueViews, rows: undefined },
+  chain: { ...chain, rows: undefined },
 }, null, 2)}\n`);
 console.log(`\nresults: ${file.pathname}`);

@@ -1,7 +1,7 @@
 /** One row of the benchmark table, and how a figure compares with its goal. */
 export interface Goal {
-  /** 'below': the value must stay under the target (latency, memory); 'at_least': reach it (throughput). */
-  readonly kind: 'below' | 'at_least';
+  /** 'below': the value must stay under the target; 'at_most': not above it (latency, memory); 'at_least': reach it (throughput). */
+  readonly kind: 'below' | 'at_most' | 'at_least';
   readonly target: number;
 }
 
@@ -29,13 +29,16 @@ const fmt = (value: number, unit: string): string => {
 export function verdict(row: MetricRow): Verdict {
   const { goal } = row;
   if (!goal) return { met: null, text: '' };
-  const gap = goal.kind === 'below' ? row.value - goal.target : goal.target - row.value;
-  const met = goal.kind === 'below' ? row.value < goal.target : row.value >= goal.target;
+  const gap = goal.kind === 'at_least' ? goal.target - row.value : row.value - goal.target;
+  const met = goal.kind === 'below' ? row.value < goal.target : goal.kind === 'at_most' ? row.value <= goal.target : row.value >= goal.target;
   if (met) return { met, text: 'met' };
-  return { met, text: `missed by ${fmt(gap, row.unit)} (${Math.round((gap / goal.target) * 100)}%)` };
+  // A goal of zero (nothing left uncommitted) has no relative gap.
+  const relative = goal.target === 0 ? '' : ` (${Math.round((gap / goal.target) * 100)}%)`;
+  return { met, text: `missed by ${fmt(gap, row.unit)}${relative}` };
 }
 
-const goalText = (row: MetricRow): string => (row.goal ? `${row.goal.kind === 'below' ? '<' : '>='} ${fmt(row.goal.target, row.unit)}` : '');
+const GOAL_SIGNS = { below: '<', at_most: '<=', at_least: '>=' } as const;
+const goalText = (row: MetricRow): string => (row.goal ? `${GOAL_SIGNS[row.goal.kind]} ${fmt(row.goal.target, row.unit)}` : '');
 
 /** A fixed-width table, one row per metric. */
 export function formatTable(rows: readonly MetricRow[]): string {

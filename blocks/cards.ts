@@ -6,7 +6,7 @@ import {
 import { fieldValueText, mention, mentionList, shortId, slackDate, STATUS_EMOJI, STATUS_LABEL } from './format.ts';
 import { ACTION_IDS, BLOCK_IDS } from './ids.ts';
 import { LIMITS } from './limits.ts';
-import { escapeMrkdwn, mrkdwn, plain, truncate } from './text.ts';
+import { escapeMrkdwn, mrkdwn, plain, truncate, truncateMrkdwn } from './text.ts';
 import { encodeCardAction, encodeRequestAction } from './values.ts';
 
 export interface SlackMessage {
@@ -39,7 +39,11 @@ export const button = (text: string, actionId: string, value: string, style?: 'p
   ...(style ? { style } : {}),
 });
 /** Notification text (what the push shows); plain words, cut to the message limit. */
-const notification = (text: string): string => truncate(text, LIMITS.MESSAGE_TEXT);
+/**
+ * A message's top-level `text` (notifications, the message list, screen readers): Slack formats it like mrkdwn, so
+ * whatever people typed goes in through escapeMrkdwn, as in blocks, and is cut without splitting an entity.
+ */
+const notification = (text: string): string => truncateMrkdwn(text, LIMITS.MESSAGE_TEXT);
 const title = (state: SubmissionState): string => escapeMrkdwn(state.title);
 
 // ---- what a stage looks like in words -------------------------------------------------------------------
@@ -283,7 +287,7 @@ export function reviewerCard(input: ReviewerCardInput): SlackMessage {
   }
 
   const verb = escalation ? 'Escalated: ' : canAct ? 'Approval needed: ' : '';
-  return { text: notification(`${verb}${state.title} (from ${mention(state.requesterId)})`), blocks };
+  return { text: notification(`${verb}${escapeMrkdwn(state.title)} (from ${mention(state.requesterId)})`), blocks };
 }
 
 /** One line per planned stage, in order: done, open (with who is pending), or still to come. */
@@ -330,7 +334,7 @@ export function requesterCard(input: CardInput): SlackMessage {
       elements: [button('Withdraw…', ACTION_IDS.withdraw, encodeRequestAction(state.id), 'danger')],
     });
   }
-  return { text: notification(`Your request "${state.title}": ${STATUS_LABEL[state.status]}`), blocks };
+  return { text: notification(`Your request "${escapeMrkdwn(state.title)}": ${STATUS_LABEL[state.status]}`), blocks };
 }
 
 /** The decision that ended the request, for its reason and its author. */
@@ -377,7 +381,7 @@ export function outcomeNotice(input: CardInput): SlackMessage {
       elements: [button('Revise and resubmit', ACTION_IDS.resubmit, encodeRequestAction(state.id), 'primary')],
     });
   }
-  return { text: notification(`Your request "${state.title}" ${STATUS_LABEL[state.status].toLowerCase()}`), blocks };
+  return { text: notification(`Your request "${escapeMrkdwn(state.title)}" ${STATUS_LABEL[state.status].toLowerCase()}`), blocks };
 }
 
 export function reminderNotice(input: CardInput & { stageInstanceId: string; reviewerId: string }): SlackMessage {
@@ -385,7 +389,7 @@ export function reminderNotice(input: CardInput & { stageInstanceId: string; rev
   const stage = state.stages.find((s) => s.id === input.stageInstanceId);
   if (!stage) throw new Error(`submission ${state.id} has no stage instance ${input.stageInstanceId}`);
   const text = `:bell: Reminder ${mention(reviewerId)}: *${title(state)}* from ${mention(state.requesterId)} is waiting for your decision on stage *${escapeMrkdwn(stage.name)}*: ${timingText(stage, now)}. Use the buttons on the card above.`;
-  return { text: notification(`Reminder: ${state.title} is waiting for your decision`), blocks: [section(text)] };
+  return { text: notification(`Reminder: ${escapeMrkdwn(state.title)} is waiting for your decision`), blocks: [section(text)] };
 }
 
 export function delegationNotice(input: { fromUserId: string; toUserId: string; phase: 'started' | 'ended' | 'revoked'; until: Date; workflowKey: string | null }): SlackMessage {
@@ -414,5 +418,5 @@ export function escalationNotice(input: CardInput & { stageInstanceId: string })
   const text = targets.length > 0
     ? `:warning: ${where}, and ${why}. It was escalated to the approval admins ${mentionList(targets)}, who can now decide.`
     : `:warning: ${where}, and nobody could be asked to decide: ${why}. Ask an approval admin to set a manager or an escalation target, or withdraw the request.`;
-  return { text: notification(`Your request "${state.title}" is stuck at stage "${stage.name}"`), blocks: [section(text)] };
+  return { text: notification(`Your request "${escapeMrkdwn(state.title)}" is stuck at stage "${escapeMrkdwn(stage.name)}"`), blocks: [section(text)] };
 }

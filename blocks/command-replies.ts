@@ -3,7 +3,7 @@ import type { AuditRow, Capacity, SubmissionState, SubmissionStatus } from '../s
 import { context, header, requesterCard, section, type CardInput, type SlackMessage } from './cards.ts';
 import { mention, mentionList, shortId, slackDate, STATUS_EMOJI, STATUS_LABEL } from './format.ts';
 import { LIMITS } from './limits.ts';
-import { escapeMrkdwn, packLines, truncate } from './text.ts';
+import { escapeMrkdwn, packLines, truncate, truncateMrkdwn } from './text.ts';
 
 /** A subcommand as `/approval help` lists it. */
 export interface SubcommandHelp {
@@ -11,12 +11,13 @@ export interface SubcommandHelp {
   readonly summary: string;
 }
 
-const message = (text: string, blocks: KnownBlock[]): SlackMessage => ({ text: truncate(text, LIMITS.MESSAGE_TEXT), blocks: blocks.slice(0, LIMITS.MESSAGE_BLOCKS) });
+/** `text` is mrkdwn like the blocks: anything people typed in it is escaped by the caller. */
+const message = (text: string, blocks: KnownBlock[]): SlackMessage => ({ text: truncateMrkdwn(text, LIMITS.MESSAGE_TEXT), blocks: blocks.slice(0, LIMITS.MESSAGE_BLOCKS) });
 
 /** A short refusal or correction: what was wrong and what would work. */
 export function problemMessage(problem: string, suggestion?: string): SlackMessage {
   const text = `:warning: ${escapeMrkdwn(problem)}${suggestion ? `\n${suggestion}` : ''}`;
-  return message(problem, [section(text)]);
+  return message(escapeMrkdwn(problem), [section(text)]);
 }
 
 export function helpMessage(subcommands: readonly SubcommandHelp[]): SlackMessage {
@@ -144,5 +145,5 @@ export function historyMessage(input: { submission: SubmissionState; rows: reado
   blocks.push(...shown.map((text) => section(text)));
   const revised = input.successorId ? ` · revised as \`${shortId(input.successorId)}\`` : '';
   blocks.push(context(`${STATUS_EMOJI[state.status]} ${STATUS_LABEL[state.status]} · request \`${shortId(state.id)}\`${revised} · ${input.rows.length} audit events`));
-  return message(`History of "${state.title}"`, blocks);
+  return message(`History of "${escapeMrkdwn(state.title)}"`, blocks);
 }

@@ -27,5 +27,5 @@ export function delegationRevokedMessage(count: number): SlackMessage {
 
 /** What was wrong with the command, and what would work. */
 export function delegationProblemMessage(problem: string): SlackMessage {
-  return message(`:warning: ${escapeMrkdwn(problem)}\nUsage: ${DELEGATE_USAGE}`, problem);
+  return message(`:warning: ${escapeMrkdwn(problem)}\nUsage: ${DELEGATE_USAGE}`, escapeMrkdwn(problem));
 }

@@ -41,3 +41,24 @@ export function encodeMetadata<T>(schema: z.ZodType<T>, value: T): string {
 
 /** Parses private_metadata; null when it is not JSON or not the expected shape. */
 export const decodeMetadata = <T>(schema: z.ZodType<T>, raw: string | undefined): T | null => decodeValue(schema, raw);
+
+const CHANNEL_ID = /^[CDG][A-Z0-9]{1,30}$/;
+const ORIGIN_PREFIX = /^o=([CDG][A-Z0-9]{1,30});/;
+
+/**
+ * Every modal carries the channel its flow started in (the command's, the clicked message's) ahead of its own
+ * private_metadata, as `o=<channel id>;`, so what is done in it is recorded with that channel. Left off when there
+ * is no channel (the Home tab) or when it would not fit Slack's limit.
+ */
+export function withOriginChannel<V extends { private_metadata?: string }>(view: V, channelId: string | null | undefined): V {
+  if (!channelId || !CHANNEL_ID.test(channelId)) return view;
+  const own = splitOriginChannel(view.private_metadata ?? '').metadata;
+  const metadata = `o=${channelId};${own}`;
+  return metadata.length <= LIMITS.PRIVATE_METADATA ? { ...view, private_metadata: metadata } : view;
+}
+
+/** The origin channel a modal carries, and its own private_metadata without it. */
+export function splitOriginChannel(raw: string): { channelId: string | null; metadata: string } {
+  const match = ORIGIN_PREFIX.exec(raw);
+  return match?.[1] ? { channelId: match[1], metadata: raw.slice(match[0].length) } : { channelId: null, metadata: raw };
+}

@@ -28,7 +28,7 @@ export function escapeMrkdwn(text: string): string {
  * Truncates mrkdwn that was built from escaped text, without leaving half an entity (`&am…`) or half
  * a link/mention (`<@U12…`): a raw '&' or '<' only ever starts one of those.
  */
-function truncateMrkdwn(text: string, max: number): string {
+export function truncateMrkdwn(text: string, max: number): string {
   if (text.length <= max) return text;
   if (max < 1) return '';
   let cut = truncate(text, max).slice(0, -ELLIPSIS.length);

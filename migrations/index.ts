@@ -7,6 +7,9 @@ import { Migration20261123100000_audit_writer } from './Migration20261123100000_
 import { Migration20261125100000_journeys } from './Migration20261125100000_journeys.ts';
 import { Migration20261201000000_installations } from './Migration20261201000000_installations.ts';
 import { Migration20261202000000_delivery_intents } from './Migration20261202000000_delivery_intents.ts';
+import { Migration20261203000000_idempotency_binding } from './Migration20261203000000_idempotency_binding.ts';
+import { Migration20261203100000_api_rate_limits } from './Migration20261203100000_api_rate_limits.ts';
+import { Migration20261203200000_card_redraws } from './Migration20261203200000_card_redraws.ts';
 
 /** Every migration, in order. Listed explicitly so the app runs from TypeScript sources without a glob loader. */
 export const MIGRATIONS = [
@@ -19,4 +22,7 @@ export const MIGRATIONS = [
   { name: 'Migration20261125100000_journeys', class: Migration20261125100000_journeys },
   { name: 'Migration20261201000000_installations', class: Migration20261201000000_installations },
   { name: 'Migration20261202000000_delivery_intents', class: Migration20261202000000_delivery_intents },
+  { name: 'Migration20261203000000_idempotency_binding', class: Migration20261203000000_idempotency_binding },
+  { name: 'Migration20261203100000_api_rate_limits', class: Migration20261203100000_api_rate_limits },
+  { name: 'Migration20261203200000_card_redraws', class: Migration20261203200000_card_redraws },
 ];

@@ -26,6 +26,7 @@ export function composeServices(env: Env, orm: Orm, options: { directory?: Slack
   const deps: ServiceDeps = {
     ...defaultDeps(orm, admins.everywhere, userGroups),
     workspaceAdmins: admins.byScope,
+    apiRateLimits: { windowSeconds: 60, authFailuresPerWindow: env.API_AUTH_FAILURES_PER_MINUTE, requestsPerWindow: env.API_REQUESTS_PER_MINUTE },
     installationKeys: mode.kind === 'oauth' ? mode.encryptionKeys : null,
     tokenRefresher: mode.kind === 'oauth' ? createTokenRefresher({ clientId: mode.clientId, clientSecret: mode.clientSecret, slackApiUrl: env.SLACK_API_URL }) : null,
   };

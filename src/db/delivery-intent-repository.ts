@@ -8,6 +8,11 @@ export interface DeliveryIntent {
   readonly queue: 'slack' | 'webhooks';
   readonly name: string;
   readonly payload: Record<string, unknown>;
+  /**
+   * One intent for many requests (a card's redraw): asking again while it is pending counts one more request,
+   * and asking after it finished opens it again, instead of being ignored as a re-run.
+   */
+  readonly coalesce?: boolean;
 }
 
 const toIntent = (r: SqlRow): DeliveryIntent => ({
@@ -19,21 +24,47 @@ export function createDeliveryIntentRepository(db: SqlRunner) {
   const rows = async (statement: Sql): Promise<SqlRow[]> => (await db.run([statement]))[0] ?? [];
   return {
     /**
-     * Records intents (one statement for all); an intent already recorded is left as it is. Returns the job ids
-     * still pending, the ones to hand to Redis (an intent done before, by a re-run event, is not sent again).
+     * Records intents (one round trip for all); an intent already recorded is left as it is, unless it coalesces
+     * (then it is asked for once more). Returns the job ids still pending, the ones to hand to Redis (an intent
+     * done before, by a re-run event, is not sent again).
      */
     async record(intents: readonly DeliveryIntent[]): Promise<Set<string>> {
       if (intents.length === 0) return new Set();
-      const values = tuples(intents.map((i) => [i.jobId, i.teamId, i.queue, i.name, json(i.payload)]));
-      const found = await rows(sql`with inserted as (
-          insert into delivery_intent (job_id, team_id, queue, name, payload) values ${values} on conflict (job_id) do nothing returning job_id)
-        select job_id from inserted
-        union select job_id from delivery_intent where job_id = any(${textArray(intents.map((i) => i.jobId))}) and done_at is null`);
+      const valuesOf = (list: readonly DeliveryIntent[]) => tuples(list.map((i) => [i.jobId, i.teamId, i.queue, i.name, json(i.payload)]));
+      const once = intents.filter((i) => !i.coalesce);
+      const coalesced = intents.filter((i) => i.coalesce);
+      const statements: Sql[] = [];
+      if (once.length > 0) {
+        statements.push(sql`with inserted as (
+            insert into delivery_intent (job_id, team_id, queue, name, payload) values ${valuesOf(once)} on conflict (job_id) do nothing returning job_id)
+          select job_id from inserted
+          union select job_id from delivery_intent where job_id = any(${textArray(once.map((i) => i.jobId))}) and done_at is null`);
+      }
+      if (coalesced.length > 0) {
+        // created_at restarts so the reconciler gives a re-opened intent the same grace as a new one.
+        statements.push(sql`insert into delivery_intent (job_id, team_id, queue, name, payload) values ${valuesOf(coalesced)}
+          on conflict (job_id) do update set requests = delivery_intent.requests + 1, done_at = null, outcome = null, created_at = now()
+          returning job_id`);
+      }
+      const found = (await db.run(statements)).flat();
       return new Set(found.map((r) => r.job_id as string));
     },
     /** Marks an intent done (delivered, or nothing left to send) or failed (given up on and recorded). */
     async finish(jobId: string, outcome: 'done' | 'failed'): Promise<void> {
       await rows(sql`update delivery_intent set done_at = now(), outcome = ${outcome} where job_id = ${jobId} and done_at is null`);
+    },
+    /** A pending coalesced intent's count of requests (read before drawing, see finishRequests); null when none is pending. */
+    async requests(jobId: string): Promise<number | null> {
+      const [row] = await rows(sql`select requests from delivery_intent where job_id = ${jobId} and done_at is null`);
+      return row ? Number(row.requests) : null;
+    },
+    /**
+     * Marks a coalesced intent done if nobody asked for it again since `requests` was read; false when someone did
+     * (the state they changed may be newer than the one drawn, so the job draws again).
+     */
+    async finishRequests(jobId: string, requests: number): Promise<boolean> {
+      const done = await rows(sql`update delivery_intent set done_at = now(), outcome = 'done' where job_id = ${jobId} and done_at is null and requests = ${requests} returning job_id`);
+      return done.length > 0;
     },
     /** Deletes up to `limit` intents done before `doneBefore` (they are history nobody reads); returns how many. */
     async prune(doneBefore: Date, limit: number): Promise<number> {

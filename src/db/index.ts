@@ -1,4 +1,5 @@
 import { createApiIdempotencyRepository } from './api-idempotency-repository.ts';
+import { createApiRateRepository } from './api-rate-repository.ts';
 import { createAuditRepository } from './audit-repository.ts';
 import { createDecisionStore } from './decision-store.ts';
 import { createDelegationRepository } from './delegation-repository.ts';
@@ -35,6 +36,7 @@ export function createRepositories(orm: Orm) {
     failures: createNotificationFailureRepository(pooled),
     tokens: createTokenRepository(orm),
     apiIdempotency: createApiIdempotencyRepository(pooled),
+    apiRates: createApiRateRepository(pooled),
     homeViewers: createHomeViewerRepository(pooled),
     installations: createInstallationRepository(pooled),
     audit: createAuditRepository(orm),

@@ -16,6 +16,8 @@ export interface StoredMessage extends MessageRef {
   readonly channel: string | null;
   readonly ts: string | null;
   readonly claimedBy: string | null;
+  /** The version of what the message shows (see DeliverOptions.version); null when not known. */
+  readonly drawnVersion: string | null;
 }
 
 /**
@@ -25,14 +27,15 @@ export interface StoredMessage extends MessageRef {
  */
 export type Claim =
   | { readonly state: 'post'; readonly uncertain: boolean; readonly since: Date }
-  | { readonly state: 'update'; readonly channel: string; readonly ts: string }
+  | { readonly state: 'update'; readonly channel: string; readonly ts: string; readonly drawnVersion: string | null }
   | { readonly state: 'busy' };
 
-const COLUMNS = sql`team_id, key, kind, submission_id, stage_instance_id, delegation_id, recipient_id, channel, ts, claimed_by`;
+const COLUMNS = sql`team_id, key, kind, submission_id, stage_instance_id, delegation_id, recipient_id, channel, ts, claimed_by, drawn_version`;
 const toMessage = (r: SqlRow): StoredMessage => ({
   teamId: r.team_id as string, key: r.key as string, kind: r.kind as MessageKind, submissionId: r.submission_id as string | null,
   stageInstanceId: r.stage_instance_id as string | null, delegationId: r.delegation_id as string | null, recipientId: r.recipient_id as string,
   channel: r.channel as string | null, ts: r.ts as string | null, claimedBy: r.claimed_by as string | null,
+  drawnVersion: r.drawn_version as string | null,
 });
 
 /** The slack_message ledger: which message was posted where, so a retried job updates instead of posting again. */
@@ -62,17 +65,18 @@ export function createSlackMessageRepository(db: SqlRunner) {
       const [claimed] = won;
       if (claimed) return { state: 'post', uncertain: Number(claimed.post_attempts) > 1, since: new Date(claimed.created_at as string) };
       const existing = await find(ref.teamId, ref.key);
-      if (existing?.ts && existing.channel) return { state: 'update', channel: existing.channel, ts: existing.ts };
+      if (existing?.ts && existing.channel) return { state: 'update', channel: existing.channel, ts: existing.ts, drawnVersion: existing.drawnVersion };
       return { state: 'busy' };
     },
     /**
      * Records where the message went, unless another attempt already recorded a different message for the key
-     * (then the caller's post is a duplicate to delete). True when this message is the one on record.
+     * (then the caller's post is a duplicate to delete). True when this message is the one on record. `version`
+     * is what the post shows, when the caller drew it (null for an earlier attempt's post found in Slack).
      */
-    async recordPosted(ref: MessageRef, channel: string, ts: string, threadTs: string | null): Promise<boolean> {
-      const kept = await rows(sql`insert into slack_message (team_id, key, kind, submission_id, stage_instance_id, delegation_id, recipient_id, channel, ts, thread_ts)
-        values (${ref.teamId}, ${ref.key}, ${ref.kind}, ${ref.submissionId}, ${ref.stageInstanceId}, ${ref.delegationId}, ${ref.recipientId}, ${channel}, ${ts}, ${threadTs})
-        on conflict (team_id, key) do update set channel = excluded.channel, ts = excluded.ts, thread_ts = excluded.thread_ts,
+    async recordPosted(ref: MessageRef, channel: string, ts: string, threadTs: string | null, version: string | null = null): Promise<boolean> {
+      const kept = await rows(sql`insert into slack_message (team_id, key, kind, submission_id, stage_instance_id, delegation_id, recipient_id, channel, ts, thread_ts, drawn_version)
+        values (${ref.teamId}, ${ref.key}, ${ref.kind}, ${ref.submissionId}, ${ref.stageInstanceId}, ${ref.delegationId}, ${ref.recipientId}, ${channel}, ${ts}, ${threadTs}, ${version})
+        on conflict (team_id, key) do update set channel = excluded.channel, ts = excluded.ts, thread_ts = excluded.thread_ts, drawn_version = excluded.drawn_version,
           claimed_by = null, claimed_at = null, post_attempts = 0, updated_at = now()
           where slack_message.ts is null or (slack_message.ts = excluded.ts and slack_message.channel = excluded.channel)
         returning key`);
@@ -93,8 +97,9 @@ export function createSlackMessageRepository(db: SqlRunner) {
     async forget(teamId: string, key: string): Promise<void> {
       await rows(sql`delete from slack_message where team_id = ${teamId} and key = ${key}`);
     },
-    async touch(teamId: string, key: string): Promise<void> {
-      await rows(sql`update slack_message set updated_at = now() where team_id = ${teamId} and key = ${key}`);
+    /** The message was updated to show `version` (so a redraw of the same version can skip Slack). */
+    async drawn(teamId: string, key: string, version: string): Promise<void> {
+      await rows(sql`update slack_message set drawn_version = ${version}, updated_at = now() where team_id = ${teamId} and key = ${key}`);
     },
     /** Cards about one stage (reviewers, escalation targets, delegates), to refresh when it changes. */
     async ofStage(stageInstanceId: string): Promise<StoredMessage[]> {

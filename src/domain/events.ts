@@ -47,7 +47,14 @@ export const AUDIT_EVENT_TYPES = [
   'api.token_revoked',
   'api.tokens_listed',
   'api.auth_failed',
+  // Failed authentications of one client address in one closed rate-limit window, with how many there were.
+  'api.auth_failures_counted',
   'api.audit_read',
+  // The trail read in Slack (/approval history) and exported (audit:export).
+  'audit.history_read',
+  'audit.exported',
+  // Someone who is not an approval admin tried to change policy (publish a workflow, open the admin tools).
+  'policy.change_refused',
   // The app's installation in a workspace or Enterprise Grid org (OAuth mode); never carries a token.
   'installation.installed',
   'installation.reinstalled',

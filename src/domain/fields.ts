@@ -1,6 +1,9 @@
 import type { FieldDefinition } from './workflow.ts';
 import { DomainError } from './errors.ts';
 import { SLACK_USER_ID } from './identifiers.ts';
+import { hasUnstorableCharacter, isCalendarDate, UNSTORABLE_MESSAGE } from './input.ts';
+
+export { hasUnstorableCharacter, UNSTORABLE_MESSAGE } from './input.ts';
 
 export type FieldValue = string | number;
 export type FieldValues = Readonly<Record<string, FieldValue>>;
@@ -8,56 +11,45 @@ export type FieldValues = Readonly<Record<string, FieldValue>>;
 export const MAX_TEXT_VALUE = { short_text: 150, long_text: 3000, url: 2000 } as const;
 export const MAX_TITLE_LENGTH = 150;
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-/**
- * Control characters other than tab and line breaks, and unpaired UTF-16 surrogates: PostgreSQL cannot store
- * NUL or a lone surrogate (text or jsonb), and none of them belongs in what a person typed.
- */
-export const hasUnstorableCharacter = (text: string): boolean =>
-  !text.isWellFormed() || [...text].some((c) => {
-    const code = c.charCodeAt(0);
-    return (code < 0x20 && c !== '\t' && c !== '\n' && c !== '\r') || code === 0x7f;
-  });
-export const UNSTORABLE_MESSAGE = 'cannot contain control characters or broken unicode';
+/** A field's value as text, refused when it is not text (an object, an array, a number where words are expected). */
+function asText(field: FieldDefinition, raw: unknown): { text?: string; error?: string } {
+  if (typeof raw !== 'string') return { error: `${field.label} must be text` };
+  if (hasUnstorableCharacter(raw)) return { error: `${field.label} ${UNSTORABLE_MESSAGE}` };
+  return { text: raw };
+}
 
 function checkOne(field: FieldDefinition, raw: unknown): { value?: FieldValue; error?: string } {
   const blank = raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '');
   if (blank) return field.required ? { error: `${field.label} is required` } : {};
+  if (field.type === 'number' || field.type === 'currency') {
+    // Slack sends numbers as typed text; the API may send either. Anything else (true, [1], {}) is no number.
+    if (typeof raw !== 'number' && typeof raw !== 'string') return { error: `${field.label} must be a number` };
+    const value = typeof raw === 'number' ? raw : Number(raw.replace(/[, _]/g, ''));
+    if (!Number.isFinite(value)) return { error: `${field.label} must be a number` };
+    if (field.type === 'currency') {
+      if (value < 0) return { error: `${field.label} cannot be negative` };
+      if (Math.round(value * 100) / 100 !== value) return { error: `${field.label} has at most two decimals` };
+    }
+    if (Math.abs(value) > 1e12) return { error: `${field.label} is too large` };
+    return { value };
+  }
+  const { text, error } = asText(field, raw);
+  if (text === undefined) return { error: error as string };
   switch (field.type) {
     case 'short_text':
     case 'long_text': {
-      const value = String(raw).trim();
+      const value = text.trim();
       const max = MAX_TEXT_VALUE[field.type];
-      if (hasUnstorableCharacter(value)) return { error: `${field.label} ${UNSTORABLE_MESSAGE}` };
       return value.length > max ? { error: `${field.label} must be at most ${max} characters` } : { value };
     }
-    case 'number':
-    case 'currency': {
-      const value = typeof raw === 'number' ? raw : Number(String(raw).replace(/[, _]/g, ''));
-      if (!Number.isFinite(value)) return { error: `${field.label} must be a number` };
-      if (field.type === 'currency') {
-        if (value < 0) return { error: `${field.label} cannot be negative` };
-        if (Math.round(value * 100) / 100 !== value) return { error: `${field.label} has at most two decimals` };
-      }
-      if (Math.abs(value) > 1e12) return { error: `${field.label} is too large` };
-      return { value };
-    }
-    case 'date': {
-      const value = String(raw);
-      if (!ISO_DATE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) return { error: `${field.label} must be a date (YYYY-MM-DD)` };
-      return { value };
-    }
-    case 'single_select': {
-      const value = String(raw);
-      return field.options?.includes(value) ? { value } : { error: `${field.label} must be one of: ${(field.options ?? []).join(', ')}` };
-    }
-    case 'user': {
-      const value = String(raw);
-      return SLACK_USER_ID.test(value) ? { value } : { error: `${field.label} must be a Slack user` };
-    }
+    case 'date':
+      return isCalendarDate(text) ? { value: text } : { error: `${field.label} must be a date that exists (YYYY-MM-DD)` };
+    case 'single_select':
+      return field.options?.includes(text) ? { value: text } : { error: `${field.label} must be one of: ${(field.options ?? []).join(', ')}` };
+    case 'user':
+      return SLACK_USER_ID.test(text) ? { value: text } : { error: `${field.label} must be a Slack user` };
     case 'url': {
-      const value = String(raw).trim();
+      const value = text.trim();
       try {
         const url = new URL(value);
         if (url.protocol !== 'https:' && url.protocol !== 'http:') return { error: `${field.label} must be an http(s) link` };
@@ -80,7 +72,8 @@ export function validateFieldValues(fields: readonly FieldDefinition[], input: R
     if (!fields.some((f) => f.id === key)) errors[key] = `"${key}" is not a field of this workflow`;
   }
   for (const field of fields) {
-    const { value, error } = checkOne(field, input[field.id]);
+    // Only the input's own members: a field id such as "constructor" must not read Object.prototype.
+    const { value, error } = checkOne(field, Object.hasOwn(input, field.id) ? input[field.id] : undefined);
     if (error) errors[field.id] = error;
     else if (value !== undefined) values[field.id] = value;
   }
@@ -90,7 +83,8 @@ export function validateFieldValues(fields: readonly FieldDefinition[], input: R
   return values;
 }
 
-export function validateTitle(title: string): string {
+export function validateTitle(title: unknown): string {
+  if (typeof title !== 'string') throw new DomainError('invalid_input', 'The title must be text', { title: 'The title must be text' });
   const trimmed = title.trim();
   if (!trimmed) throw new DomainError('invalid_input', 'A request needs a title', { title: 'A title is required' });
   if (hasUnstorableCharacter(trimmed)) throw new DomainError('invalid_input', `The title ${UNSTORABLE_MESSAGE}`, { title: `The title ${UNSTORABLE_MESSAGE}` });
@@ -104,7 +98,7 @@ export function validateTitle(title: string): string {
  * The request form as a whole: its title and every field, with every problem reported at once (a person fixes
  * them all in one go instead of meeting them one submit after another).
  */
-export function validateRequestForm(fields: readonly FieldDefinition[], title: string, input: Readonly<Record<string, unknown>>): { title: string; values: FieldValues } {
+export function validateRequestForm(fields: readonly FieldDefinition[], title: unknown, input: Readonly<Record<string, unknown>>): { title: string; values: FieldValues } {
   const problems: Record<string, string> = {};
   const attempt = <T>(check: () => T): T | null => {
     try {

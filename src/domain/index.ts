@@ -1,6 +1,7 @@
 export * from './errors.ts';
 export * from './workflow.ts';
 export * from './fields.ts';
+export { entityKeySchema, findHostileJson, isCalendarDate, MAX_JSON_DEPTH, parseCalendarDate, storableText } from './input.ts';
 export * from './conditions.ts';
 export * from './submission.ts';
 export * from './events.ts';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { DomainError } from './errors.ts';
 import { slackUserIdSchema } from './identifiers.ts';
+import { findHostileJson, storableText } from './input.ts';
 
 /** Limits keep every definition renderable in Slack (modal and message limits) and readable by people. */
 export const WORKFLOW_LIMITS = {
@@ -37,7 +38,7 @@ const slackUserId = slackUserIdSchema();
 const identifier = (what: string) =>
   z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, `${what} must start with a letter and use only a-z, 0-9 and _ (at most 40)`);
 const text = (what: string, max: number) =>
-  z.string().trim().min(1, `${what} is required`).max(max, `${what} must be at most ${max} characters`);
+  storableText(what).trim().min(1, `${what} is required`).max(max, `${what} must be at most ${max} characters`);
 
 export const fieldDefinitionSchema = z
   .object({
@@ -46,7 +47,7 @@ export const fieldDefinitionSchema = z
     type: z.enum(FIELD_TYPES),
     required: z.boolean().default(false),
     showToReviewers: z.boolean().default(true),
-    hint: z.string().max(WORKFLOW_LIMITS.fieldHintLength).optional(),
+    hint: storableText('Field hint').max(WORKFLOW_LIMITS.fieldHintLength).optional(),
     options: z.array(text('Option', WORKFLOW_LIMITS.optionLength)).max(WORKFLOW_LIMITS.selectOptions).optional(),
     currency: z.string().regex(/^[A-Z]{3}$/, 'currency must be an ISO 4217 code such as USD').optional(),
   })
@@ -76,7 +77,8 @@ export const approvalRuleSchema = z.discriminatedUnion('kind', [
 ]);
 export type ApprovalRule = z.infer<typeof approvalRuleSchema>;
 
-const conditionValue = z.union([z.string().max(200), z.number(), z.boolean(), z.array(z.union([z.string().max(200), z.number()])).max(50)]);
+const conditionText = storableText('Condition value').max(200);
+const conditionValue = z.union([conditionText, z.number(), z.boolean(), z.array(z.union([conditionText, z.number()])).max(50)]);
 export const conditionClauseSchema = z.object({
   field: identifier('Condition field'),
   operator: z.enum(CONDITION_OPERATORS),
@@ -112,11 +114,14 @@ export const webhookSchema = z.object({
   events: z.array(z.enum(['approved', 'rejected', 'withdrawn'])).min(1).default(['approved', 'rejected', 'withdrawn']),
 });
 
+/** A workflow's key, wherever one is given: a definition, a request for it, an API path or filter. */
+export const workflowKeySchema = z.string().regex(/^[a-z][a-z0-9-]{1,39}$/, 'Workflow key must be 2-40 characters of a-z, 0-9 and -, starting with a letter');
+
 export const workflowDefinitionSchema = z
   .object({
-    key: z.string().regex(/^[a-z][a-z0-9-]{1,39}$/, 'Workflow key must be 2-40 characters of a-z, 0-9 and -, starting with a letter'),
+    key: workflowKeySchema,
     name: text('Workflow name', WORKFLOW_LIMITS.nameLength),
-    description: z.string().trim().max(WORKFLOW_LIMITS.descriptionLength).default(''),
+    description: storableText('Description').trim().max(WORKFLOW_LIMITS.descriptionLength).default(''),
     fields: z.array(fieldDefinitionSchema).max(WORKFLOW_LIMITS.fields, `A workflow has at most ${WORKFLOW_LIMITS.fields} fields`).default([]),
     stages: z
       .array(stageDefinitionSchema)
@@ -177,6 +182,13 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): Record<stri
 }
 
 export function parseWorkflowDefinition(input: unknown): WorkflowDefinition {
+  // Before the schema: a name with a NUL, a label with a lone surrogate or an option nested 10,000 deep is
+  // refused where it is, whether it came from the API, an imported file or the editor.
+  const hostile = findHostileJson(input);
+  if (hostile) {
+    const path = hostile.path.map(String).join('.') || '(definition)';
+    throw new DomainError('invalid_input', `The workflow definition is not valid: ${path} ${hostile.problem}`, { [path]: hostile.problem });
+  }
   const result = workflowDefinitionSchema.safeParse(input);
   if (!result.success) {
     const problems = describeIssues(result.error.issues);

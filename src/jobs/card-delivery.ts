@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { SlackMessage } from '../../blocks/cards.ts';
 import { loggerFor } from '../observability/logger.ts';
 import type { MessageRef } from '../services/delivery-ledger.ts';
@@ -16,7 +17,12 @@ export class MessageBusyError extends Error {
   }
 }
 
-export type DeliveryResult = 'posted' | 'updated' | 'found' | 'absent';
+/** `unchanged`: the message already shows this version, so Slack was not called. */
+export type DeliveryResult = 'posted' | 'updated' | 'unchanged' | 'found' | 'absent';
+
+/** A message's version when its sender gives none: a digest of its text and blocks. */
+const digestOf = (message: SlackMessage): string =>
+  createHash('sha1').update(message.text).update('\u0000').update(JSON.stringify(message.blocks)).digest('base64url');
 
 export interface DeliverOptions {
   /** `ensure` posts when no message exists yet; `refresh` only updates an existing one. */
@@ -25,6 +31,13 @@ export interface DeliverOptions {
   readonly thread?: { readonly channel: string; readonly ts: string } | undefined;
   /** Identifies the job; its own earlier claim (a retry after its process died) may be taken over at once. */
   readonly claimant: string;
+  /**
+   * What the message shows, as a version: a message already drawn at this version is not updated again. Cards
+   * give the version of the request they are drawn from (render.ts cardVersion); by default, a digest of the message.
+   */
+  readonly version?: string | undefined;
+  /** Update even a message already drawn at this version (someone's screen may not show it). */
+  readonly force?: boolean | undefined;
 }
 
 /**
@@ -55,11 +68,11 @@ export async function deliverMessage(ctx: WorkerContext, ref: MessageRef, messag
       if (existing.claimedBy) throw new MessageBusyError(ref.key);
       return 'absent';
     }
-    return update(ctx, ref, existing.channel, existing.ts, message, options);
+    return update(ctx, ref, existing.channel, existing.ts, message, options, existing.drawnVersion);
   }
   const claim = await ledger.claim(ref, options.claimant, new Date(Date.now() - ctx.tuning.claimTtlMs));
   if (claim.state === 'busy') throw new MessageBusyError(ref.key);
-  if (claim.state === 'update') return update(ctx, ref, claim.channel, claim.ts, message, options);
+  if (claim.state === 'update') return update(ctx, ref, claim.channel, claim.ts, message, options, claim.drawnVersion);
   if (claim.uncertain) {
     const earlier = await earlierPost(ctx, ref, options, claim.since);
     if (earlier) return adopt(ctx, ref, earlier, message, options);
@@ -84,7 +97,7 @@ export async function deliverMessage(ctx: WorkerContext, ref: MessageRef, messag
     throw error;
   }
   if (!posted.channel || !posted.ts) throw new Error('chat.postMessage answered without channel or ts');
-  if (await ledger.recordPosted(ref, posted.channel, posted.ts, options.thread?.ts ?? null)) return 'posted';
+  if (await ledger.recordPosted(ref, posted.channel, posted.ts, options.thread?.ts ?? null, options.version ?? digestOf(message))) return 'posted';
   await deleteDuplicate(ctx, ref, posted.channel, posted.ts);
   return 'found';
 }
@@ -116,7 +129,7 @@ async function adopt(ctx: WorkerContext, ref: MessageRef, earlier: { channel: st
     await deleteDuplicate(ctx, ref, earlier.channel, earlier.ts);
     return 'found';
   }
-  await update(ctx, ref, earlier.channel, earlier.ts, message, options);
+  await update(ctx, ref, earlier.channel, earlier.ts, message, options, null);
   return 'found';
 }
 
@@ -131,10 +144,16 @@ async function deleteDuplicate(ctx: WorkerContext, ref: MessageRef, channel: str
   }
 }
 
-async function update(ctx: WorkerContext, ref: MessageRef, channel: string, ts: string, message: SlackMessage, options: DeliverOptions): Promise<DeliveryResult> {
+/**
+ * Redraws a posted message, unless it already shows this version (`drawnVersion`, the one it was last drawn at):
+ * the redraws several events ask for, and a retried one, cost one chat.update between them (Slack's Tier 3 per workspace).
+ */
+async function update(ctx: WorkerContext, ref: MessageRef, channel: string, ts: string, message: SlackMessage, options: DeliverOptions, drawnVersion: string | null): Promise<DeliveryResult> {
+  const version = options.version ?? digestOf(message);
+  if (version === drawnVersion && !options.force) return 'unchanged';
   try {
     await callForTeam(ctx, ref.teamId, 'chat.update', (slack) => slack.chat.update({ channel, ts, text: message.text, blocks: message.blocks }), options.claimant);
-    await ctx.services.ledger.messages.touch(ref.teamId, ref.key);
+    await ctx.services.ledger.messages.drawn(ref.teamId, ref.key, version);
     return 'updated';
   } catch (error) {
     // Someone deleted the message: forget it and, when the job may post, post it again.

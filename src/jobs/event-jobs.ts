@@ -10,18 +10,24 @@ type Card = JobData<'slack', 'card'>;
 
 async function queueHome(ctx: WorkerContext, cause: string, teamId: string, users: Iterable<string>): Promise<void> {
   if (!ctx.renderHome) return;
+  // Only tabs opened lately are redrawn (the others are drawn fresh when opened): asked for all at once, so an
+  // event whose people are not looking adds no job (the job asks again, as it may run later).
+  const viewing = await ctx.services.home.viewingAmong(teamId, [...new Set(users)]);
   // A burst of events for one person publishes their Home once, a moment later, from the state by then.
-  for (const userId of new Set(users)) {
+  for (const userId of viewing) {
     await ctx.queues.add('slack', 'home', { teamId, userId }, { jobId: jobIds.home(cause, userId), delay: 250, coalesceKey: jobIds.home(teamId, userId) });
   }
 }
 
-/** Refreshes every card already posted about a stage (reviewers, escalation targets, delegates), or only `onlyFor`'s. */
+/**
+ * Refreshes every card already posted about a stage (reviewers, escalation targets, delegates), or only
+ * `onlyFor`'s, drawn again even if it shows the current version (a refused click).
+ */
 async function refreshStageCards(ctx: WorkerContext, out: Outgoing, state: SubmissionState, stageInstanceId: string, onlyFor?: string): Promise<void> {
   for (const row of await ctx.services.ledger.messages.ofStage(stageInstanceId)) {
     if (row.kind !== 'reviewer' && row.kind !== 'delegate') continue;
     if (onlyFor && row.recipientId !== onlyFor) continue;
-    out.card({ teamId: state.teamId, kind: row.kind, mode: 'refresh', submissionId: state.id, stageInstanceId, recipientId: row.recipientId, delegationId: row.delegationId });
+    out.card({ teamId: state.teamId, kind: row.kind, mode: onlyFor ? 'reassert' : 'refresh', submissionId: state.id, stageInstanceId, recipientId: row.recipientId, delegationId: row.delegationId });
   }
 }
 

@@ -1,7 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loggerFor } from '../observability/logger.ts';
-import { QUEUE_NAMES, type JobData, type JobName, type QueueName } from './registry.ts';
+import { QUEUE_NAMES, reusesJobId, type JobData, type JobName, type QueueName } from './registry.ts';
 
 const log = loggerFor('queues');
 
@@ -118,7 +118,10 @@ export function createQueues(redisUrl: string, prefix: string, tuning: Tuning): 
     },
     async addBulk(queue, jobs) {
       if (jobs.length === 0) return;
-      await get(queue).addBulk(jobs.map((job) => ({ name: job.name, data: job.data, opts: { jobId: job.jobId } })));
+      await get(queue).addBulk(jobs.map((job) => ({
+        name: job.name, data: job.data,
+        opts: { jobId: job.jobId, ...(reusesJobId(queue, job.name) ? { removeOnComplete: true, removeOnFail: true } : {}) },
+      })));
     },
     async close() {
       await Promise.all([...queues.values()].map((q) => q.close()));

@@ -72,6 +72,8 @@ export async function reconcile(ctx: WorkerContext, relay: OutboxRelay | null): 
   if (relay && (await ctx.services.ledger.outbox.hasUnrelayed(ctx.teams))) relay.kick();
   const requeuedEvents = await requeueLostEvents(ctx);
   const restoredDeliveries = await restoreDeliveries(ctx);
+  // Failed API authentications of closed rate-limit windows go into the trail as counts (the API only counted them).
+  await ctx.services.apiLimits.closeWindows();
   // Finished intents are kept a while (to look into a delivery), then dropped a page at a time.
   await ctx.services.ledger.intents.prune(new Date(Date.now() - INTENT_RETENTION_MS), PAGE);
   return { ...timers, scheduledStages: stages, scheduledDelegations: delegations, requeuedEvents, restoredDeliveries };

@@ -23,11 +23,27 @@ export const JOB_SCHEMAS = {
   },
   /** Everything that talks to Slack; one job per message so one failure never holds back the others. */
   slack: {
-    /** `ensure` posts the card or updates it; `refresh` only updates a card that exists. */
+    /**
+     * `ensure` posts the card or updates it; `refresh` only updates a card that exists (queued as the card's one
+     * `redraw` job); `reassert` updates it even when it shows the request's current version (a refused click: the
+     * clicker's screen may not show what Slack has).
+     */
     card: z.object({
       teamId: team,
       kind: z.enum(CARD_KINDS),
-      mode: z.enum(['ensure', 'refresh']),
+      mode: z.enum(['ensure', 'refresh', 'reassert']),
+      submissionId: uuid,
+      stageInstanceId: uuid.nullable(),
+      recipientId: user,
+      delegationId: uuid.nullable(),
+    }),
+    /**
+     * Updates a card that exists to show the request as it is now. One job per card (job id `redraw-<card>`), so
+     * the redraws many events ask for while it waits merge into it (see queueDeliveries).
+     */
+    redraw: z.object({
+      teamId: team,
+      kind: z.enum(CARD_KINDS),
       submissionId: uuid,
       stageInstanceId: uuid.nullable(),
       recipientId: user,
@@ -64,6 +80,12 @@ export type JobName<Q extends QueueName> = keyof (typeof JOB_SCHEMAS)[Q] & strin
 export type JobData<Q extends QueueName, N extends JobName<Q>> = (typeof JOB_SCHEMAS)[Q][N] extends z.ZodType<infer T> ? T : never;
 export const QUEUE_NAMES = Object.keys(JOB_SCHEMAS) as QueueName[];
 
+/**
+ * Jobs whose id names a thing rather than an event (a card's redraw): their id is used again for the next run,
+ * so Redis drops them as soon as they end instead of keeping them a day.
+ */
+export const reusesJobId = (queue: QueueName, name: string): boolean => queue === 'slack' && name === 'redraw';
+
 /** Parses a job's payload against its schema; throws (an unrecoverable job) when the name or shape is wrong. */
 export function parseJob<Q extends QueueName>(queue: Q, name: string, data: unknown): { [N in JobName<Q>]: { name: N; data: JobData<Q, N> } }[JobName<Q>] {
   const schemas = JOB_SCHEMAS[queue] as Record<string, z.ZodType>;
@@ -83,6 +105,8 @@ export const jobIds = {
   delegationStart: (delegationId: string) => id('delegation-start', delegationId),
   delegationEnd: (delegationId: string) => id('delegation-end', delegationId),
   card: (cause: string, kind: string, stageInstanceId: string | null, recipientId: string) => id('card', cause, kind, stageInstanceId, recipientId),
+  redraw: (kind: string, submissionId: string, stageInstanceId: string | null, recipientId: string, delegationId: string | null) =>
+    id('redraw', kind, submissionId, stageInstanceId, recipientId, delegationId),
   reminderNotice: (stageInstanceId: string, n: number, recipientId: string) => id('remind', stageInstanceId, n, recipientId),
   delegationNotice: (delegationId: string, phase: string) => id('delegation-notice', delegationId, phase),
   home: (cause: string, userId: string) => id('home', cause, userId),

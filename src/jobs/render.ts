@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { context as contextBlock, delegationNotice, escalationNotice, outcomeNotice, requesterCard, reviewerCard, type CardInput, type EscalationView, type SlackMessage } from '../../blocks/cards.ts';
 import { escapeMrkdwn } from '../../blocks/text.ts';
 import { DomainError, isActive, mayDecide, mayRetract, stageAudience, type Directory, type StageInstance, type SubmissionState, type WorkflowDefinition } from '../domain/index.ts';
@@ -51,19 +52,45 @@ export function delegationPhase(delegation: DelegationRow, now: Date): 'pending'
   return 'started';
 }
 
+/** Who may do what on a card (the domain's rule): buttons only for someone the domain lets decide now. */
+const abilitiesOf = (input: DeliveryInput, card: CardIdentity, stage: StageInstance) => ({
+  canAct: mayDecide(card.recipientId, stage, input.definition, input.submission, input.directory) !== null,
+  canRetract: mayRetract(card.recipientId, stage, input.definition, input.submission, input.directory),
+});
+
+type CardIdentity = Omit<JobData<'slack', 'card'>, 'mode'>;
+
+/**
+ * The version of the request a card shows: a digest of everything its renderer reads, except the clock, which it
+ * reads only through what changes the card (overdue or not, a delegation's phase, the buttons). Two redraws of the
+ * same version draw the same card but for how long the stage has waited, so the second is skipped (card-delivery.ts):
+ * the wait a card shows is as of the request's last change.
+ */
+export function cardVersion(input: DeliveryInput, card: CardIdentity, delegation: DelegationRow | null): string {
+  const { submission, predecessor, successorId, now } = input;
+  const stage = card.stageInstanceId ? submission.stages.find((s) => s.id === card.stageInstanceId) : undefined;
+  const facts = {
+    card: [card.kind, card.submissionId, card.stageInstanceId, card.recipientId, card.delegationId],
+    // A request's workflow version never changes, so its key and number stand for its definition.
+    submission, predecessor: predecessor ?? null, successorId: successorId ?? null,
+    overdue: submission.stages.map((s) => now.getTime() >= Date.parse(s.dueAt)),
+    abilities: stage ? abilitiesOf(input, card, stage) : null,
+    escalation: stage ? escalationOf(input, stage, card.recipientId) ?? null : null,
+    delegation: delegation ? { ...delegation, phase: delegationPhase(delegation, now) } : null,
+  };
+  return createHash('sha1').update(JSON.stringify(facts)).digest('base64url');
+}
+
 /**
  * The one renderer of every card kind: the card to show now, from current state (never from the event that asked for it, so late or reordered jobs
  * still show the truth). Null when there is nothing to show (the stage does not exist, the request is still
  * running for an outcome notice).
  */
-export function renderCard(input: DeliveryInput, card: JobData<'slack', 'card'>, delegation: DelegationRow | null): SlackMessage | null {
-  const { submission, definition, directory } = input;
+export function renderCard(input: DeliveryInput, card: CardIdentity, delegation: DelegationRow | null): SlackMessage | null {
+  const { submission } = input;
   const stage = card.stageInstanceId ? submission.stages.find((s) => s.id === card.stageInstanceId) : undefined;
   // Buttons only for someone the domain lets decide now: a card never offers what a click would refuse.
-  const abilities = (s: StageInstance) => ({
-    canAct: mayDecide(card.recipientId, s, definition, submission, directory) !== null,
-    canRetract: mayRetract(card.recipientId, s, definition, submission, directory),
-  });
+  const abilities = (s: StageInstance) => abilitiesOf(input, card, s);
   switch (card.kind) {
     case 'requester':
       return requesterCard(input);

@@ -13,12 +13,12 @@ import { startOutboxRelay, type OutboxRelay } from './outbox-relay.ts';
 import { startTimerWaker } from './timer-waker.ts';
 import { createQueues, DEFAULT_TUNING, DUE_AT, workerConnection, type Queues, type Tuning } from './queues.ts';
 import { reconcile, type ReconcileReport } from './reconciler.ts';
-import { messageKeys, parseJob, type QueueName } from './registry.ts';
+import { messageKeys, parseJob, reusesJobId, type QueueName } from './registry.ts';
 import { createSlackClient, SlackDeliveryError } from './slack-client.ts';
 import { singleWorkspaceClients, type SlackClients } from './slack-clients.ts';
 import { redisTeamRateLimits } from './team-rate-limits.ts';
 import { slackMode } from '../config/slack-mode.ts';
-import { handleCardJob, handleCheckpointJob, handleDelegationNoticeJob, handleHomeJob, handleReminderJob } from './slack-jobs.ts';
+import { handleCardJob, handleCheckpointJob, handleDelegationNoticeJob, handleHomeJob, handleRedrawJob, handleReminderJob } from './slack-jobs.ts';
 import { handleDelegationEnd, handleDelegationStart, handleReminderTimer, handleSlaTimer, type Defer } from './timer-jobs.ts';
 import { handleWebhookJob } from './webhooks.ts';
 import { createWebhookPoster } from './webhook-post.ts';
@@ -67,8 +67,9 @@ const isLastAttempt = (job: Job): boolean => job.attemptsMade + 1 >= (job.opts.a
 function slackFailureTarget(job: Job): { key: string; kind: string; recipientId: string | null; submissionId: string | null } {
   const data = job.data as Record<string, unknown>;
   const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-  const kind = job.name === 'card' ? String(data.kind) : job.name;
-  const key = job.name === 'card'
+  const isCard = job.name === 'card' || job.name === 'redraw';
+  const kind = isCard ? String(data.kind) : job.name;
+  const key = isCard
     ? messageKeys.card(kind, String(data.submissionId), str(data.stageInstanceId), String(data.recipientId), str(data.delegationId))
     : job.id ?? job.name;
   // A checkpoint goes to a channel, not a person: the admin is told which channel refused it.
@@ -85,7 +86,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   const slack = workerSlackClients(options);
   if (!slack) throw new Error('startWorkerRuntime needs slackClients, slackClient or env.SLACK_BOT_TOKEN');
   const prefix = options.queuePrefix ?? options.env?.QUEUE_PREFIX ?? 'approvals';
-  const fromEnv: Partial<Tuning> = options.env ? { reconcileEveryMs: options.env.RECONCILE_INTERVAL_SECONDS * 1000 } : {};
+  const fromEnv: Partial<Tuning> = options.env ? { reconcileEveryMs: options.env.RECONCILE_INTERVAL_SECONDS * 1000, slackPerSecond: options.env.SLACK_CALLS_PER_SECOND } : {};
   const tuning: Tuning = { ...DEFAULT_TUNING, ...fromEnv, ...options.tuning };
   const queues = createQueues(redisUrl, prefix, tuning);
   const ctx: WorkerContext = {
@@ -112,6 +113,8 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
         const parsed = parseJob('slack', job.name, job.data);
         switch (parsed.name) {
           case 'card': await handleCardJob(ctx, parsed.data, claimant); break;
+          // Finishes its own intent (only when no event asked again while it drew).
+          case 'redraw': return await handleRedrawJob(ctx, job.id ?? claimant, parsed.data, claimant);
           case 'reminder': await handleReminderJob(ctx, parsed.data, claimant); break;
           case 'delegation-notice': await handleDelegationNoticeJob(ctx, parsed.data, claimant); break;
           case 'home': return await handleHomeJob(ctx, parsed.data, claimant);
@@ -188,6 +191,12 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
       lockDuration: tuning.lockDurationMs, stalledInterval: tuning.stalledIntervalMs, maxStalledCount: 3,
     });
     worker.on('error', (error: Error) => log.error({ queue: name, err: error.message }, 'worker error'));
+    // A redraw asked for while its finished job was still leaving Redis found that job there and added nothing:
+    // once it has left, the card's intent says whether to run it again.
+    worker.on('completed', (job) => {
+      if (!job.id || !reusesJobId(name, job.name)) return;
+      void runAgainIfWanted(ctx, name, job.name, job.id, job.data).catch((error: unknown) => log.error({ queue: name, jobId: job.id, err: error }, 'could not re-add a redraw asked for while it finished; the reconciler will'));
+    });
     worker.on('failed', (job, error) => {
       if (job && (job.attemptsMade >= (job.opts.attempts ?? 1) || error instanceof UnrecoverableError)) log.error({ queue: name, job: job.name, jobId: job.id, err: error.message }, 'job failed for good');
     });
@@ -228,6 +237,13 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
       for (const connection of connections) connection.disconnect();
     },
   };
+}
+
+/** Adds a job whose id is reused (a card's redraw) back to Redis when its intent is pending again. */
+async function runAgainIfWanted(ctx: WorkerContext, queue: QueueName, name: string, jobId: string, data: unknown): Promise<void> {
+  if (queue !== 'slack' || (await ctx.services.ledger.intents.requests(jobId)) === null) return;
+  const parsed = parseJob('slack', name, data);
+  await ctx.queues.addBulk('slack', [{ name: parsed.name, data: parsed.data, jobId }]);
 }
 
 function workerSlackClients(options: WorkerRuntimeOptions): SlackClients | null {

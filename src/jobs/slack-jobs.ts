@@ -3,7 +3,7 @@ import { checkpointWitness } from '../../blocks/checkpoint.ts';
 import { pendingReviewers } from '../domain/index.ts';
 import { deliverMessage } from './card-delivery.ts';
 import type { WorkerContext } from './context.ts';
-import { loadCardInput, loadDeliveryInput, renderCard } from './render.ts';
+import { cardVersion, loadCardInput, loadDeliveryInput, renderCard } from './render.ts';
 import { messageKeys, type JobData } from './registry.ts';
 import { callForTeam } from './team-slack.ts';
 
@@ -25,7 +25,25 @@ export async function handleCardJob(ctx: WorkerContext, card: Card, claimant: st
     delegationId: card.delegationId,
     recipientId: card.recipientId,
   };
-  await deliverMessage(ctx, ref, message, { mode: card.mode, claimant });
+  await deliverMessage(ctx, ref, message, {
+    mode: card.mode === 'ensure' ? 'ensure' : 'refresh', claimant, version: cardVersion(input, card, delegation), force: card.mode === 'reassert',
+  });
+}
+
+/**
+ * Redraws one card from the request as it is now, for every event that asked since it last drew. The count of
+ * requests is read before the request is loaded: if another event asks while this draws (its state may be newer
+ * than the one drawn), finishing fails and the card is drawn again; drawing the same again costs no Slack call.
+ * Returns when the intent is finished; runtime.ts must not finish it for the job (a request may have come since).
+ */
+export async function handleRedrawJob(ctx: WorkerContext, jobId: string, card: JobData<'slack', 'redraw'>, claimant: string): Promise<void> {
+  const intents = ctx.services.ledger.intents;
+  for (;;) {
+    const requests = await intents.requests(jobId);
+    if (requests === null) return;
+    await handleCardJob(ctx, { ...card, mode: 'refresh' }, claimant);
+    if (await intents.finishRequests(jobId, requests)) return;
+  }
 }
 
 /** A reminder goes in the thread of the reviewer's card; without a card, the card itself is the reminder. */

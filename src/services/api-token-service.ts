@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { API_SCOPES, DomainError, isSlackUserId, slackTeamIdSchema, slackUserIdSchema, type ApiScope } from '../domain/index.ts';
+import { API_SCOPES, DomainError, isSlackUserId, slackTeamIdSchema, slackUserIdSchema, storableText, type ApiScope } from '../domain/index.ts';
 import type { TokenRepository, TokenRow } from '../db/token-repository.ts';
 import type { AdminCheck } from './admins.ts';
 import type { RequestMeta } from './deps.ts';
@@ -30,9 +30,10 @@ export type Authentication =
 const createInputSchema = z.object({
   teamId: slackTeamIdSchema(),
   ownerId: slackUserIdSchema(),
-  name: z.string().trim().min(1, 'must not be empty').max(80),
+  name: storableText().trim().min(1, 'must not be empty').max(80),
+  // createdBy is who ran token:create (a Slack user or cli:<who>): text that can be stored, like the name.
+  createdBy: storableText().min(1).max(40),
   scopes: z.array(z.enum(API_SCOPES)).min(1, 'name at least one scope'),
-  createdBy: z.string().min(1).max(40),
 });
 export type CreateTokenInput = z.input<typeof createInputSchema>;
 

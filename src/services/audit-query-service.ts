@@ -7,7 +7,10 @@ import type { Transact } from './unit-of-work.ts';
 export const AUDIT_OUTCOMES = ['accepted', 'refused'] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 const ACCEPTED_DECISIONS = ['decision.approved', 'decision.rejected', 'decision.changes_requested', 'decision.delegated', 'decision.retracted', 'decision.commented'];
-const REFUSED = ['decision.refused', 'api.auth_failed'];
+const REFUSED = ['decision.refused', 'api.auth_failed', 'api.auth_failures_counted', 'policy.change_refused'];
+
+/** The events that record the trail's own use. */
+export type TrailUse = 'api.audit_read' | 'audit.history_read' | 'audit.exported' | 'policy.change_refused';
 
 export interface AuditQuery {
   readonly afterSeq: number;
@@ -66,21 +69,20 @@ export function createAuditQueryService(deps: AuditQueryServiceDeps) {
 
   /** Every read of the audit API is itself in the trail: who read what, with which filters. */
   async function recordRead(teamId: string, actorId: string, what: Record<string, unknown>, meta: RequestMeta): Promise<void> {
-    await deps.transact(teamId, meta, async (_tx, uow) => {
-      uow.record({ type: 'api.audit_read', actorId, details: what });
-    });
+    await recordAboutTrail(teamId, 'api.audit_read', actorId, what, meta);
   }
 
   /**
-   * A refused API authentication or scope, in the token's workspace chain when the token is known and in the
-   * 'system' chain otherwise (an anonymous caller cannot write into a workspace's trail).
+   * What the trail records about its own use besides API reads: a request's history read in Slack, an export,
+   * a refused attempt to change policy. Each in the workspace's chain (an export of several chains: in each).
    */
-  async function recordAuthFailure(chainId: string, details: { reason: string; tokenId: string | null; method: string; path: string; ip: string | null }, meta: RequestMeta): Promise<void> {
+  async function recordAboutTrail(chainId: string, type: TrailUse, actorId: string | null, details: Record<string, unknown>, meta: RequestMeta): Promise<void> {
     await deps.transact(chainId, meta, async (_tx, uow) => {
-      uow.record({ type: 'api.auth_failed', reason: details.reason, details });
+      // No submission id on the event itself: these are about the trail, not part of a request's own history.
+      uow.record({ type, actorId, details });
     });
   }
 
-  return { page, recordRead, recordAuthFailure };
+  return { page, recordRead, recordAboutTrail };
 }
 export type AuditQueryService = ReturnType<typeof createAuditQueryService>;

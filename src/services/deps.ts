@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Orm } from '../db/orm.ts';
 import type { AuditOrigin } from '../domain/index.ts';
+import type { ApiRateLimits } from './api-rate-limits.ts';
 import type { TokenRefresher } from './installations/installation.ts';
 import type { CipherKey } from './installations/token-cipher.ts';
 
@@ -30,6 +31,8 @@ export interface ServiceDeps {
   readonly installationKeys?: readonly CipherKey[] | null;
   /** OAuth mode with token rotation: exchanges a refresh token for new tokens. */
   readonly tokenRefresher?: TokenRefresher | null;
+  /** The REST API's rate limits (API_AUTH_FAILURES_PER_MINUTE, API_REQUESTS_PER_MINUTE); defaults when absent. */
+  readonly apiRateLimits?: ApiRateLimits;
 }
 
 export const defaultDeps = (orm: Orm, bootstrapAdmins: readonly string[] = [], userGroups: UserGroupDirectory | null = null): ServiceDeps => ({

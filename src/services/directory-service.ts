@@ -1,13 +1,16 @@
 import { z } from 'zod';
-import { DomainError, slackUserIdSchema } from '../domain/index.ts';
+import { DomainError, slackUserIdSchema, storableText, workflowKeySchema } from '../domain/index.ts';
 import type { DelegationRepository, DelegationRow } from '../db/delegation-repository.ts';
 import type { PeopleRepository, RoleRow } from '../db/people-repository.ts';
 import type { AdminCheck } from './admins.ts';
+import { policyGuard } from './policy-refusals.ts';
 import type { RequestMeta } from './deps.ts';
 import type { Transact } from './unit-of-work.ts';
 
 const userId = slackUserIdSchema('must be a Slack user');
 const roleName = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'Role names use a-z, 0-9 and _ and start with a letter');
+/** What people write here (a role's description, why they are away): any text that can be stored. */
+const note = storableText().max(3000).optional().nullable();
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value);
@@ -42,6 +45,7 @@ export function createDirectoryService(deps: DirectoryServiceDeps) {
   /** Replaces a role's members (and optionally binds it to a Slack user group whose members follow it). */
   async function setRole(teamId: string, actorId: string, input: { name: string; description?: string; members: string[]; slackUsergroupId?: string | null }, meta: RequestMeta): Promise<void> {
     const name = parse(roleName, input.name, 'Role name');
+    parse(note, input.description, 'description');
     const members = [...new Set(input.members.map((m) => parse(userId, m, 'Member')))].sort();
     await deps.transact(teamId, meta, async (tx, uow) => {
       await deps.admins.requireAdmin(teamId, actorId, tx);
@@ -93,6 +97,8 @@ export function createDirectoryService(deps: DirectoryServiceDeps) {
   async function createDelegation(input: DelegationInput, meta: RequestMeta): Promise<string> {
     const from = parse(userId, input.fromUserId, 'Delegator');
     const to = parse(userId, input.toUserId, 'Delegate');
+    parse(note, input.reason, 'reason');
+    parse(workflowKeySchema.optional().nullable(), input.workflowKey, 'workflow');
     if (from === to) throw new DomainError('invalid_delegate', 'You cannot delegate to yourself.', { delegate: 'Pick someone else' });
     if (!(input.endsAt.getTime() > input.startsAt.getTime())) throw new DomainError('invalid_input', 'The delegation must end after it starts.', { until: 'Must be after the start' });
     if (input.endsAt.getTime() <= deps.clock().getTime()) throw new DomainError('invalid_input', 'The end date is in the past.', { until: 'Must be in the future' });
@@ -125,14 +131,19 @@ export function createDirectoryService(deps: DirectoryServiceDeps) {
     return result;
   }
 
+  const guarded = policyGuard(deps.transact);
   return {
-    setRole,
+    setRole: (teamId: string, actorId: string, input: Parameters<typeof setRole>[2], meta: RequestMeta) =>
+      guarded(teamId, actorId, { attempted: 'role.update', role: input.name }, meta, () => setRole(teamId, actorId, input, meta)),
     listRoles: (teamId: string) => deps.people.roles(teamId),
-    setManager,
+    setManager: (teamId: string, actorId: string, user: string, manager: string | null, meta: RequestMeta) =>
+      guarded(teamId, actorId, { attempted: 'manager.update', userId: user, managerId: manager }, meta, () => setManager(teamId, actorId, user, manager, meta)),
     managerOf: (teamId: string, user: string) => deps.people.managerOf(teamId, user),
-    grantAdmin,
+    grantAdmin: (teamId: string, actorId: string, user: string, meta: RequestMeta) =>
+      guarded(teamId, actorId, { attempted: 'admin.grant', userId: user }, meta, () => grantAdmin(teamId, actorId, user, meta)),
     listAdmins,
-    revokeAdmin,
+    revokeAdmin: (teamId: string, actorId: string, user: string, meta: RequestMeta) =>
+      guarded(teamId, actorId, { attempted: 'admin.revoke', userId: user }, meta, () => revokeAdmin(teamId, actorId, user, meta)),
     isAdmin: (teamId: string, user: string) => deps.admins.isAdmin(teamId, user),
     /** An admin from configuration (APPROVAL_ADMINS): the deployment's operators, as opposed to admins granted in Slack. */
     isConfiguredAdmin: (teamId: string, user: string): boolean => deps.admins.configuredFor(teamId).includes(user),

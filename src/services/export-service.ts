@@ -66,6 +66,8 @@ const jsonlCheckpoint = (cp: SignedCheckpoint): string => JSON.stringify({
 export interface ExportServiceDeps {
   readonly audit: Pick<AuditRepository, 'heads' | 'latestCheckpoint' | 'chainPages'>;
   readonly checkpoints: Pick<CheckpointService, 'signChain'>;
+  /** Records that a chain was exported (`audit.exported`), after its rows went out. */
+  readonly recordExport: (chainId: string, details: Record<string, unknown>, meta: RequestMeta) => Promise<void>;
 }
 
 export function createExportService(deps: ExportServiceDeps) {
@@ -82,9 +84,10 @@ export function createExportService(deps: ExportServiceDeps) {
     if (csv) await write(`${CSV_COLUMNS.join(',')}\n`);
     let rows = 0;
     let exported = 0;
+    const meta = options.meta ?? { origin: { kind: 'cli', command: 'audit:export' }, traceId: randomUUID() };
     for (const chainId of chains) {
       const checkpoint = options.signer
-        ? (await checkpoints.signChain(chainId, options.signer, options.meta ?? { origin: { kind: 'cli', command: 'audit:export' }, traceId: randomUUID() }))?.checkpoint ?? null
+        ? (await checkpoints.signChain(chainId, options.signer, meta))?.checkpoint ?? null
         : await deps.audit.latestCheckpoint(chainId);
       if (!checkpoint) {
         if (options.teamId) throw new Error(`chain ${chainId} has no events${options.signer ? '' : ' or no checkpoint yet (set AUDIT_SIGNING_KEY to sign one now)'}`);
@@ -97,15 +100,22 @@ export function createExportService(deps: ExportServiceDeps) {
         ...(options.workflowKey ? { workflowKey: options.workflowKey } : {}),
         ...(options.submissionId ? { submissionId: options.submissionId } : {}),
       };
+      let chainRows = 0;
       for await (const page of deps.audit.chainPages(chainId, filter)) {
         if (page.length === 0) continue;
         let chunk = '';
         for (const row of page) chunk += `${csv ? csvEvent(row) : jsonlEvent(row)}\n`;
         await write(chunk);
-        rows += page.length;
+        chainRows += page.length;
       }
       await write(`${csv ? csvCheckpoint(checkpoint) : jsonlCheckpoint(checkpoint)}\n`);
+      rows += chainRows;
       exported++;
+      // The export itself goes into the exported chain, after the checkpoint it ended at (so the file is unaffected).
+      await deps.recordExport(chainId, {
+        format: options.format, rows: chainRows, uptoSeq: checkpoint.seq,
+        filters: { from: options.from?.toISOString() ?? null, to: options.to?.toISOString() ?? null, workflowKey: options.workflowKey ?? null, submissionId: options.submissionId ?? null },
+      }, meta);
     }
     return { chains: exported, rows };
   }

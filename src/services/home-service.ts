@@ -152,6 +152,9 @@ export function createHomeService(deps: HomeServiceDeps) {
     markOpened: (teamId: string, userId: string): Promise<void> => deps.viewers.markOpened(teamId, userId, deps.clock()),
     /** Whether `userId` opened the Home tab recently enough that it may still be on their screen. */
     isViewing: (teamId: string, userId: string): Promise<boolean> => deps.viewers.openedSince(teamId, userId, new Date(deps.clock().getTime() - HOME_VIEWER_WINDOW_MS)),
+    /** Of `userIds`, those whose Home tab may still be on their screen (see isViewing). */
+    viewingAmong: (teamId: string, userIds: readonly string[]): Promise<Set<string>> =>
+      deps.viewers.openedSinceAmong(teamId, userIds, new Date(deps.clock().getTime() - HOME_VIEWER_WINDOW_MS)),
   };
 }
 export type HomeService = ReturnType<typeof createHomeService>;

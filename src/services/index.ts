@@ -3,6 +3,7 @@ import { withDecisionMetrics } from '../observability/decision-metrics.ts';
 import { createAdminCheck } from './admins.ts';
 import { createAdminSetupService } from './admin-setup-service.ts';
 import { createApiTokenService } from './api-token-service.ts';
+import { createApiRateLimitService, DEFAULT_API_RATE_LIMITS } from './api-rate-limits.ts';
 import { createAuditQueryService } from './audit-query-service.ts';
 import { createAuditService } from './audit-service.ts';
 import { createCheckpointService } from './checkpoint-service.ts';
@@ -49,6 +50,7 @@ export function createServices(deps: ServiceDeps) {
     store: repos.decisions, current: repos.submissions.get, versions, roleSync, admins, clock, newId,
   });
   const checkpoints = createCheckpointService({ audit: repos.audit, transact, clock });
+  const auditQuery = createAuditQueryService({ audit: repos.audit, transact });
   return {
     workflows,
     submissions: createSubmissionService({
@@ -60,13 +62,15 @@ export function createServices(deps: ServiceDeps) {
     roleSync,
     audit: createAuditService({ audit: repos.audit }),
     checkpoints,
-    exports: createExportService({ audit: repos.audit, checkpoints }),
+    exports: createExportService({ audit: repos.audit, checkpoints, recordExport: (chainId, details, meta) => auditQuery.recordAboutTrail(chainId, 'audit.exported', null, details, meta) }),
     replay: createReplayService({ audit: repos.audit, submissions: repos.submissions }),
     apiTokens: createApiTokenService({ transact, tokens: repos.tokens, admins, clock, newId }),
     tokenAdmin: createTokenAdminService({ transact, tokens: repos.tokens, admins, clock }),
     adminSetup: createAdminSetupService({ people: repos.people, bootstrapAdmins: deps.bootstrapAdmins }),
     webhooks: createWebhookAdminService({ transact, webhooks: repos.webhooks, currentVersion: (teamId, key) => workflows.getVersion(teamId, key), admins, clock }),
-    auditQuery: createAuditQueryService({ audit: repos.audit, transact }),
+    auditQuery,
+    /** Per-address limits on failed API authentications (recorded in aggregate) and per-token request limits. */
+    apiLimits: createApiRateLimitService({ transact, windows: repos.apiRates, clock, limits: deps.apiRateLimits ?? DEFAULT_API_RATE_LIMITS }),
     home: createHomeService({
       submissions: repos.submissions, delegations: repos.delegations, viewers: repos.homeViewers, versions, directory: directoryReads, admins,
       listWorkflows: (teamId) => workflows.list(teamId), listRoles: (teamId) => directory.listRoles(teamId), clock,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  DomainError, applyEvents, checkRevisable, normaliseShortId, requireCanSee, slackUserIdSchema, startSubmission, validateRequestForm,
+  DomainError, applyEvents, checkRevisable, entityKeySchema, workflowKeySchema, normaliseShortId, requireCanSee, slackUserIdSchema, startSubmission, validateRequestForm,
   type Directory, type RuleContext, type SubmissionEvent, type SubmissionState, type WorkflowDefinition,
 } from '../domain/index.ts';
 import type { DirectoryQuery } from '../db/directory-reads.ts';
@@ -16,11 +16,11 @@ import type { WorkflowVersions } from './workflow-versions.ts';
 
 export const submitInputSchema = z.object({
   teamId: z.string().min(1),
-  workflowKey: z.string().min(1).max(40),
+  workflowKey: workflowKeySchema,
   requesterId: slackUserIdSchema(),
   title: z.string(),
   fields: z.record(z.string(), z.unknown()).default({}),
-  entityKey: z.string().trim().min(1).max(200).nullish(),
+  entityKey: entityKeySchema.nullish(),
   predecessorId: z.uuid().nullish(),
   /** The same key again returns the request it first created (a re-sent form, a retried API call). */
   idempotencyKey: z.string().min(8).max(300).optional(),
@@ -83,7 +83,10 @@ export function createSubmissionService(deps: SubmissionServiceDeps) {
 
   async function submit(input: SubmitInput, meta: RequestMeta): Promise<SubmissionState> {
     const parsed = submitInputSchema.safeParse(input);
-    if (!parsed.success) throw new DomainError('invalid_input', `Invalid request: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!parsed.success) {
+      const problems = Object.fromEntries(parsed.error.issues.map((i) => [i.path.join('.') || 'request', i.message]));
+      throw new DomainError('invalid_input', `Invalid request: ${Object.entries(problems).map(([k, v]) => `${k}: ${v}`).join('; ')}`, problems);
+    }
     const cmd = parsed.data;
     const workflow = await deps.workflows.find(cmd.teamId, cmd.workflowKey);
     if (!workflow || !workflow.active) throw new DomainError('not_found', `There is no active workflow "${cmd.workflowKey}".`);

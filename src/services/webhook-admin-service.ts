@@ -1,6 +1,7 @@
 import { DomainError, type WorkflowDefinition } from '../domain/index.ts';
 import type { StoredWebhookAttempt, WebhookRepository } from '../db/webhook-repository.ts';
 import type { AdminCheck } from './admins.ts';
+import { policyGuard } from './policy-refusals.ts';
 import type { RequestMeta } from './deps.ts';
 import { newWebhookSecret } from './delivery-service.ts';
 import type { Transact } from './unit-of-work.ts';
@@ -69,6 +70,12 @@ export function createWebhookAdminService(deps: WebhookAdminServiceDeps) {
     return deps.webhooks.attempts(teamId, { workflowKey, submissionId: filter.submissionId, limit: filter.limit ?? 100 });
   }
 
-  return { webhooksOf, rotateSecret, attempts };
+  const guarded = policyGuard(deps.transact);
+  return {
+    webhooksOf,
+    rotateSecret: (teamId: string, actorId: string, workflowKey: string, url: string, meta: RequestMeta) =>
+      guarded(teamId, actorId, { attempted: 'webhook.rotate_secret', workflowKey, url }, meta, () => rotateSecret(teamId, actorId, workflowKey, url, meta)),
+    attempts,
+  };
 }
 export type WebhookAdminService = ReturnType<typeof createWebhookAdminService>;

@@ -4,6 +4,7 @@ import { ADMIN_ACTIONS, ADMIN_BLOCKS, ADMIN_CALLBACKS, DYNAMIC_APPROVER } from '
 import { startTestApp, type StartedApp } from '../support/start-app.ts';
 import { type SeenView, type Values, checks, choice, choices, modalDriver, number, person, text, users } from './modal-driver.ts';
 import { fileAdmin, mark, setupTeam, type Team } from './harness.ts';
+import { splitOriginChannel } from '../../blocks/metadata.ts';
 
 let started: StartedApp;
 beforeAll(async () => {
@@ -92,7 +93,7 @@ describe('an admin builds and publishes a workflow in the modals', () => {
     });
     expect(editor.text).toContain('Manager check');
     expect(editor.text).toContain('Estimated cost is at least 1000');
-    expect(decodeDraft(editor.privateMetadata)?.stages.map((s) => s.id)).toEqual(['manager_check', 'finance']);
+    expect(decodeDraft(splitOriginChannel(editor.privateMetadata).metadata)?.stages.map((s) => s.id)).toEqual(['manager_check', 'finance']);
 
     // Preview routing: a big amount reaches the manager and finance, a small one skips finance.
     const preview = await click(team, team.admin, editor, ADMIN_ACTIONS.previewRouting, 'preview', 'views.push');

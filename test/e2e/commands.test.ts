@@ -1,3 +1,4 @@
+import { splitOriginChannel } from '../../blocks/metadata.ts';
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shortId } from '../../blocks/format.ts';
@@ -140,7 +141,7 @@ describe('/approval subcommands', () => {
     await started.requests.action({ teamId: team.teamId, userId: team.requester, actionId: ACTION_IDS.withdraw, value: encodeRequestAction(request.id), message: { channelId: tracking.channel ?? '', ts: tracking.ts ?? '' } });
     const confirm = await nextView(started, since);
     expect(confirm.callbackId).toBe(CALLBACK_IDS.withdrawModal);
-    expect(JSON.parse(confirm.privateMetadata)).toEqual({ s: request.id });
+    expect(JSON.parse(splitOriginChannel(confirm.privateMetadata).metadata)).toEqual({ s: request.id });
   });
 });
 

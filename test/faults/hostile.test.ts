@@ -221,6 +221,57 @@ describe('what people type, at and past every limit', () => {
     await waitUntil(async () => (await stack.sql("select 1 from decision where submission_id = ? and kind = 'comment'", [id])).length === 1, 5000, 'comment recorded');
   });
 
+  it('refuses impossible dates, options not offered, broken unicode and non-users inline, with the validators the API uses', async () => {
+    const [typedRequester, typedReviewer] = stack.people('T', 2) as [string, string];
+    await stack.publish(oneStageWorkflow('typed', [typedReviewer], {}, {
+      fields: [
+        { id: 'due', label: 'Due', type: 'date', required: true },
+        { id: 'tier', label: 'Tier', type: 'single_select', options: ['gold', 'silver'], required: true },
+        { id: 'buyer', label: 'Buyer', type: 'user', required: true },
+      ],
+    }));
+    const typedForm = (state: { due?: string; tier?: string; buyer?: string; title?: string }) => stack.requests.submitView({
+      teamId: stack.teamId, userId: typedRequester,
+      view: {
+        id: `VTYPED${++forms}`, callbackId: CALLBACK_IDS.requestModal, privateMetadata: JSON.stringify({ k: 'typed', v: 1, p: null }),
+        blocks: [BLOCK_IDS.title, fieldBlockId('due'), fieldBlockId('tier'), fieldBlockId('buyer')].map((block_id) => ({ type: 'input', block_id })),
+      },
+      values: {
+        [BLOCK_IDS.title]: { [ACTION_IDS.title]: { type: 'plain_text_input', value: state.title ?? 'Typed' } },
+        [fieldBlockId('due')]: { [fieldActionId('due')]: { type: 'datepicker', selected_date: state.due ?? '2026-03-01' } },
+        [fieldBlockId('tier')]: { [fieldActionId('tier')]: { type: 'static_select', selected_option: { value: state.tier ?? 'gold' } } },
+        [fieldBlockId('buyer')]: { [fieldActionId('buyer')]: { type: 'users_select', selected_user: state.buyer ?? typedReviewer } },
+      },
+    });
+    for (const [bad, block] of [
+      [{ due: '2026-02-30' }, fieldBlockId('due')], [{ due: '2026-13-01' }, fieldBlockId('due')], [{ due: 'tomorrow' }, fieldBlockId('due')],
+      [{ tier: 'gold\u0000' }, fieldBlockId('tier')], [{ tier: 'platinum' }, fieldBlockId('tier')], [{ tier: '\uD800' }, fieldBlockId('tier')],
+      [{ buyer: 'not-a-user' }, fieldBlockId('buyer')], [{ title: 'nul\u0000' }, BLOCK_IDS.title], [{ title: '\uDFFF' }, BLOCK_IDS.title],
+    ] as const) {
+      const refused = await refusedWithoutChange(() => typedForm(bad), 200);
+      expect(refused.json?.response_action, refused.text).toBe('errors');
+      expect(Object.keys(refused.json?.errors as object), JSON.stringify(bad)).toEqual([block]);
+      expect(JSON.stringify(refused.json?.errors)).not.toContain('Something went wrong');
+    }
+    const accepted = await typedForm({});
+    expect(accepted.json?.response_action, accepted.text).toBe('update');
+  });
+
+  it('refuses a withdrawal reason that cannot be stored inline, and withdraws nothing', async () => {
+    const id = await stack.submit('hostile', requester);
+    const withdraw = (reason: string, n: number) => stack.requests.submitView({
+      teamId: stack.teamId, userId: requester,
+      view: { id: `VWITHDRAW${n}`, callbackId: CALLBACK_IDS.withdrawModal, privateMetadata: JSON.stringify({ s: id }), blocks: [{ type: 'input', block_id: BLOCK_IDS.reason }] },
+      values: { [BLOCK_IDS.reason]: { [ACTION_IDS.reason]: { type: 'plain_text_input', value: reason } } },
+    });
+    for (const [n, bad] of ['why\u0000not', 'lone \uD800', 'esc\u001b[2J'].entries()) {
+      const refused = await refusedWithoutChange(() => withdraw(bad, n), 200);
+      expect(refused.json?.response_action, refused.text).toBe('errors');
+      expect(Object.keys(refused.json?.errors as object)).toEqual([BLOCK_IDS.reason]);
+    }
+    expect((await stack.services.submissions.get(stack.teamId, id)).status).toBe('in_review');
+  });
+
   it('leaves the system consistent after all of it', async () => {
     await expectNothingLostOrDuplicated(stack);
   });

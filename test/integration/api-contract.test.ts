@@ -141,7 +141,7 @@ describe('responses the API sends', () => {
     expect(seen).toEqual(expect.arrayContaining([
       'POST /api/v1/workflows 201', 'POST /api/v1/workflows 400', 'POST /api/v1/workflows 415', 'POST /api/v1/workflows 413', 'POST /api/v1/workflows 401', 'POST /api/v1/workflows 403',
       'GET /api/v1/workflows/{key} 200', 'GET /api/v1/workflows/{key} 404', 'GET /api/v1/workflows/{key} 400',
-      'POST /api/v1/submissions 201', 'POST /api/v1/submissions 409', 'POST /api/v1/submissions 404', 'POST /api/v1/submissions 400',
+      'POST /api/v1/submissions 201', 'POST /api/v1/submissions 422', 'POST /api/v1/submissions 404', 'POST /api/v1/submissions 400',
       'GET /api/v1/submissions/{id} 200', 'GET /api/v1/submissions/{id} 404', 'GET /api/v1/submissions/{id} 400',
       'POST /api/v1/submissions/{id}/actions 422', 'POST /api/v1/submissions/{id}/actions 409', 'POST /api/v1/submissions/{id}/actions 200',
       'GET /api/v1/queue 200', 'GET /api/v1/submissions/{id}/audit 200', 'GET /api/v1/audit 200', 'GET /api/v1/audit 400',

@@ -122,7 +122,66 @@ describe('submissions and decisions', () => {
     expect(withdrawn.body.submissionStatus).toBe('withdrawn');
   });
 
-  it('returns the first result for the same Idempotency-Key and 409 for a different body', async () => {
+  it('binds an Idempotency-Key to the decision it first came with: another decision, or another request, is a 422', async () => {
+    const body = (title: string) => ({ workflowKey: 'purchase-order', title, fields: { vendor: 'Acme', amount: 400 } });
+    const a = (await call('POST', '/api/v1/submissions', tokens.requester as string, body('Lamps A'))).body;
+    const b = (await call('POST', '/api/v1/submissions', tokens.requester as string, body('Lamps B'))).body;
+    const key = { 'idempotency-key': 'bound-key-approve-1' };
+    const approve = { kind: 'approve', stageInstanceId: a.currentStages[0].id, reason: 'fine' };
+    const first = await call('POST', `/api/v1/submissions/${a.id}/actions`, tokens.manager as string, approve, key);
+    expect(first.status).toBe(200);
+    expect(first.body.replayed).toBe(false);
+    const trailA = (await app.services.audit.submissionTrail(a.id)).length;
+    const trailB = (await app.services.audit.submissionTrail(b.id)).length;
+
+    const rejected = await call('POST', `/api/v1/submissions/${a.id}/actions`, tokens.manager as string, { kind: 'reject', reason: 'changed my mind' }, key);
+    expect(rejected.status).toBe(422);
+    expect(rejected.body.error.code).toBe('idempotency_key_reused');
+    expect(rejected.body.error.message).toMatch(/body/);
+    const onB = await call('POST', `/api/v1/submissions/${b.id}/actions`, tokens.manager as string, { ...approve, stageInstanceId: b.currentStages[0].id }, key);
+    expect(onB.status).toBe(422);
+    expect(onB.body.error.code).toBe('idempotency_key_reused');
+    expect(onB.body.error.message).toContain(`/api/v1/submissions/${a.id}/actions`);
+    const asSubmission = await call('POST', '/api/v1/submissions', tokens.manager as string, body('Lamps C'), key);
+    expect(asSubmission.status).toBe(422);
+    expect(asSubmission.body.error.code).toBe('idempotency_key_reused');
+
+    // Nothing happened on A or B, and no request was created.
+    expect((await app.services.audit.submissionTrail(a.id)).length).toBe(trailA);
+    expect((await app.services.audit.submissionTrail(b.id)).length).toBe(trailB);
+    expect((await call('GET', `/api/v1/submissions/${b.id}`, tokens.requester as string)).body.currentStages[0].approvals).toBe(0);
+    const lampsC = await app.orm.em.fork().execute<{ n: string }[]>(`select count(*) as n from submission where team_id = ? and title = 'Lamps C'`, [teamId]);
+    expect(Number(lampsC[0]?.n)).toBe(0);
+
+    // The same request again (members in another order: the fingerprint is canonical JSON) still replays.
+    const { reason, ...rest } = approve;
+    const replay = await call('POST', `/api/v1/submissions/${a.id}/actions`, tokens.manager as string, { reason, ...rest }, key);
+    expect(replay.status).toBe(200);
+    expect(replay.body).toMatchObject({ replayed: true, kind: 'approve' });
+  });
+
+  it('lets only one of several concurrent requests with one Idempotency-Key run: the same request replays, another is a 422', async () => {
+    const created = (await call('POST', '/api/v1/submissions', tokens.requester as string, { workflowKey: 'purchase-order', title: 'Racks', fields: { vendor: 'Acme', amount: 500 } })).body;
+    const stageInstanceId = created.currentStages[0].id as string;
+    const key = { 'idempotency-key': 'racing-key-0001' };
+    const same = await Promise.all(Array.from({ length: 4 }, () => call('POST', `/api/v1/submissions/${created.id}/actions`, tokens.manager as string, { kind: 'approve', stageInstanceId }, key)));
+    expect(same.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    expect(same.filter((r) => r.body.replayed === false)).toHaveLength(1);
+
+    const other = (await call('POST', '/api/v1/submissions', tokens.requester as string, { workflowKey: 'purchase-order', title: 'Shelves', fields: { vendor: 'Acme', amount: 500 } })).body;
+    const otherKey = { 'idempotency-key': 'racing-key-0002' };
+    const mixed = await Promise.all([
+      call('POST', `/api/v1/submissions/${other.id}/actions`, tokens.manager as string, { kind: 'approve', stageInstanceId: other.currentStages[0].id }, otherKey),
+      call('POST', `/api/v1/submissions/${other.id}/actions`, tokens.manager as string, { kind: 'reject', reason: 'no room' }, otherKey),
+      call('POST', `/api/v1/submissions/${other.id}/actions`, tokens.manager as string, { kind: 'comment', reason: 'hm' }, otherKey),
+    ]);
+    expect(mixed.filter((r) => r.status === 200)).toHaveLength(1);
+    for (const r of mixed.filter((m) => m.status !== 200)) expect([r.status, r.body.error.code]).toEqual([422, 'idempotency_key_reused']);
+    const decisions = await app.orm.em.fork().execute<{ kind: string }[]>(`select kind from decision where submission_id = ?`, [other.id]);
+    expect(decisions).toHaveLength(1);
+  });
+
+  it('returns the first result for the same Idempotency-Key and 422 for a different body', async () => {
     const body = { workflowKey: 'purchase-order', title: 'Chairs', fields: { vendor: 'Acme', amount: 300 } };
     const first = await call('POST', '/api/v1/submissions', tokens.requester as string, body, { 'idempotency-key': 'po-4711-create' });
     expect(first.status).toBe(201);
@@ -131,8 +190,9 @@ describe('submissions and decisions', () => {
     expect(again.body.id).toBe(first.body.id);
     expect(again.headers.get('idempotency-replayed')).toBe('true');
     const conflict = await call('POST', '/api/v1/submissions', tokens.requester as string, { ...body, title: 'Tables' }, { 'idempotency-key': 'po-4711-create' });
-    expect(conflict.status).toBe(409);
-    expect(conflict.body.error.code).toBe('idempotency_conflict');
+    expect(conflict.status).toBe(422);
+    expect(conflict.body.error.code).toBe('idempotency_key_reused');
+    expect(conflict.body.error.message).toMatch(/different body/);
 
     const concurrent = await Promise.all(Array.from({ length: 5 }, () => call('POST', '/api/v1/submissions', tokens.requester as string, { ...body, title: 'Desks' }, { 'idempotency-key': 'po-desks-create' })));
     const ids = new Set(concurrent.filter((r) => r.status === 201).map((r) => r.body.id));

@@ -88,6 +88,11 @@ describe('the app connected as its restricted role (approvals_app)', () => {
     expect((await services.submissions.get(teamId, created.id)).status).toBe('approved');
     const token = await services.apiTokens.createToken({ teamId, ownerId: admin, name: 'erp', scopes: ['submissions:read'], createdBy: admin }, meta);
     expect((await services.apiTokens.authenticate(`Bearer ${token.token}`)).ok).toBe(true);
+    // The API's rate-limit counters, and the failed authentications they record in aggregate, on the same role.
+    const failure = { reason: 'unknown', tokenId: null, method: 'GET', path: '/api/v1/queue' };
+    for (let i = 0; i < 3; i++) await services.apiLimits.recordAuthFailure('203.0.113.7', teamId, failure, meta);
+    expect(await services.apiLimits.takeRequest(token.summary.id)).toEqual({ limited: false });
+    expect((await services.apiLimits.closeWindows(new Date(Date.now() + 120_000))).events).toBeGreaterThanOrEqual(1);
 
     // The worker, on the same role, relays the outbox and posts the cards (slack_message rows) and the witness checkpoint.
     await waitUntil(() => fake.callsTo('chat.postMessage').some((c) => c.args.channel === requester && c.response?.ok), 10_000, 'requester card');

@@ -89,7 +89,7 @@ describe('GET /api/v1/tokens and DELETE /api/v1/tokens/{id}', () => {
     const doc = await call('GET', '/api/v1/openapi.json', null);
     expect(doc.body.paths['/api/v1/tokens'].get['x-scopes']).toEqual(['tokens:admin']);
     expect(doc.body.paths['/api/v1/tokens/{id}'].delete).toMatchObject({ 'x-scopes': ['tokens:admin'], parameters: [expect.objectContaining({ name: 'id', in: 'path' })] });
-    expect(Object.keys(doc.body.paths['/api/v1/tokens/{id}'].delete.responses).sort()).toEqual(['200', '400', '401', '403', '404', '500']);
+    expect(Object.keys(doc.body.paths['/api/v1/tokens/{id}'].delete.responses).sort()).toEqual(['200', '400', '401', '403', '404', '429', '500']);
   });
 });
 
@@ -134,5 +134,9 @@ describe('npm run token:list, token:revoke and token:create', () => {
     const exported = await cli('audit-export', ['--format', 'jsonl', '--team', team]);
     expect(exported.code).toBe(0);
     expect(await eventsOf(team, 'checkpoint.signed')).toEqual([expect.objectContaining({ origin: { kind: 'cli', command: 'audit:export', ranBy: userInfo().username, ranByFrom: 'os_user' } })]);
+    // The export itself is in the trail, with who ran it and what went out.
+    expect(await eventsOf(team, 'audit.exported')).toEqual([expect.objectContaining({
+      origin: { kind: 'cli', command: 'audit:export', ranBy: userInfo().username, ranByFrom: 'os_user' }, details: expect.objectContaining({ format: 'jsonl', rows: 1 }),
+    })]);
   });
 });

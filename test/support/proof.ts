@@ -22,6 +22,10 @@ export function testEnv(overrides: Record<string, string> = {}): Env {
     SLACK_SIGNING_SECRET: 'test-signing-secret-0123456789',
     SLACK_BOT_TOKEN: 'xoxb-test-token',
     AUDIT_SIGNING_KEY: testKey.privateKeyPem,
+    // Every test request comes from one address and a file's tests share a minute: the API's rate limits are
+    // set out of reach here, and tested with small ones where they are the subject (api-rate-limits.test.ts).
+    API_REQUESTS_PER_MINUTE: '1000000',
+    API_AUTH_FAILURES_PER_MINUTE: '100000',
     ...overrides,
   });
   return { ...env, PORT: 0 };

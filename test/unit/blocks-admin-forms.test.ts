@@ -92,6 +92,23 @@ describe('reading the field modal', () => {
     expect(!noChoices.ok && noChoices.errors[ADMIN_BLOCKS.fieldOptions]).toContain('at least one option');
   });
 
+  it('refuses a label, option, hint or stage name that cannot be stored, under the box it was typed in', () => {
+    const field = (entries: Record<string, Partial<Element>>) => readFieldForm(state({
+      [ADMIN_BLOCKS.fieldLabel]: { value: 'Tier' }, [ADMIN_BLOCKS.fieldType]: { selected_option: { value: 'single_select' } }, [ADMIN_BLOCKS.fieldOptions]: { value: 'gold\nsilver' }, ...entries,
+    }), draft(), null);
+    const label = field({ [ADMIN_BLOCKS.fieldLabel]: { value: 'Ti\u0000er' } });
+    expect(!label.ok && label.errors[ADMIN_BLOCKS.fieldLabel]).toContain('control characters or broken unicode');
+    const option = field({ [ADMIN_BLOCKS.fieldOptions]: { value: 'gold\nsil\uD800ver' } });
+    expect(option.ok).toBe(false);
+    expect(!option.ok && Object.values(option.errors).join()).toContain('Option cannot contain control characters');
+    const hint = field({ [ADMIN_BLOCKS.fieldHint]: { value: 'esc\u001b[2J' } });
+    expect(!hint.ok && Object.values(hint.errors).join()).toContain('Field hint cannot contain');
+    const stage = readStageForm(state({
+      [ADMIN_BLOCKS.stageName]: { value: 'Legal\u0007' }, [ADMIN_BLOCKS.stageStep]: { value: '2' }, [ADMIN_BLOCKS.stageUsers]: { selected_users: ['ULEGAL001'] },
+    }), draft(), null);
+    expect(!stage.ok && stage.errors[ADMIN_BLOCKS.stageName]).toContain('Stage name cannot contain');
+  });
+
   it('renames a field id everywhere the stages use it', () => {
     const result = readFieldForm(state({
       [ADMIN_BLOCKS.fieldLabel]: { value: 'Amount' },

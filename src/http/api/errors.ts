@@ -7,9 +7,12 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly fields: Readonly<Record<string, string>>;
+  /** Response headers the error answers with (Retry-After on a 429, WWW-Authenticate on a 401). */
+  readonly headers: Readonly<Record<string, string>>;
 
-  constructor(status: number, code: string, message: string, fields: Record<string, string> = {}) {
+  constructor(status: number, code: string, message: string, fields: Record<string, string> = {}, headers: Record<string, string> = {}) {
     super(message);
+    this.headers = headers;
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
@@ -55,6 +58,6 @@ export function errorBody(error: ApiError): ErrorBody {
   return { error: { code: error.code, message: error.message, ...(Object.keys(error.fields).length ? { fields: { ...error.fields } } : {}) } };
 }
 
-export function sendError(res: ServerResponse, error: ApiError, headers: Record<string, string> = {}): void {
-  sendJson(res, error.status, errorBody(error), headers);
+export function sendError(res: ServerResponse, error: ApiError, headers: Readonly<Record<string, string>> = {}): void {
+  sendJson(res, error.status, errorBody(error), { ...headers });
 }

@@ -5,14 +5,15 @@ import type { ApiRoute } from './route.ts';
 type JsonSchema = Record<string, unknown>;
 
 const STATUS_TEXT: Record<number, string> = {
-  400: 'Invalid input: a path, query or body field is wrong (the fields object names each)',
+  400: 'Invalid input: a path, query, header or body field is wrong (the fields object names each): the wrong type, control characters or broken unicode, nesting deeper than 32 levels, a __proto__/constructor/prototype member, an impossible date or number, or too long. Nothing was changed',
   401: 'Missing, unknown or revoked token',
   403: 'The token lacks the scope, or its owner may not do this',
   404: 'Not found',
-  409: 'Stale state, an active request for the same entity, or an Idempotency-Key reused with another body',
+  409: 'Stale state, an active request for the same entity, or the first request with this Idempotency-Key still running',
   413: 'The body is larger than 1 MiB',
   415: 'The body is not sent as a content type this operation reads',
-  422: 'Refused by an approval rule (the code says which)',
+  422: 'Refused by an approval rule (the code says which), or idempotency_key_reused: the Idempotency-Key is bound to another request (method, path or body)',
+  429: 'Rate limited: the token made more than API_REQUESTS_PER_MINUTE requests this minute (default 600), or its client address made more than API_AUTH_FAILURES_PER_MINUTE failed authentications (default 30). Retry after the seconds in Retry-After',
   500: 'Something went wrong on our side; nothing was changed',
 };
 
@@ -71,12 +72,12 @@ function jsonBody(schema: z.ZodType): z.ZodType {
 }
 
 /**
- * Every status an operation can answer with: its own, 400 when it reads path, query or body fields, 401 and
- * 403 when it takes a token, 413 and 415 when it reads a body, and 500.
+ * Every status an operation can answer with: its own, 400 when it reads path, query or body fields, 401, 403
+ * and 429 when it takes a token, 413 and 415 when it reads a body, and 500.
  */
 export function statusesOf(route: ApiRoute): number[] {
   const statuses = new Set<number>([...route.errors, 500]);
-  if (route.scopes) [401, 403].forEach((s) => statuses.add(s));
+  if (route.scopes) [401, 403, 429].forEach((s) => statuses.add(s));
   if (route.body) [400, 413, 415].forEach((s) => statuses.add(s));
   if (hasFields(route.params) || hasFields(route.query)) statuses.add(400);
   return [...statuses].sort((a, b) => a - b);
@@ -101,7 +102,11 @@ export function openApiDocument(routes: readonly ApiRoute[]): JsonSchema {
       ...(route.scopes ? { security: [{ bearer: [] }], 'x-scopes': route.scopes } : { security: [] }),
       responses: {
         [String(route.status)]: { description: 'OK', content: { 'application/json': { schema: schemaFor(route.response, 'output') } } },
-        ...Object.fromEntries(statusesOf(route).map((status) => [String(status), { description: STATUS_TEXT[status] ?? 'Error', content: { 'application/json': { schema: schemaFor(errorSchema, 'output') } } }])),
+        ...Object.fromEntries(statusesOf(route).map((status) => [String(status), {
+          description: STATUS_TEXT[status] ?? 'Error',
+          ...(status === 429 ? { headers: { 'Retry-After': { description: 'Seconds until the current rate-limit window ends.', schema: { type: 'integer', minimum: 1 } } } } : {}),
+          content: { 'application/json': { schema: schemaFor(errorSchema, 'output') } },
+        }])),
       },
     };
     if (route.body) {
@@ -117,7 +122,9 @@ export function openApiDocument(routes: readonly ApiRoute[]): JsonSchema {
     info: {
       title: 'Approvals API',
       version: '1.0.0',
-      description: 'Submit and decide approval requests, and read the signed, hash-chained audit trail. Tokens: `npm run token:create`.',
+      description: 'Submit and decide approval requests, and read the signed, hash-chained audit trail. Tokens: `npm run token:create`. '
+        + 'Rate limits (429 with Retry-After, counted across every replica): each token may make API_REQUESTS_PER_MINUTE requests a minute (default 600); '
+        + 'a client address that made API_AUTH_FAILURES_PER_MINUTE failed authentications in a minute (default 30) is refused until the minute is over.',
       license: { name: 'MIT', identifier: 'MIT' },
       contact: { name: 'Approvals maintainers (security reports: see SECURITY.md in the repository)' },
     },

@@ -4,6 +4,7 @@ import { loadSigningKey, publicKeyOf, loadPublicKey } from '../../domain/checkpo
 import type { Env } from '../../config/env.ts';
 import type { Services } from '../../services/index.ts';
 import type { Authentication } from '../../services/api-token-service.ts';
+import type { Throttle } from '../../services/api-rate-limits.ts';
 import { sendJson, type RouteHandler } from '../server.ts';
 import { ApiError, sendError, toApiError } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
@@ -35,29 +36,40 @@ export function createApiHandler(services: Services, routes: readonly ApiRoute[]
   // Built on the first request for it: converting every schema costs start-up time and memory nobody may need.
   let openApi: ReturnType<typeof openApiDocument> | null = null;
 
+  const sourceOf = (req: IncomingMessage): string => clientIp(req) ?? 'unknown';
+
+  /** Counted per client address (and recorded in aggregate); a failure to record is logged, never a 500 for the caller. */
   async function recordAuthFailure(req: IncomingMessage, teamId: string | null, tokenId: string | null, reason: string, path: string): Promise<void> {
-    const chainId = teamId ?? SYSTEM_CHAIN_ID;
     try {
-      await services.auditQuery.recordAuthFailure(chainId, { reason, tokenId, method: req.method ?? '', path, ip: clientIp(req) }, {
-        origin: { kind: 'api', clientId: tokenId ?? 'anonymous', ip: clientIp(req) },
-      });
+      await services.apiLimits.recordAuthFailure(sourceOf(req), teamId ?? SYSTEM_CHAIN_ID, { reason, tokenId, method: req.method ?? '', path }, apiMeta(tokenId, req));
     } catch (error) {
       log.error({ err: error }, 'could not record a failed API authentication');
     }
   }
 
+  const throttled = (throttle: Extract<Throttle, { limited: true }>, message: string): ApiError =>
+    new ApiError(429, 'rate_limited', message, {}, { 'retry-after': String(throttle.retryAfterSeconds) });
+
   async function authenticate(req: IncomingMessage, route: ApiRoute, path: string): Promise<AuthContext> {
+    // A source that used up its failed attempts is refused before its token is looked at (no guessing at full speed).
+    const blocked = await services.apiLimits.sourceThrottle(sourceOf(req));
+    if (blocked.limited) {
+      await recordAuthFailure(req, null, null, 'throttled', path);
+      throw throttled(blocked, `Too many failed authentications from this address (${blocked.limit} a minute); retry after ${blocked.retryAfterSeconds} s.`);
+    }
     const header = req.headers.authorization;
     const result = await services.apiTokens.authenticate(header);
     if (!result.ok) {
       await recordAuthFailure(req, result.teamId, result.tokenId, result.reason, path);
-      throw new ApiError(401, 'unauthenticated', AUTH_MESSAGES[result.reason]);
+      throw new ApiError(401, 'unauthenticated', AUTH_MESSAGES[result.reason], {}, { 'www-authenticate': 'Bearer' });
     }
     const { token } = result;
     if (route.scopes && !route.scopes.some((scope) => token.scopes.includes(scope))) {
       await recordAuthFailure(req, token.teamId, token.id, `missing_scope:${route.scopes.join('|')}`, path);
       throw new ApiError(403, 'missing_scope', `This token lacks the scope ${route.scopes.join(' or ')} that ${req.method} ${route.path} needs.`);
     }
+    const quota = await services.apiLimits.takeRequest(token.id);
+    if (quota.limited) throw throttled(quota, `This token made more than ${quota.limit} requests this minute; retry after ${quota.retryAfterSeconds} s.`);
     return { token, teamId: token.teamId, userId: token.ownerId, meta: apiMeta(token.id, req) };
   }
 
@@ -98,7 +110,7 @@ export function createApiHandler(services: Services, routes: readonly ApiRoute[]
       } catch (error) {
         const apiError = toApiError(error);
         if (!apiError) throw error;
-        sendError(res, apiError, apiError.status === 401 ? { 'www-authenticate': 'Bearer' } : {});
+        sendError(res, apiError, apiError.headers);
       }
       return true;
     }

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import type { ApiScope } from '../../domain/index.ts';
+import { findHostileJson, type ApiScope } from '../../domain/index.ts';
+import { currentTraceId } from '../../observability/log-context.ts';
 import type { RequestMeta } from '../../services/deps.ts';
 import type { TokenSummary } from '../../services/api-token-service.ts';
 import { ApiError } from './errors.ts';
@@ -47,7 +47,8 @@ export interface ApiRoute {
   readonly handle: (ctx: HandlerContext<unknown, unknown, unknown>) => Promise<HandlerResult<unknown>>;
 }
 
-const noParams = z.object({});
+// Strict: a query parameter an operation does not take is refused by name, not silently ignored.
+const noParams = z.object({}).strict();
 
 /** Declares a route with handler types inferred from its schemas. */
 export function defineRoute<P extends z.ZodType = typeof noParams, Q extends z.ZodType = typeof noParams, B extends z.ZodType = typeof noParams, R extends z.ZodType = z.ZodType>(def: {
@@ -93,7 +94,8 @@ export function matchPath(pattern: string, path: string): Record<string, string>
       try {
         params[w.slice(1)] = decodeURIComponent(g);
       } catch {
-        return null;
+        // Not UTF-8 once decoded (a lone surrogate, a cut escape): kept as sent, so validation names the parameter.
+        params[w.slice(1)] = g;
       }
     } else if (w !== g) return null;
   }
@@ -117,28 +119,55 @@ export async function readBody(req: IncomingMessage, kind: 'json' | 'json-or-yam
     throw new ApiError(415, 'unsupported_media_type', kind === 'json' ? 'Send the body as application/json.' : 'Send the body as application/json or application/yaml.');
   }
   if (text.trim() === '') return {};
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (error) {
-    throw new ApiError(400, 'invalid_input', `The body is not valid JSON: ${(error as Error).message}`);
+    throw new ApiError(400, 'invalid_input', `The body is not valid JSON: ${(error as Error).message}`, { body: 'not valid JSON' });
   }
+  return parsed;
 }
 
-/** zod issues as a 400 with one line per problem. */
+/** Refuses, naming where it is, what no field of ours may hold: see findHostileJson. */
+export function refuseHostile(value: unknown, where: string): void {
+  const hostile = findHostileJson(value);
+  if (!hostile) return;
+  const field = hostile.path.map(String).join('.') || where;
+  throw new ApiError(400, 'invalid_input', `Invalid ${where}: ${field} ${hostile.problem}`, { [field]: hostile.problem });
+}
+
+/** Path, query or body checked for what no field may hold, then against its schema: a 400 with one line per problem. */
 export function parseOr400<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
+  refuseHostile(value, where);
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const fields: Record<string, string> = {};
-  for (const issue of result.error.issues) fields[issue.path.map(String).join('.') || where] ??= issue.message;
+  for (const issue of result.error.issues.flatMap(closestIssues)) {
+    const at = issue.path.map(String);
+    // An unknown member is named itself: `fields.colour`, not `fields: Unrecognized key`.
+    if (issue.code === 'unrecognized_keys') for (const key of issue.keys) fields[[...at, key].join('.')] ??= `is not ${where === 'query' ? 'a parameter' : 'a member'} this operation takes`;
+    else fields[at.join('.') || where] ??= issue.message;
+  }
   throw new ApiError(400, 'invalid_input', `Invalid ${where}: ${Object.entries(fields).map(([k, v]) => `${k}: ${v}`).join('; ')}`, fields);
+}
+
+/**
+ * A value that matches no option of a union (a workflow definition as JSON, or its YAML text) is described by
+ * the option it came closest to: the one whose problems are not all "wrong type at the top", so a bad name in a
+ * definition reads `name: …`, not `Invalid input`.
+ */
+function closestIssues(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [issue];
+  const branches = issue.errors.filter((errors) => errors.length > 0);
+  const closest = branches.find((errors) => !errors.every((e) => e.code === 'invalid_type' && e.path.length === 0)) ?? null;
+  if (!closest) return [issue];
+  return closest.flatMap((inner) => closestIssues({ ...inner, path: [...issue.path, ...inner.path] }));
 }
 
 export const clientIp = (req: IncomingMessage): string | null => req.socket.remoteAddress ?? null;
 
-export const apiMeta = (tokenId: string, req: IncomingMessage): RequestMeta => {
-  const header = req.headers['x-request-id'];
-  const traceId = typeof header === 'string' && /^[\w.-]{1,100}$/.test(header) ? header : randomUUID();
-  return { origin: { kind: 'api', clientId: tokenId, ip: clientIp(req) }, traceId };
-};
+/** The request's trace id is the one the server answers in `x-request-id`, so the caller can find its events. */
+export const apiMeta = (tokenId: string | null, req: IncomingMessage): RequestMeta =>
+  ({ origin: { kind: 'api', clientId: tokenId ?? 'anonymous', ip: clientIp(req) }, traceId: currentTraceId() });
 
 export type { ServerResponse };

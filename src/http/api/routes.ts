@@ -2,8 +2,9 @@ import { randomUUID, type KeyObject } from 'node:crypto';
 import { keyIdOf, publicKeyPem, rawPublicKey } from '../../domain/checkpoint.ts';
 import type { Services } from '../../services/index.ts';
 import type { AuditPage } from '../../services/audit-query-service.ts';
+import { DomainError } from '../../domain/index.ts';
 import { ApiError } from './errors.ts';
-import { idempotent } from './idempotency.ts';
+import { fingerprint, idempotencyKeyOf, idempotent } from './idempotency.ts';
 import { defineRoute, type ApiRoute, type AuthContext } from './route.ts';
 import { tokenRoutes } from './token-routes.ts';
 import {
@@ -26,6 +27,21 @@ function cursorOr400(value: string | undefined, name: string): number {
   return seq;
 }
 
+const BODY_MEMBERS = new Set(Object.keys(createSubmissionBody.shape));
+/** The form's problems under the body member they are in: `fields.amount`, as a client sent it, beside `title`. */
+function namingFormFields(error: unknown): never {
+  if (!(error instanceof DomainError) || error.code !== 'invalid_input') throw error;
+  const fields = Object.fromEntries(Object.entries(error.fieldErrors).map(([key, message]) => [BODY_MEMBERS.has(key) ? key : `fields.${key}`, message]));
+  throw new ApiError(400, 'invalid_input', error.message, fields);
+}
+
+/** The definition is the body: a problem with the definition as a whole is the body's. */
+function namingDefinitionRoot(error: unknown): never {
+  if (!(error instanceof DomainError) || error.code !== 'invalid_input' || !('(definition)' in error.fieldErrors)) throw error;
+  const { '(definition)': whole, ...rest } = error.fieldErrors;
+  throw new ApiError(400, 'invalid_input', error.message, { body: whole as string, ...rest });
+}
+
 export function buildRoutes({ services, publicKey }: RouteDeps): ApiRoute[] {
   const recordRead = (auth: AuthContext, what: Record<string, unknown>) => services.auditQuery.recordRead(auth.teamId, auth.userId, what, auth.meta);
 
@@ -33,7 +49,7 @@ export function buildRoutes({ services, publicKey }: RouteDeps): ApiRoute[] {
     defineRoute({
       method: 'POST', path: '/api/v1/workflows', summary: 'Publish a new version of a workflow (JSON or YAML); the token owner must be an approval admin.',
       scopes: ['workflows:write'], body: { schema: publishWorkflowBody, kind: 'json-or-yaml' }, status: 201, response: workflowView, errors: [400, 401, 403, 415],
-      handle: async ({ body, auth }) => ({ status: 201, body: await services.workflows.publish(auth.teamId, auth.userId, body, auth.meta) }),
+      handle: async ({ body, auth }) => ({ status: 201, body: await services.workflows.publish(auth.teamId, auth.userId, body, auth.meta).catch(namingDefinitionRoot) }),
     }),
     defineRoute({
       method: 'GET', path: '/api/v1/workflows/:key', summary: 'A workflow\'s current (or a given) version with its form fields and stages.',
@@ -41,19 +57,19 @@ export function buildRoutes({ services, publicKey }: RouteDeps): ApiRoute[] {
       handle: async ({ params, query, auth }) => ({ body: await services.workflows.getVersion(auth.teamId, params.key, query.version) }),
     }),
     defineRoute({
-      method: 'POST', path: '/api/v1/submissions', summary: 'Submit a request as the token owner. With an Idempotency-Key header the same key returns the first result; the same key with another body is a 409.',
+      method: 'POST', path: '/api/v1/submissions', summary: 'Submit a request as the token owner. With an Idempotency-Key header the same key and request return the first result; the same key with another request is a 422 (idempotency_key_reused).',
       scopes: ['submissions:write'], body: { schema: createSubmissionBody, kind: 'json' }, status: 201, response: submissionView,
-      headers: { 'Idempotency-Key': 'Optional, 8 to 200 visible ASCII characters.' }, errors: [400, 401, 403, 404, 409, 422],
+      headers: { 'Idempotency-Key': 'Optional, 8 to 200 visible ASCII characters; bound to this request (method, path, body): reused with another request it is a 422.' }, errors: [400, 401, 403, 404, 409, 422],
       handle: async ({ body, auth, req }) => {
         const run = async () => {
           const state = await services.submissions.submit({
             teamId: auth.teamId, requesterId: auth.userId, workflowKey: body.workflowKey, title: body.title, fields: body.fields,
             entityKey: body.entityKey ?? null, predecessorId: body.predecessorId ?? null,
-          }, auth.meta);
+          }, auth.meta).catch(namingFormFields);
           return { status: 201, body: toSubmissionView(state) };
         };
-        const key = req.headers['idempotency-key'];
-        return typeof key === 'string' ? idempotent(services.apiIdempotency, { teamId: auth.teamId, tokenId: auth.token.id, key }, body, run) : run();
+        const key = idempotencyKeyOf(req);
+        return key ? idempotent(services.apiIdempotency, { teamId: auth.teamId, tokenId: auth.token.id, key }, fingerprint(req, body), 'stored', run) : run();
       },
     }),
     defineRoute({
@@ -64,26 +80,27 @@ export function buildRoutes({ services, publicKey }: RouteDeps): ApiRoute[] {
     defineRoute({
       method: 'POST', path: '/api/v1/submissions/:id/actions', summary: 'Decide on a request as the token owner (approve, reject, request_changes, delegate, retract, comment, withdraw); the same gates as a click in Slack.',
       scopes: ['submissions:write'], params: submissionParams, body: { schema: actionBody, kind: 'json' }, response: actionView,
-      headers: { 'Idempotency-Key': 'Optional; the same key returns the first outcome.' }, errors: [400, 401, 403, 404, 409, 422],
+      headers: { 'Idempotency-Key': 'Optional, 8 to 200 visible ASCII characters; the same key and request return the first outcome, the same key with another request (path or body) is a 422.' }, errors: [400, 401, 403, 404, 409, 422],
       handle: async ({ params, body, auth, req }) => {
-        const header = req.headers['idempotency-key'];
-        if (header !== undefined && (typeof header !== 'string' || !/^[\x21-\x7e]{8,200}$/.test(header))) {
-          throw new ApiError(400, 'invalid_input', 'The Idempotency-Key header must be 8 to 200 visible ASCII characters.');
-        }
+        const header = idempotencyKeyOf(req);
         // Keys are per token, so two clients cannot collide, nor with keys Slack clicks produce.
-        const idempotencyKey = `api:${auth.token.id}:${typeof header === 'string' ? header : randomUUID()}`;
-        const outcome = await services.decisions.decide(body.kind === 'withdraw'
-          ? { kind: 'withdraw', teamId: auth.teamId, submissionId: params.id, actorId: auth.userId, reason: body.reason ?? null, idempotencyKey }
-          : {
-            teamId: auth.teamId, submissionId: params.id, kind: body.kind, actorId: auth.userId,
-            ...(body.stageInstanceId ? { stageInstanceId: body.stageInstanceId } : {}),
-            ...(body.workflowVersion ? { workflowVersion: body.workflowVersion } : {}),
-            ...(body.reason !== undefined ? { reason: body.reason } : {}),
-            ...(body.delegateTo ? { delegateTo: body.delegateTo } : {}),
-            idempotencyKey,
-          }, auth.meta);
-        const { submission, ...decided } = outcome;
-        return { body: { ...decided, kind: body.kind, submissionStatus: submission.status, submission: toSubmissionView(submission) } };
+        const idempotencyKey = `api:${auth.token.id}:${header ?? randomUUID()}`;
+        const run = async () => {
+          const outcome = await services.decisions.decide(body.kind === 'withdraw'
+            ? { kind: 'withdraw', teamId: auth.teamId, submissionId: params.id, actorId: auth.userId, reason: body.reason ?? null, idempotencyKey }
+            : {
+              teamId: auth.teamId, submissionId: params.id, kind: body.kind, actorId: auth.userId,
+              ...(body.stageInstanceId ? { stageInstanceId: body.stageInstanceId } : {}),
+              ...(body.workflowVersion ? { workflowVersion: body.workflowVersion } : {}),
+              ...(body.reason !== undefined ? { reason: body.reason } : {}),
+              ...(body.delegateTo ? { delegateTo: body.delegateTo } : {}),
+              idempotencyKey,
+            }, auth.meta);
+          const { submission, ...decided } = outcome;
+          return { body: { ...decided, kind: body.kind, submissionStatus: submission.status, submission: toSubmissionView(submission) } };
+        };
+        // The decision service replays a key's outcome; the binding here refuses the key for any other request.
+        return header ? idempotent(services.apiIdempotency, { teamId: auth.teamId, tokenId: auth.token.id, key: header }, fingerprint(req, body), 'by-run', run) : run();
       },
     }),
     defineRoute({

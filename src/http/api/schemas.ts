@@ -5,7 +5,7 @@ import {
   workflowDefinitionSchema, type AuditRow, type StageInstance, type SubmissionState,
 } from '../../domain/index.ts';
 import { AUDIT_OUTCOMES } from '../../services/audit-query-service.ts';
-import { slackUserIdSchema } from '../../domain/index.ts';
+import { entityKeySchema, slackUserIdSchema, workflowKeySchema } from '../../domain/index.ts';
 
 /** Every request and response of /api/v1, one definition each; the OpenAPI document is generated from these. */
 
@@ -14,15 +14,16 @@ const slackUser = slackUserIdSchema();
 
 export const errorSchema = z.object({
   error: z.object({
-    code: z.string().describe('Stable machine-readable code, e.g. invalid_input, unauthenticated, missing_scope, not_found, stale, idempotency_conflict, not_eligible.'),
+    code: z.string().describe('Stable machine-readable code, e.g. invalid_input, unauthenticated, missing_scope, not_found, stale, idempotency_key_reused, idempotency_in_progress, not_eligible.'),
     message: z.string().describe('What went wrong, for people.'),
     fields: z.record(z.string(), z.string()).optional().describe('Per-field problems.'),
   }),
 });
 
 // ---- workflows ----
-export const workflowKeyParams = z.object({ key: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be a workflow key') });
-export const workflowVersionQuery = z.object({ version: z.coerce.number().int().positive().optional() });
+const workflowKey = workflowKeySchema;
+export const workflowKeyParams = z.object({ key: workflowKey });
+export const workflowVersionQuery = z.object({ version: z.coerce.number().int().positive().optional() }).strict();
 export const publishWorkflowBody = z.union([workflowDefinitionSchema, z.string().describe('The definition as YAML (Content-Type: application/yaml).')]);
 export const workflowView = z.object({
   key: z.string(),
@@ -34,10 +35,10 @@ export const workflowView = z.object({
 // ---- submissions ----
 export const submissionParams = z.object({ id: z.uuid('must be a request id') });
 export const createSubmissionBody = z.object({
-  workflowKey: z.string().min(1).max(40),
+  workflowKey,
   title: z.string(),
   fields: z.record(z.string(), z.unknown()).default({}),
-  entityKey: z.string().trim().min(1).max(200).optional().describe('Your system\'s id for what is being approved: one active request per (workflow, entity).'),
+  entityKey: entityKeySchema.optional().describe('Your system\'s id for what is being approved: one active request per (workflow, entity).'),
   predecessorId: z.uuid().optional().describe('The rejected or returned request this one revises.'),
 }).strict();
 
@@ -136,8 +137,9 @@ export const auditListQuery = z.object({
   cursor: cursor.optional().describe('nextCursor of the previous page; absent for the first page.'),
   limit,
   actor: slackUser.optional(),
-  type: z.string().optional().describe('One event type or several, comma-separated.'),
-  workflow: z.string().optional(),
+  type: z.string().max(2000).refine((value) => value.split(',').every((t) => (AUDIT_EVENT_TYPES as readonly string[]).includes(t.trim())), 'must be event types of the audit trail, comma-separated')
+    .optional().describe('One event type or several, comma-separated.'),
+  workflow: workflowKey.optional(),
   outcome: z.enum(AUDIT_OUTCOMES).optional().describe('accepted: decisions that counted; refused: refused decisions and failed API authentication.'),
   from: isoTime.optional(),
   to: isoTime.optional(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DECISION_KINDS, DomainError, REFUSAL_CODES, slackUserIdSchema } from '../../domain/index.ts';
+import { DECISION_KINDS, DomainError, REFUSAL_CODES, slackUserIdSchema, storableText } from '../../domain/index.ts';
 
 const key = z.string().min(8).max(300);
 const base = {
@@ -23,8 +23,8 @@ export const decisionInputSchema = z.discriminatedUnion('kind', [
     delegateTo: z.string().max(30).optional(),
     idempotencyKey: key,
   }),
-  z.object({ ...base, kind: z.literal('withdraw'), actorId: slackUserIdSchema(), reason: z.string().max(4000).nullish(), idempotencyKey: key.optional() }),
-  z.object({ ...base, kind: z.literal('cancel'), actorId: slackUserIdSchema(), reason: z.string().max(4000), idempotencyKey: key.optional() }),
+  z.object({ ...base, kind: z.literal('withdraw'), actorId: slackUserIdSchema(), reason: storableText().max(4000).nullish(), idempotencyKey: key.optional() }),
+  z.object({ ...base, kind: z.literal('cancel'), actorId: slackUserIdSchema(), reason: storableText().max(4000), idempotencyKey: key.optional() }),
   z.object({ ...base, kind: z.literal('timeout'), stageInstanceId: z.uuid() }),
   /** A stage only the requester could move (its reviewers away, delegating to them): escalated at once. */
   z.object({ ...base, kind: z.literal('cover'), stageInstanceId: z.uuid() }),

@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, App, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { decisionModal } from '../../../../blocks/decision-modals.ts';
 import { ACTION_IDS } from '../../../../blocks/ids.ts';
-import type { ModalDecisionKind } from '../../../../blocks/metadata.ts';
+import { withOriginChannel, type ModalDecisionKind } from '../../../../blocks/metadata.ts';
 import { cardActionValueSchema, decodeValue, type CardActionValue } from '../../../../blocks/values.ts';
 import { DomainError } from '../../../domain/index.ts';
 import { clickDeadline, slackMeta, type SlackDeps } from '../../context.ts';
@@ -117,7 +117,7 @@ export function decisionModalClick(deps: SlackDeps, kind: ModalDecisionKind) {
         requesterId: submission.requesterId,
         stageName: stage.name,
       });
-      await args.client.views.open({ trigger_id: triggerId, view });
+      await args.client.views.open({ trigger_id: triggerId, view: withOriginChannel(view, origin.channelId) });
     } catch (error) {
       await tellUser(args.client, origin, error, args.logger);
     }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { splitOriginChannel } from '../../../../blocks/metadata.ts';
 import { slackUserIdSchema } from '../../../domain/index.ts';
 
 const userId = slackUserIdSchema();
@@ -41,7 +42,10 @@ export function actionOrigin(body: unknown): (ActionOrigin & { readonly body: Pa
   const b = parsed.data;
   const teamId = b.team?.id ?? b.user.team_id;
   if (!teamId) return null;
-  const channelId = b.channel?.id ?? b.container?.channel_id ?? null;
+  // A click in a modal belongs to the channel the modal's flow started in (withOriginChannel); its own metadata follows.
+  const inModal = b.view ? splitOriginChannel(b.view.private_metadata ?? '') : null;
+  const channelId = b.channel?.id ?? b.container?.channel_id ?? inModal?.channelId ?? null;
   const messageTs = b.message?.ts ?? b.container?.message_ts ?? null;
-  return { teamId, userId: b.user.id, channelId, messageTs, body: b };
+  const own = b.view && inModal ? { ...b, view: { ...b.view, private_metadata: inModal.metadata } } : b;
+  return { teamId, userId: b.user.id, channelId, messageTs, body: own };
 }

@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, App, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
 import { ACTION_IDS } from '../../../../blocks/ids.ts';
-import { decodeMetadata, requestModalMetadataSchema } from '../../../../blocks/metadata.ts';
+import { decodeMetadata, requestModalMetadataSchema, withOriginChannel } from '../../../../blocks/metadata.ts';
 import { requestModal } from '../../../../blocks/request-modal.ts';
 import { decodeValue, requestActionValueSchema } from '../../../../blocks/values.ts';
 import { DomainError } from '../../../domain/index.ts';
@@ -35,7 +35,7 @@ export function withdrawClick(deps: SlackDeps) {
     try {
       const submission = await deps.services.submissions.get(click.origin.teamId, click.submissionId);
       const view = withdrawConfirmation(submission.requesterId, click.origin.userId, submission);
-      await args.client.views.open({ trigger_id: click.origin.body.trigger_id, view });
+      await args.client.views.open({ trigger_id: click.origin.body.trigger_id, view: withOriginChannel(view, click.origin.channelId) });
     } catch (error) {
       await tellUser(args.client, click.origin, error, args.logger);
     }
@@ -59,7 +59,7 @@ export function resubmitClick(deps: SlackDeps) {
         prefill: { title: old.title, fields: old.fields },
         predecessorId: old.id,
       });
-      await args.client.views.open({ trigger_id: click.origin.body.trigger_id, view });
+      await args.client.views.open({ trigger_id: click.origin.body.trigger_id, view: withOriginChannel(view, click.origin.channelId) });
     } catch (error) {
       await tellUser(args.client, click.origin, error, args.logger);
     }
@@ -86,7 +86,7 @@ export function workflowPicked(deps: SlackDeps) {
       await args.client.views.update({
         view_id: view.id,
         ...(view.hash ? { hash: view.hash } : {}),
-        view: requestModal({ workflows, selected: { key: chosen.key, version: chosen.version, definition: chosen.definition }, predecessorId: metadata?.p ?? null }),
+        view: withOriginChannel(requestModal({ workflows, selected: { key: chosen.key, version: chosen.version, definition: chosen.definition }, predecessorId: metadata?.p ?? null }), origin.channelId),
       });
     } catch (error) {
       // A hash conflict means the person picked again meanwhile; that later update wins.

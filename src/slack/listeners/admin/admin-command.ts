@@ -9,7 +9,7 @@ import { requireAdmin } from './show-view.ts';
  */
 export async function runAdminCommand(ctx: CommandContext): Promise<CommandOutcome> {
   if (!(await ctx.deps.services.adminSetup.hasAdmins(ctx.teamId))) return { reply: firstAdminMessage(ctx.userId) };
-  await requireAdmin(ctx.deps, ctx.teamId, ctx.userId);
+  await requireAdmin(ctx.deps, ctx.teamId, ctx.userId, ctx.meta, 'admin_tools:open');
   const [workflows, roles] = await Promise.all([ctx.deps.services.workflows.list(ctx.teamId), ctx.deps.services.directory.listRoles(ctx.teamId)]);
   return { open: adminMenuModal(workflows, roles) };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { splitOriginChannel } from '../../../../blocks/metadata.ts';
 import { slackUserIdSchema } from '../../../domain/index.ts';
 
 const userId = slackUserIdSchema();
@@ -69,7 +70,16 @@ export interface AdminAction {
 export interface AdminSubmission {
   readonly teamId: string;
   readonly userId: string;
+  /** Its private_metadata is the modal's own; the origin channel it carried is `channelId`. */
   readonly view: AdminViewPayload;
+  /** The channel the admin flow started in, as the modal carried it (withOriginChannel); null from the Home tab. */
+  readonly channelId: string | null;
+}
+
+/** The view with its own private_metadata, and the origin channel it carried. */
+function ownView<V extends { private_metadata: string }>(view: V): { view: V; channelId: string | null } {
+  const { channelId, metadata } = splitOriginChannel(view.private_metadata);
+  return { view: { ...view, private_metadata: metadata }, channelId };
 }
 
 const teamOf = (b: { team?: { id: string } | null | undefined; user: { team_id?: string | undefined } }, view?: { team_id?: string | undefined } | null): string | undefined =>
@@ -82,12 +92,14 @@ export function parseAdminAction(body: unknown): AdminAction | null {
   const teamId = teamOf(b, b.view);
   const action = b.actions[0];
   if (!teamId || !action) return null;
+  const inModal = b.view ? ownView(b.view) : null;
   return {
     teamId,
     userId: b.user.id,
     triggerId: b.trigger_id,
-    view: b.view ?? null,
-    channelId: b.channel?.id ?? b.container?.channel_id ?? null,
+    view: inModal?.view ?? null,
+    // A click in a modal has no channel of its own: it belongs to the channel the modal's flow started in.
+    channelId: b.channel?.id ?? b.container?.channel_id ?? inModal?.channelId ?? null,
     actionId: action.action_id,
     value: action.value ?? action.selected_option?.value ?? action.selected_user ?? undefined,
   };
@@ -97,7 +109,7 @@ export function parseAdminSubmission(body: unknown): AdminSubmission | null {
   const parsed = adminSubmissionSchema.safeParse(body);
   if (!parsed.success) return null;
   const teamId = teamOf(parsed.data, parsed.data.view);
-  return teamId ? { teamId, userId: parsed.data.user.id, view: parsed.data.view } : null;
+  return teamId ? { teamId, userId: parsed.data.user.id, ...ownView(parsed.data.view) } : null;
 }
 
 /** Reading the one element of an input block (admin modals put exactly one element in each). */

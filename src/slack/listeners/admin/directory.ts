@@ -3,6 +3,7 @@ import type { WebClient } from '@slack/web-api';
 import { adminsModal, managerModal, NO_GROUP, roleModal, rolesModal, type UserGroupOption } from '../../../../blocks/admin/directory-modals.ts';
 import { noticeModal } from '../../../../blocks/admin/export.ts';
 import { ADMIN_BLOCKS } from '../../../../blocks/admin/ids.ts';
+import { withOriginChannel } from '../../../../blocks/metadata.ts';
 import { mention } from '../../../../blocks/format.ts';
 import { escapeMrkdwn } from '../../../../blocks/text.ts';
 import { isDomainError } from '../../../domain/index.ts';
@@ -45,7 +46,7 @@ export const managerSubjectPicked = (deps: SlackDeps) => adminClick(deps, async 
   if (!action.view) return;
   const subject = action.value ?? null;
   const manager = subject ? await deps.services.directory.managerOf(action.teamId, subject) : null;
-  await client.views.update({ view_id: action.view.id, ...(action.view.hash ? { hash: action.view.hash } : {}), view: managerModal(subject, manager) });
+  await client.views.update({ view_id: action.view.id, ...(action.view.hash ? { hash: action.view.hash } : {}), view: withOriginChannel(managerModal(subject, manager), action.channelId) });
 });
 
 export const openAdmins = (deps: SlackDeps) => adminClick(deps, async (action, { client }) => {
@@ -55,8 +56,8 @@ export const openAdmins = (deps: SlackDeps) => adminClick(deps, async (action, {
 /** "Remove" next to an admin: revokes the role, then redraws the list in place. */
 export const revokeAdminClick = (deps: SlackDeps) => adminClick(deps, async (action, { client }) => {
   if (!action.view || !action.value) return;
-  await deps.services.directory.revokeAdmin(action.teamId, action.userId, action.value, slackMeta(action.teamId, { surface: 'admin:admins' }));
-  await client.views.update({ view_id: action.view.id, view: adminsModal(await deps.services.directory.listAdmins(action.teamId)) });
+  await deps.services.directory.revokeAdmin(action.teamId, action.userId, action.value, slackMeta(action.teamId, { channelId: action.channelId, actionId: action.actionId, surface: 'admin:admins' }));
+  await client.views.update({ view_id: action.view.id, view: withOriginChannel(adminsModal(await deps.services.directory.listAdmins(action.teamId)), action.channelId) });
 });
 
 /** Domain refusals go under `blockId`; anything else is logged and apologised for there too. */
@@ -94,7 +95,7 @@ export function submitRole(deps: SlackDeps) {
     try {
       await deps.services.directory.setRole(submission.teamId, submission.userId, {
         name, description: readText(values, ADMIN_BLOCKS.roleDescription), members, slackUsergroupId: groupId,
-      }, slackMeta(submission.teamId, { surface: 'admin:role' }));
+      }, slackMeta(submission.teamId, { channelId: submission.channelId, surface: 'admin:role' }));
     } catch (error) {
       return failInline(ack, ADMIN_BLOCKS.roleName, error, logger);
     }
@@ -108,7 +109,7 @@ async function afterRoleSaved(deps: SlackDeps, client: WebClient, submission: Ad
   const below = submission.view.previous_view_id;
   if (!below) return;
   try {
-    await client.views.update({ view_id: below, view: rolesModal(await deps.services.directory.listRoles(submission.teamId)) });
+    await client.views.update({ view_id: below, view: withOriginChannel(rolesModal(await deps.services.directory.listRoles(submission.teamId)), submission.channelId) });
   } catch (error) {
     logger.warn('could not redraw the roles list', error);
   }
@@ -125,7 +126,7 @@ export function submitManager(deps: SlackDeps) {
     const managerBlock = Object.keys(values).find((id) => id.startsWith(ADMIN_BLOCKS.managerOfPrefix)) ?? ADMIN_BLOCKS.managerOf(subject);
     const manager = readUser(values, managerBlock);
     try {
-      await deps.services.directory.setManager(submission.teamId, submission.userId, subject, manager, slackMeta(submission.teamId, { surface: 'admin:manager' }));
+      await deps.services.directory.setManager(submission.teamId, submission.userId, subject, manager, slackMeta(submission.teamId, { channelId: submission.channelId, surface: 'admin:manager' }));
     } catch (error) {
       const blockId = isDomainError(error) && error.fieldErrors.manager ? managerBlock : ADMIN_BLOCKS.managerSubject;
       return failInline(ack, blockId, error, logger);
@@ -142,7 +143,7 @@ export function submitAdmin(deps: SlackDeps) {
     const user = submission ? readUser(submission.view.state.values, ADMIN_BLOCKS.adminUser) : null;
     if (!submission || !user) return void (await ack({ response_action: 'errors', errors: { [ADMIN_BLOCKS.adminUser]: 'Pick the person to make an admin.' } }));
     try {
-      await deps.services.directory.grantAdmin(submission.teamId, submission.userId, user, slackMeta(submission.teamId, { surface: 'admin:admins' }));
+      await deps.services.directory.grantAdmin(submission.teamId, submission.userId, user, slackMeta(submission.teamId, { channelId: submission.channelId, surface: 'admin:admins' }));
     } catch (error) {
       return failInline(ack, ADMIN_BLOCKS.adminUser, error, logger);
     }

@@ -2,6 +2,7 @@ import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } fro
 import { decodeDraft, encodeDraft } from '../../../../blocks/admin/draft.ts';
 import { importModal, noticeModal, publishedText } from '../../../../blocks/admin/export.ts';
 import { ADMIN_BLOCKS } from '../../../../blocks/admin/ids.ts';
+import { withOriginChannel } from '../../../../blocks/metadata.ts';
 import { previewModal, previewResultModal } from '../../../../blocks/admin/preview.ts';
 import { workflowEditorModal } from '../../../../blocks/admin/workflow-editor.ts';
 import { isDomainError, parseWorkflowDefinition, type FieldDefinition } from '../../../domain/index.ts';
@@ -25,10 +26,10 @@ export const openPreview = (deps: SlackDeps) => adminClick(deps, async (action, 
   } catch (error) {
     if (!isDomainError(error)) throw error;
     const problems = Object.entries(error.fieldErrors).map(([path, message]) => `${describeProblemPath(path, draft)}: ${message}`);
-    await client.views.update({ view_id: action.view.id, view: workflowEditorModal(draft, { problems: problems.length ? problems : [error.message] }) });
+    await client.views.update({ view_id: action.view.id, view: withOriginChannel(workflowEditorModal(draft, { problems: problems.length ? problems : [error.message] }), action.channelId) });
     return;
   }
-  await client.views.push({ trigger_id: action.triggerId, view: previewModal(definition, encodeDraft(draft), action.userId) });
+  await client.views.push({ trigger_id: action.triggerId, view: withOriginChannel(previewModal(definition, encodeDraft(draft), action.userId), action.channelId) });
 });
 
 function sampleValue(values: StateValues, field: FieldDefinition): string | undefined {
@@ -63,7 +64,7 @@ export function submitPreview(deps: SlackDeps) {
       }
       const requester = readUser(values, ADMIN_BLOCKS.previewRequester) ?? submission.userId;
       const result = await deps.services.routingPreview.preview(submission.teamId, definition, requester, sample);
-      await ack({ response_action: 'update', view: previewResultModal(definition, result) });
+      await ack({ response_action: 'update', view: withOriginChannel(previewResultModal(definition, result), submission.channelId) });
     } catch (error) {
       const errors: Record<string, string> = {};
       if (isDomainError(error)) {
@@ -102,7 +103,7 @@ export function submitImport(deps: SlackDeps) {
     try {
       if (!(await deps.services.directory.isAdmin(submission.teamId, submission.userId))) throw NOT_ADMIN;
       const source = fileId ? (await readAttachedFile(client, fileId, 'workflow definition')).text : pasted;
-      const published = await deps.services.workflows.publish(submission.teamId, submission.userId, source, slackMeta(submission.teamId, { surface: 'admin:import' }));
+      const published = await deps.services.workflows.publish(submission.teamId, submission.userId, source, slackMeta(submission.teamId, { channelId: submission.channelId, surface: 'admin:import' }));
       await ack({ response_action: 'update', view: noticeModal('Published', publishedText(published.definition.name, published.version)) });
     } catch (error) {
       await refuse(from, userMessageFor(error, logger));

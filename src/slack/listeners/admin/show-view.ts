@@ -3,9 +3,11 @@ import type { ModalView } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import { noticeModal } from '../../../../blocks/admin/export.ts';
 import { ADMIN_CALLBACKS } from '../../../../blocks/admin/ids.ts';
+import { withOriginChannel } from '../../../../blocks/metadata.ts';
 import { escapeMrkdwn } from '../../../../blocks/text.ts';
 import { DomainError } from '../../../domain/index.ts';
 import type { SlackDeps } from '../../context.ts';
+import type { RequestMeta } from '../../../services/index.ts';
 import { tellUser } from '../../errors.ts';
 import type { AdminAction } from './admin-payload.ts';
 
@@ -15,7 +17,9 @@ export const NOT_ADMIN = new DomainError('forbidden', 'Only approval admins can 
  * Shows an admin modal where the click happened: the admin menu turns into it (so the stack stays shallow),
  * a click inside another modal pushes it on top, and a click on the Home tab opens it. Returns the view's id.
  */
-export async function showAdminView(client: WebClient, action: AdminAction, view: ModalView): Promise<string | undefined> {
+export async function showAdminView(client: WebClient, action: AdminAction, shown: ModalView): Promise<string | undefined> {
+  // Every admin modal carries the channel the admin flow started in, for the audit events of what is done in it.
+  const view = withOriginChannel(shown, action.channelId);
   if (action.view?.type === 'modal' && action.view.callback_id === ADMIN_CALLBACKS.menu) {
     return (await client.views.update({ view_id: action.view.id, view })).view?.id;
   } else if (action.view?.type === 'modal') {
@@ -35,7 +39,12 @@ export async function refuse(client: WebClient, action: AdminAction, error: unkn
   }
 }
 
-/** Admin checks happen in every admin listener, before anything is shown or changed. */
-export async function requireAdmin(deps: SlackDeps, teamId: string, userId: string): Promise<void> {
-  if (!(await deps.services.directory.isAdmin(teamId, userId))) throw NOT_ADMIN;
+/**
+ * Admin checks happen in every admin listener, before anything is shown or changed. A refusal is recorded in the
+ * trail (`policy.change_refused`, with what was attempted): someone tried to reach the admin tools.
+ */
+export async function requireAdmin(deps: SlackDeps, teamId: string, userId: string, meta: RequestMeta, attempted: string): Promise<void> {
+  if (await deps.services.directory.isAdmin(teamId, userId)) return;
+  await deps.services.auditQuery.recordAboutTrail(teamId, 'policy.change_refused', userId, { attempted, via: 'slack' }, meta);
+  throw NOT_ADMIN;
 }

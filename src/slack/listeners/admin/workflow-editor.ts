@@ -6,6 +6,7 @@ import {
 import { exportFileName, exportModal, noticeModal, publishedText, type ExportDelivery } from '../../../../blocks/admin/export.ts';
 import { fieldModal } from '../../../../blocks/admin/field-modal.ts';
 import { ADMIN_BLOCKS, ADMIN_CALLBACKS } from '../../../../blocks/admin/ids.ts';
+import { withOriginChannel } from '../../../../blocks/metadata.ts';
 import { stageModal } from '../../../../blocks/admin/stage-modal.ts';
 import { draftTooBigModal, draftYaml, workflowEditorModal } from '../../../../blocks/admin/workflow-editor.ts';
 import { escapeMrkdwn } from '../../../../blocks/text.ts';
@@ -43,7 +44,8 @@ export function adminClick(deps: SlackDeps, work: (action: AdminAction, args: Ac
       return;
     }
     try {
-      await requireAdmin(deps, action.teamId, action.userId);
+      const meta = slackMeta(action.teamId, { channelId: action.channelId, actionId: action.actionId, surface: action.view ? 'modal' : 'home' });
+      await requireAdmin(deps, action.teamId, action.userId, meta, `admin_tools:${action.actionId}`);
       await work(action, args);
     } catch (error) {
       await refuse(args.client, action, error, args.logger);
@@ -84,7 +86,7 @@ export const openEditWorkflow = (deps: SlackDeps) => adminClick(deps, async (act
   // modal opens first (its trigger lasts 3 seconds) and is corrected if the file could not be sent.
   const shown = await showAdminView(args.client, action, draftTooBigModal(draft, { sent: true, filename: exportFileName(draft.key) }));
   const delivery = await deliverYaml(action, args, draft);
-  if (!delivery.sent && shown) await args.client.views.update({ view_id: shown, view: draftTooBigModal(draft, delivery) });
+  if (!delivery.sent && shown) await args.client.views.update({ view_id: shown, view: withOriginChannel(draftTooBigModal(draft, delivery), action.channelId) });
 });
 
 function draftOf(action: AdminAction): { draft: WorkflowDraft; view: AdminViewPayload } {
@@ -98,7 +100,7 @@ async function pushItemModal(deps: SlackDeps, action: AdminAction, args: ActionA
   const ctx = { rootViewId: view.id, index, draft };
   if (!fitsMetadata(encodeItemContext(ctx))) throw new DomainError('invalid_input', TOO_BIG);
   const modal = kind === 'field' ? fieldModal(ctx) : stageModal(ctx, (await deps.services.directory.listRoles(action.teamId)).map((r) => r.name));
-  await args.client.views.push({ trigger_id: action.triggerId, view: modal });
+  await args.client.views.push({ trigger_id: action.triggerId, view: withOriginChannel(modal, action.channelId) });
 }
 
 export const addField = (deps: SlackDeps) => adminClick(deps, (action, args) => pushItemModal(deps, action, args, 'field', null));
@@ -118,7 +120,7 @@ export const itemMenu = (deps: SlackDeps, kind: 'field' | 'stage') => adminClick
     const below = next.stages[chosen.index];
     if (moved && below && moved.step > below.step) next.stages[chosen.index - 1] = { ...moved, step: below.step };
   }
-  await args.client.views.update({ view_id: view.id, ...(view.hash ? { hash: view.hash } : {}), view: workflowEditorModal(next) });
+  await args.client.views.update({ view_id: view.id, ...(view.hash ? { hash: view.hash } : {}), view: withOriginChannel(workflowEditorModal(next), action.channelId) });
 });
 
 /** A draft as a definition for preview and export; a missing key or name gets a stand-in. */
@@ -130,9 +132,9 @@ export function draftDefinition(draft: WorkflowDraft): WorkflowDefinition {
 export const exportDraft = (deps: SlackDeps) => adminClick(deps, async (action, args) => {
   const { draft } = draftOf(action);
   // The trigger is valid for 3 seconds: open the modal first, then say whether the file went out.
-  const pushed = await args.client.views.push({ trigger_id: action.triggerId, view: exportModal(draft.name, null, draftYaml(draft), { sent: true, filename: exportFileName(draft.key) }) });
+  const pushed = await args.client.views.push({ trigger_id: action.triggerId, view: withOriginChannel(exportModal(draft.name, null, draftYaml(draft), { sent: true, filename: exportFileName(draft.key) }), action.channelId) });
   const delivery = await deliverYaml(action, args, draft);
-  if (!delivery.sent && pushed.view?.id) await args.client.views.update({ view_id: pushed.view.id, view: exportModal(draft.name, null, draftYaml(draft), delivery) });
+  if (!delivery.sent && pushed.view?.id) await args.client.views.update({ view_id: pushed.view.id, view: withOriginChannel(exportModal(draft.name, null, draftYaml(draft), delivery), action.channelId) });
 });
 
 /** Saving a field or stage: check it, put it in the draft, redraw the editor below, close this modal. */
@@ -166,7 +168,7 @@ export function saveItem(deps: SlackDeps, kind: 'field' | 'stage') {
       return;
     }
     try {
-      await client.views.update({ view_id: submission.view.previous_view_id ?? ctx.rootViewId, view: editor });
+      await client.views.update({ view_id: submission.view.previous_view_id ?? ctx.rootViewId, view: withOriginChannel(editor, submission.channelId) });
       await ack();
     } catch (error) {
       logger.warn('could not redraw the workflow editor', error);
@@ -197,7 +199,7 @@ export function publishWorkflow(deps: SlackDeps) {
       await ack({ response_action: 'errors', errors: { [ADMIN_BLOCKS.name]: DAMAGED.message } });
       return;
     }
-    const meta = slackMeta(submission.teamId, { surface: 'admin:workflow_editor' });
+    const meta = slackMeta(submission.teamId, { channelId: submission.channelId, surface: 'admin:workflow_editor' });
     try {
       const published = await deps.services.workflows.publish(submission.teamId, submission.userId, draftToDefinitionInput(draft), meta);
       await ack({ response_action: 'update', view: noticeModal('Published', publishedText(published.definition.name, published.version)) });
@@ -216,7 +218,7 @@ export function publishWorkflow(deps: SlackDeps) {
         return;
       }
       const problems = entries.length ? entries.map(([path, message]) => `${describeProblemPath(path, draft)}: ${message}`) : [error.message];
-      await ack({ response_action: 'update', view: workflowEditorModal(draft, { problems }) });
+      await ack({ response_action: 'update', view: withOriginChannel(workflowEditorModal(draft, { problems }), submission.channelId) });
       return;
     }
     // The publisher sees the new version on their Home tab without waiting for the worker.

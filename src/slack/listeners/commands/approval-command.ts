@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { SlackMessage } from '../../../../blocks/cards.ts';
 import { firstAdminMessage } from '../../../../blocks/admin-setup.ts';
 import { helpMessage, problemMessage, usageHint } from '../../../../blocks/command-replies.ts';
+import { withOriginChannel } from '../../../../blocks/metadata.ts';
 import { slackMeta, type SlackDeps } from '../../context.ts';
 import { userMessageFor } from '../../errors.ts';
 import { withinBudget } from '../ack-budget.ts';
@@ -63,7 +64,8 @@ export function approvalCommand(deps: SlackDeps, subcommands: readonly Subcomman
       }
       if (!acked) await ack();
       try {
-        await client.views.open({ trigger_id: triggerId, view: outcome.open });
+        // The modal carries the channel the command was typed in, for the audit events of what is done in it.
+        await client.views.open({ trigger_id: triggerId, view: withOriginChannel(outcome.open, channelId) });
       } catch (error) {
         logger.warn('views.open failed for /approval', error);
         await respond(ephemeral(problemMessage('Slack did not let me open the form in time. Please run the command again.')));

@@ -76,7 +76,10 @@ export function requesterSubcommands(): Subcommand[] {
       async run(ctx) {
         const { submission } = await visibleRequest(ctx, 'history 3f2a9c1b');
         const [rows, links] = await Promise.all([ctx.deps.services.audit.submissionTrail(submission.id), ctx.deps.services.submissions.revisionLinks(submission)]);
-        return { reply: historyMessage({ submission, rows: rows.filter((r) => r.teamId === ctx.teamId), successorId: links.successorId }) };
+        const shown = rows.filter((r) => r.teamId === ctx.teamId);
+        // Reading the trail is itself in the trail, as through the API.
+        await ctx.deps.services.auditQuery.recordAboutTrail(ctx.teamId, 'audit.history_read', ctx.userId, { submissionId: submission.id, returned: shown.length }, ctx.meta);
+        return { reply: historyMessage({ submission, rows: shown, successorId: links.successorId }) };
       },
     },
     {

@@ -1,14 +1,7 @@
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+import { parseCalendarDate } from '../../../domain/index.ts';
 
-/** The calendar date a person typed, or null when it is not a real YYYY-MM-DD date. */
-export function parseIsoDate(text: string): { year: number; month: number; day: number } | null {
-  const match = ISO_DATE.exec(text);
-  if (!match) return null;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const probe = new Date(Date.UTC(year, month - 1, day));
-  if (probe.getUTCFullYear() !== year || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) return null;
-  return { year, month, day };
-}
+/** The calendar date a person typed, or null when it is not a real YYYY-MM-DD date: the domain's one date check. */
+export const parseIsoDate = parseCalendarDate;
 
 /** How far `timeZone`'s wall clock is ahead of UTC at `instant`, in ms. */
 function offsetMs(instant: number, timeZone: string): number {

@@ -38,7 +38,7 @@ export function decisionSubmitted(deps: SlackDeps) {
     const reason = textValue(values, BLOCK_IDS.reason, ACTION_IDS.reason);
     const delegateTo = values[BLOCK_IDS.delegateTo]?.[ACTION_IDS.delegateTo]?.selected_user ?? undefined;
     const deadline = clickDeadline(deps);
-    const meta = { ...slackMeta(teamId, { surface: 'decision_modal', actionId: metadata.kind }), deadline };
+    const meta = { ...slackMeta(teamId, { channelId: submission.channelId ?? metadata.c, surface: 'decision_modal', actionId: metadata.kind }), deadline };
     const present = new Set(blockIdsOf(view.blocks));
 
     try {

@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { shortId } from '../../../../blocks/format.ts';
 import { BLOCK_IDS, CALLBACK_IDS, fieldBlockId } from '../../../../blocks/ids.ts';
-import { decodeMetadata, requestModalMetadataSchema } from '../../../../blocks/metadata.ts';
+import { decodeMetadata, requestModalMetadataSchema, withOriginChannel } from '../../../../blocks/metadata.ts';
 import { infoModal, requestModal } from '../../../../blocks/request-modal.ts';
 import { escapeMrkdwn } from '../../../../blocks/text.ts';
 import { DomainError, isDomainError, openStages } from '../../../domain/index.ts';
@@ -32,7 +32,7 @@ export function requestSubmitted(deps: SlackDeps) {
       await ack({ response_action: 'errors', errors: { [fallback]: 'Pick a workflow first.' } });
       return;
     }
-    const meta = slackMeta(teamId, { surface: 'request_modal' });
+    const meta = slackMeta(teamId, { channelId: submission.channelId, surface: 'request_modal' });
 
     let fieldIds = new Set<string>();
     // The domain keys problems by field id (and `title`); the form's blocks are keyed by fieldBlockId.
@@ -46,10 +46,10 @@ export function requestSubmitted(deps: SlackDeps) {
       if (current.version !== metadata.v) {
         // Republished while the form was open: show the new form with the answers kept, rather than guess.
         const workflows = await deps.services.workflows.list(teamId, { activeOnly: true });
-        return { update: requestModal({
+        return { update: withOriginChannel(requestModal({
           workflows, selected: { key: current.key, version: current.version, definition: current.definition }, prefill: form, predecessorId: metadata.p,
           notice: `"${current.definition.name}" was changed to version ${current.version} while you were filling it in. Please check the form and submit again.`,
-        }) };
+        }), submission.channelId) };
       }
       const state = await deps.services.submissions.submit({
         teamId, workflowKey: current.key, requesterId: submission.user.id, title: form.title, fields: form.fields, predecessorId: metadata.p,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { FieldDefinition } from '../../../domain/index.ts';
 import { ACTION_IDS, BLOCK_IDS, fieldActionId, fieldBlockId } from '../../../../blocks/ids.ts';
+import { splitOriginChannel } from '../../../../blocks/metadata.ts';
 import { slackUserIdSchema } from '../../../domain/index.ts';
 
 /** One element's submitted state, as Slack sends it for the element types our forms use. */
@@ -29,11 +30,16 @@ export const viewSubmissionSchema = z.object({
 });
 export type ParsedViewSubmission = z.infer<typeof viewSubmissionSchema>;
 
-export function parseViewSubmission(body: unknown): (ParsedViewSubmission & { teamId: string }) | null {
+/**
+ * A view submission with the modal's own private_metadata in `view`, and in `channelId` the channel its flow
+ * started in (as the modal carried it, withOriginChannel; null when opened from the Home tab).
+ */
+export function parseViewSubmission(body: unknown): (ParsedViewSubmission & { teamId: string; channelId: string | null }) | null {
   const parsed = viewSubmissionSchema.safeParse(body);
   if (!parsed.success) return null;
   const teamId = parsed.data.team?.id ?? parsed.data.view.team_id ?? parsed.data.user.team_id;
-  return teamId ? { ...parsed.data, teamId } : null;
+  const { channelId, metadata } = splitOriginChannel(parsed.data.view.private_metadata);
+  return teamId ? { ...parsed.data, view: { ...parsed.data.view, private_metadata: metadata }, teamId, channelId } : null;
 }
 
 type Values = ParsedViewSubmission['view']['state']['values'];
