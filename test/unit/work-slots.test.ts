@@ -12,10 +12,10 @@ const tick = () => new Promise((r) => setImmediate(r));
 
 describe('work slots', () => {
   it('never runs more than its slots at once', async () => {
-    const afterAck = createWorkSlots(2, 100);
+    const slots = createWorkSlots(2, 100);
     let running = 0;
     let most = 0;
-    await Promise.all(Array.from({ length: 20 }, (_, i) => afterAck.run(i % 3 === 0 ? 'TA' : 'TB', async () => {
+    await Promise.all(Array.from({ length: 20 }, (_, i) => slots.run(i % 3 === 0 ? 'TA' : 'TB', async () => {
       running++;
       most = Math.max(most, running);
       await tick();
@@ -25,15 +25,15 @@ describe('work slots', () => {
   });
 
   it("hands the next free slot to a workspace that waits behind another's burst", async () => {
-    const afterAck = createWorkSlots(1, 100);
+    const slots = createWorkSlots(1, 100);
     const started: string[] = [];
     const burst = Array.from({ length: 50 }, (_, i) => gate(started, `A${i}`));
-    const runs = burst.map((g) => afterAck.run('TBURST', g.work));
+    const runs = burst.map((g) => slots.run('TBURST', g.work));
     await tick();
     const other = gate(started, 'B0');
-    const otherRun = afterAck.run('TOTHER', other.work);
+    const otherRun = slots.run('TOTHER', other.work);
     const later = gate(started, 'B1');
-    const laterRun = afterAck.run('TOTHER', later.work);
+    const laterRun = slots.run('TOTHER', later.work);
     // A0 holds the slot; when it finishes, B0 goes next, not A1..A49; then the turns alternate.
     burst[0]?.open();
     await tick();
