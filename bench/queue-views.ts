@@ -17,7 +17,7 @@ import { requesterSubcommands } from '../src/slack/listeners/commands/requester-
 import { createSlackDirectory } from '../src/slack/slack-directory.ts';
 import type { MetricRow } from './report.ts';
 import { benchDatabase, percentile } from './support.ts';
-import { createAfterAck } from '../src/slack/after-ack.ts';
+import { createWorkSlots } from '../src/slack/work-slots.ts';
 
 export interface QueueViewsOptions {
   readonly submissions: number;
@@ -132,7 +132,7 @@ export async function runQueueViews(options: QueueViewsOptions): Promise<QueueVi
     // The last member of group 1: asked on every request of the group, no approval of theirs yet.
     const reviewer = person(2 * GROUP_SIZE - 1);
     const pending = await services.home.pendingFor(TEAM, reviewer);
-    const slackDeps: SlackDeps = { services, clock: deps.clock, directory: createSlackDirectory(new WebClient('xoxb-unused', { slackApiUrl: 'http://127.0.0.1:9/' })), afterAck: createAfterAck(1) };
+    const slackDeps: SlackDeps = { services, clock: deps.clock, directory: createSlackDirectory(new WebClient('xoxb-unused', { slackApiUrl: 'http://127.0.0.1:9/' })), slots: createWorkSlots(1, 10), decisionBudgetMs: 2000 };
     const list = requesterSubcommands().find((s) => s.name === 'list');
     if (!list) throw new Error('no /approval list subcommand');
 

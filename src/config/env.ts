@@ -34,6 +34,8 @@ const settings = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('HTTP port for Slack requests, the API and health checks (0 picks a free port).'),
   DATABASE_URL: postgresUrl.describe('PostgreSQL connection URL.'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10).describe('Connections in the database pool.'),
+  DECISION_ACK_BUDGET_MS: z.coerce.number().int().min(100).max(2500).default(2000).describe('How long a Slack click may take to be decided before its acknowledgement (Slack waits 3 s): a decision not committed by then is rolled back and the clicker told that nothing was recorded.'),
+  DECISION_QUEUE_LIMIT: z.coerce.number().int().min(0).max(100_000).default(200).describe('How many Slack clicks may wait for a database connection at once; a click beyond it is refused at once (nothing recorded, click again).'),
   REDIS_URL: redisUrl.describe('Redis connection URL for BullMQ (AOF on, maxmemory-policy noeviction).'),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be 1-40 letters, digits, - or _').default('approvals').describe('Prefix of every BullMQ key in Redis, so several deployments can share one Redis.'),
   SLACK_SIGNING_SECRET: z.string().min(16, 'must be the signing secret from the Slack app settings').describe('Verifies that requests come from Slack.'),

@@ -1,7 +1,7 @@
 import type { Directory, SubmissionState } from '../domain/index.ts';
 import { directoryReads, readDirectory, type DirectoryQuery } from './directory-reads.ts';
 import type { Orm } from './orm.ts';
-import { json, pooledRunner, sql, textArray, type Sql } from './sql.ts';
+import { json, pooledReaderBy, pooledRunner, sql, textArray, type Sql } from './sql.ts';
 import { submissionFromRows, submissionReads, submissionWrites, type LoadedSubmission } from './submission-rows.ts';
 import { inBatchedTransaction, type ClosingWrites, type Committed } from './transaction.ts';
 
@@ -19,6 +19,8 @@ export interface DecisionScope {
   readonly idempotencyKey: string | null;
   /** The directory slice to read with the submission (people are added to everyone the submission names). */
   readonly directory: Omit<DirectoryQuery, 'teamId' | 'people'> & { readonly extraPeople: readonly string[] };
+  /** Epoch ms by which the decision commits or is abandoned uncommitted (a Slack click's ack budget); none: no limit. */
+  readonly deadline?: number | undefined;
 }
 
 /** The decision's open transaction: the locked submission, its directory slice, and what to write at commit. */
@@ -41,8 +43,8 @@ class AlreadyClaimed extends Error {}
  * the commit. Batched literal statements (src/db/README.md says why).
  */
 export function createDecisionStore(orm: Orm) {
-  async function context(teamId: string, submissionId: string): Promise<DecisionContext | null> {
-    const [versions = [], bound = []] = await pooledRunner(orm).run([
+  async function context(teamId: string, submissionId: string, deadline?: number): Promise<DecisionContext | null> {
+    const [versions = [], bound = []] = await pooledReaderBy(orm, deadline).run([
       sql`select workflow_version_id from submission where id = ${submissionId} and team_id = ${teamId}`,
       sql`select name, slack_usergroup_id from role where team_id = ${teamId} and slack_usergroup_id is not null`,
     ]);
@@ -76,7 +78,7 @@ export function createDecisionStore(orm: Orm) {
       }, () => {
         const rest = closing();
         return { ...rest, statements: [...writes, ...rest.statements] };
-      });
+      }, scope.deadline);
       return { replayed: false, ...committed };
     } catch (error) {
       if (!(error instanceof AlreadyClaimed) || !scope.idempotencyKey) throw error;

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
+import { connectBy, NotRecordedInTime, timeLeft } from './deadline.ts';
 import type { Orm } from './orm.ts';
 
 /**
@@ -71,9 +72,13 @@ async function sendBatch(orm: Orm, target: pg.Pool | pg.PoolClient, statements: 
     const answer: pg.QueryResult<SqlRow> | pg.QueryResult<SqlRow>[] = await target.query<SqlRow>(statements.map((s) => s.text).join(';\n'));
     return (Array.isArray(answer) ? answer : [answer]).map((result) => result.rows);
   } catch (error) {
+    // 57014: our statement_timeout (a deadline) cancelled a statement; the transaction cannot commit after it.
+    if ((error as { code?: unknown }).code === QUERY_CANCELED) throw new NotRecordedInTime('the database did not finish in time', { cause: error });
     throw orm.em.getPlatform().getExceptionConverter().convertException(error as Error);
   }
 }
+
+const QUERY_CANCELED = '57014';
 
 /**
  * Reads outside any transaction, all statements in one round trip on a pooled connection. They run as one
@@ -82,6 +87,35 @@ async function sendBatch(orm: Orm, target: pg.Pool | pg.PoolClient, statements: 
 export function pooledRunner(orm: Orm): SqlRunner {
   return { run: async (statements) => sendBatch(orm, await nativePool(orm), statements) };
 }
+
+/**
+ * The same, on a connection taken by `deadline` (epoch ms) and with a statement_timeout of the time left, so a
+ * read that cannot finish in time gives up with NotRecordedInTime. The timeout is set and reset in the same
+ * implicit transaction (an error rolls the SET back too), so the connection goes back to the pool as it came.
+ */
+export function pooledReaderBy(orm: Orm, deadline: number | undefined): SqlRunner {
+  if (deadline === undefined) return pooledRunner(orm);
+  return {
+    async run(statements) {
+      if (statements.length === 0) return [];
+      const client = await connectBy(await nativePool(orm), deadline);
+      try {
+        const rows = await sendBatch(orm, client, [statementTimeout(deadline, 'read'), ...statements, RESET_TIMEOUT]);
+        return rows.slice(1, -1);
+      } finally {
+        client.release();
+      }
+    },
+  };
+}
+
+/** The same for the rest of a transaction (`set local`: it ends with the transaction, commit or rollback). */
+const localTimeout = (deadline: number): Sql => ({ text: `set local statement_timeout = ${Math.ceil(timeLeft(deadline, 'finish the transaction'))}` });
+
+/** `set statement_timeout` to the milliseconds left until `deadline` (throws when none are left). */
+const statementTimeout = (deadline: number, what: string): Sql => ({ text: `set statement_timeout = ${Math.ceil(timeLeft(deadline, what))}` });
+
+const RESET_TIMEOUT: Sql = { text: 'reset statement_timeout' };
 
 const BEGIN = sql`begin`;
 const COMMIT = sql`commit`;
@@ -94,21 +128,29 @@ const COMMIT = sql`commit`;
 export class BatchedTransaction {
   private readonly client: pg.PoolClient;
   private readonly orm: Orm;
+  private readonly deadline: number | undefined;
   private started = false;
   private finished = false;
 
-  private constructor(orm: Orm, client: pg.PoolClient) {
+  private constructor(orm: Orm, client: pg.PoolClient, deadline: number | undefined) {
     this.orm = orm;
     this.client = client;
+    this.deadline = deadline;
   }
 
-  static async open(orm: Orm): Promise<BatchedTransaction> {
-    return new BatchedTransaction(orm, await (await nativePool(orm)).connect());
+  /**
+   * With a `deadline` (epoch ms) the transaction must commit by then or not at all: the connection is waited
+   * for until then, every batch carries a statement_timeout of the time left (a lock wait or a slow statement
+   * aborts the transaction), and `commit` refuses to send the commit once the deadline has passed. So when it
+   * throws NotRecordedInTime, nothing was committed; when `commit` returns, everything was.
+   */
+  static async open(orm: Orm, deadline?: number): Promise<BatchedTransaction> {
+    return new BatchedTransaction(orm, await connectBy(await nativePool(orm), deadline), deadline);
   }
 
   /** Runs statements inside the transaction (opening it with the first batch) and returns each one's rows. */
   async run(statements: readonly Sql[]): Promise<SqlRow[][]> {
-    const lead = this.started ? [] : [BEGIN];
+    const lead = [...(this.started ? [] : [BEGIN]), ...(this.deadline === undefined ? [] : [localTimeout(this.deadline)])];
     this.started = true;
     const results = await this.send([...lead, ...statements]);
     return results.slice(lead.length);

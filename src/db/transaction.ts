@@ -53,10 +53,11 @@ export async function inOrmTransaction<T>(orm: Orm, work: (tx: Tx) => Promise<T>
 
 /**
  * The same on the hot path, without the ORM: `work` reads through the runner (each call one round trip, the
- * first also opening the transaction) and the closing writes go with `commit` in one last round trip.
+ * first also opening the transaction) and the closing writes go with `commit` in one last round trip. With a
+ * `deadline` it commits by then or throws NotRecordedInTime having committed nothing (BatchedTransaction.open).
  */
-export async function inBatchedTransaction<T>(orm: Orm, work: (tx: SqlRunner) => Promise<T>, closing: () => ClosingWrites): Promise<Committed<T>> {
-  const tx = await BatchedTransaction.open(orm);
+export async function inBatchedTransaction<T>(orm: Orm, work: (tx: SqlRunner) => Promise<T>, closing: () => ClosingWrites, deadline?: number): Promise<Committed<T>> {
+  const tx = await BatchedTransaction.open(orm, deadline);
   let broken = false;
   try {
     const result = await work(tx);

@@ -1,15 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
-import express from 'express';
 import type { Queues } from '../jobs/queues.ts';
-import { QUEUE_NAMES } from '../jobs/registry.ts';
 import { loggerFor } from '../observability/logger.ts';
 import type { Services } from '../services/index.ts';
+import { QUEUE_DASHBOARD_PATH } from './queue-dashboard-path.ts';
 import { sendJson, type RouteHandler } from './server.ts';
 
-export const QUEUE_DASHBOARD_PATH = '/admin/queues';
+export { QUEUE_DASHBOARD_PATH } from './queue-dashboard-path.ts';
 const REALM = 'Basic realm="Approval queues", charset="UTF-8"';
 const log = loggerFor('queue-dashboard');
 
@@ -48,19 +44,14 @@ export async function authorizeDashboard(services: Services, header: string | un
   return { ok: true, who: `${auth.token.teamId}/${auth.token.ownerId}` };
 }
 
-/** Bull Board (the BullMQ dashboard) at /admin/queues, behind authorizeDashboard. */
+/**
+ * Bull Board (the BullMQ dashboard) at /admin/queues, behind authorizeDashboard. The board (Bull Board,
+ * Express, their dependencies) is loaded on the first authorized request, not at start-up: most processes never
+ * serve it, and loading it costs every one of them tens of MiB.
+ */
 export function queueDashboardRoute(queues: Queues, services: Services, options: { operatorsOnly?: boolean } = {}): RouteHandler {
-  const serverAdapter = new ExpressAdapter();
-  serverAdapter.setBasePath(QUEUE_DASHBOARD_PATH);
-  createBullBoard({
-    queues: QUEUE_NAMES.map((name) => new BullMQAdapter(queues.queue(name))),
-    serverAdapter,
-    options: { uiConfig: { boardTitle: 'Approval queues' } },
-  });
-  const app = express();
-  app.disable('x-powered-by');
-  app.use(QUEUE_DASHBOARD_PATH, serverAdapter.getRouter() as express.Router);
-  const handle = app as unknown as (req: IncomingMessage, res: ServerResponse) => void;
+  let board: Promise<(req: IncomingMessage, res: ServerResponse) => void> | null = null;
+  const loadBoard = () => (board ??= import('./queue-dashboard-board.ts').then((m) => m.boardHandler(queues)));
 
   return async (req, res) => {
     const path = req.url?.split('?')[0] ?? '';
@@ -72,6 +63,7 @@ export function queueDashboardRoute(queues: Queues, services: Services, options:
       return true;
     }
     if (req.method !== 'GET') log.info({ who: verdict.who, method: req.method, path }, 'queue dashboard action');
+    const handle = await loadBoard();
     await new Promise<void>((resolve) => {
       res.once('finish', resolve);
       res.once('close', resolve);

@@ -29,12 +29,13 @@ function routeLabel(path: string): string {
  */
 export function createHttpServer(handlers: readonly RouteHandler[]): Server {
   return createServer((req, res) => {
+    const receivedAt = Date.now();
     const traceId = traceIdFromHeaders(req.headers);
     const path = req.url?.split('?')[0] ?? '/';
     const stop = httpRequestDuration.startTimer({ route: routeLabel(path) });
     res.setHeader('x-request-id', traceId);
     res.once('finish', () => stop({ status: `${Math.floor(res.statusCode / 100)}xx` }));
-    runInContext({ traceId, source: 'http' }, () => {
+    runInContext({ traceId, source: 'http', receivedAt }, () => {
       void (async () => {
         try {
           for (const handler of handlers) {

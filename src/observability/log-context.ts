@@ -12,6 +12,8 @@ export interface LogContext {
   readonly source?: string | undefined;
   /** The Enterprise Grid org a Slack request came from, when Slack names one (recorded on its audit events). */
   readonly enterpriseId?: string | undefined;
+  /** When the request reached our HTTP server (epoch ms): a Slack click's ack budget counts from here. */
+  readonly receivedAt?: number | undefined;
 }
 
 const storage = new AsyncLocalStorage<LogContext>();

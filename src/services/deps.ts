@@ -47,6 +47,11 @@ export const defaultDeps = (orm: Orm, bootstrapAdmins: readonly string[] = [], u
 export interface RequestMeta {
   readonly origin: AuditOrigin;
   readonly traceId?: string | null;
+  /**
+   * Epoch ms by which a decision must be committed, or else abandoned with nothing committed (NotRecordedInTime):
+   * a Slack click is acknowledged only after its decision, within Slack's 3 s. None: no limit.
+   */
+  readonly deadline?: number | undefined;
 }
 
 /** Audit origin of what the system does on its own (timers, delegation handoffs, failures). */

@@ -29,6 +29,7 @@ import { createWorkflowVersions } from './workflow-versions.ts';
 export * from './deps.ts';
 export type { Installation, InstallationQuery, StoredInstallation, TokenRefresher, WorkspaceCredentials } from './installations/installation.ts';
 export { NotInstalledError } from './installations/installation.ts';
+export { NotRecordedInTime, isNotRecordedInTime } from '../db/deadline.ts';
 export type { CipherKey } from './installations/token-cipher.ts';
 
 /**

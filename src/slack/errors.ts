@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from '@slack/bolt';
 import { problemMessage } from '../../blocks/command-replies.ts';
 import { isDomainError, type DomainError } from '../domain/index.ts';
+import { isNotRecordedInTime } from '../services/index.ts';
 
 /** Socket errors and PostgreSQL's connection/shutdown SQLSTATEs (classes 08, 57P, 53300): the database is away, not the request wrong. */
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '53300']);
@@ -20,13 +21,20 @@ export function isInfrastructureUnavailable(error: unknown): boolean {
 
 export const UNAVAILABLE_MESSAGE = 'Our database could not be reached just now, so this was not recorded. Please try again in a minute.';
 
+/** A click that could not be decided within its ack budget (too many at once): nothing was kept of it. */
+export const BUSY_MESSAGE = 'We could not get to this in time, so it was not recorded and nothing changed. Please click again.';
+
 /**
  * The one place that turns failures into what a Slack user sees: a domain refusal keeps its own message
- * (written for the person who clicked); an outage says that nothing was recorded and to try again; anything
- * else is logged and gets a generic apology.
+ * (written for the person who clicked); an outage, or a click not decided within its ack budget, says that
+ * nothing was recorded and to try again; anything else is logged and gets a generic apology.
  */
 export function userMessageFor(error: unknown, logger?: Logger): string {
   if (isDomainError(error)) return error.message;
+  if (isNotRecordedInTime(error)) {
+    logger?.warn(`a Slack request was turned away: ${error.message}`);
+    return BUSY_MESSAGE;
+  }
   if (isInfrastructureUnavailable(error)) {
     logger?.warn('a Slack request failed while the database was unreachable', error);
     return UNAVAILABLE_MESSAGE;

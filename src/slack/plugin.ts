@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Plugin } from '../plugin.ts';
 import { trackInFlight } from '../observability/in-flight.ts';
-import { createAfterAck } from './after-ack.ts';
 import { currentContext, runInContext } from '../observability/log-context.ts';
 import { createSlackApp } from './app.ts';
 import type { SlackDeps } from './context.ts';
 import { registerListeners } from './listeners/index.ts';
 import { registerLifecycle } from './listeners/lifecycle/index.ts';
 import { slackMode } from '../config/slack-mode.ts';
+import { createWorkSlots } from './work-slots.ts';
 
 /** How long shutdown waits for listeners that are still working after their ack. */
 const SHUTDOWN_GRACE_MS = 20_000;
@@ -32,7 +32,8 @@ export function createSlackPlugin(): Plugin {
     await slack.init();
     // As many decisions at once as there are database connections: more would only queue for the pool.
     const slackDeps: SlackDeps = {
-      services, directory: slackDirectory, clock: deps.clock, afterAck: createAfterAck(env.DATABASE_POOL_SIZE),
+      services, directory: slackDirectory, clock: deps.clock,
+      slots: createWorkSlots(env.DATABASE_POOL_SIZE, env.DECISION_QUEUE_LIMIT), decisionBudgetMs: env.DECISION_ACK_BUDGET_MS,
       installationChanged: (teamId) => slackClients.forget(teamId),
     };
     // Listeners keep working after their ack; shutdown waits for them (see stop below).
@@ -42,7 +43,10 @@ export function createSlackPlugin(): Plugin {
       const context = currentContext();
       // Over HTTP the request already has a trace id; a Socket Mode envelope gets one here. The org (Enterprise
       // Grid) rides along so the audit events the request causes carry it.
-      const traced = { traceId: context?.traceId ?? randomUUID(), source: 'slack', correlationId: slackId, ...(bolt.enterpriseId ? { enterpriseId: bolt.enterpriseId } : {}) };
+      const traced = {
+        traceId: context?.traceId ?? randomUUID(), source: 'slack', correlationId: slackId, receivedAt: context?.receivedAt ?? Date.now(),
+        ...(bolt.enterpriseId ? { enterpriseId: bolt.enterpriseId } : {}),
+      };
       await inFlight.run(() => runInContext(traced, next));
     });
     registerListeners(slack.app, slackDeps);

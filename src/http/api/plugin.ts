@@ -33,7 +33,8 @@ export function publicKeyFromEnv(env: Env): ReturnType<typeof publicKeyOf> | nul
 
 /** The REST API v1 as one route handler: authentication, scopes, validation both ways, errors in one shape. */
 export function createApiHandler(services: Services, routes: readonly ApiRoute[]): RouteHandler {
-  const openApi = openApiDocument(routes);
+  // Built on the first request for it: converting every schema costs start-up time and memory nobody may need.
+  let openApi: ReturnType<typeof openApiDocument> | null = null;
 
   const sourceOf = (req: IncomingMessage): string => clientIp(req) ?? 'unknown';
 
@@ -92,6 +93,7 @@ export function createApiHandler(services: Services, routes: readonly ApiRoute[]
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!url.pathname.startsWith('/api/v1/') && url.pathname !== '/api/v1') return false;
     if (req.method === 'GET' && url.pathname === '/api/v1/openapi.json') {
+      openApi ??= openApiDocument(routes);
       sendJson(res, 200, openApi);
       return true;
     }

@@ -23,7 +23,7 @@ type Mode = 'decide' | 'check';
 
 /** The storage a decision needs (src/db/decision-store.ts; an in-memory fake in unit tests). */
 export interface DecisionStorePort {
-  context(teamId: string, submissionId: string): Promise<DecisionContext | null>;
+  context(teamId: string, submissionId: string, deadline?: number): Promise<DecisionContext | null>;
   run<T>(scope: DecisionScope, work: (open: OpenDecision) => Promise<T>, closing: () => ClosingWrites): Promise<DecisionRun<T>>;
 }
 
@@ -66,7 +66,7 @@ export function createDecisionService(deps: DecisionServiceDeps) {
 
   async function decideOnce(input: DecisionInput, meta: RequestMeta, mode: Mode = 'decide'): Promise<DecisionResult> {
     const cmd = parseDecision(input);
-    const context = await deps.store.context(cmd.teamId, cmd.submissionId);
+    const context = await deps.store.context(cmd.teamId, cmd.submissionId, meta.deadline);
     if (!context) throw notFound();
     const definition = await deps.versions.definitionOf(context.workflowVersionId);
     // Who may decide depends on roles that follow Slack user groups: those are brought up to date first.
@@ -85,6 +85,7 @@ export function createDecisionService(deps: DecisionServiceDeps) {
         // Only a late stage may need the admins (when nobody nearer can be asked).
         admins: cmd.kind === 'timeout',
       },
+      deadline: meta.deadline,
     };
     let decided: SubmissionState | null = null;
     const run = await deps.store.run(scope, async (open): Promise<StoredOutcome> => {

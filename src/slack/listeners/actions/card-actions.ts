@@ -4,7 +4,7 @@ import { ACTION_IDS } from '../../../../blocks/ids.ts';
 import { withOriginChannel, type ModalDecisionKind } from '../../../../blocks/metadata.ts';
 import { cardActionValueSchema, decodeValue, type CardActionValue } from '../../../../blocks/values.ts';
 import { DomainError } from '../../../domain/index.ts';
-import { slackMeta, type SlackDeps } from '../../context.ts';
+import { clickDeadline, slackMeta, type SlackDeps } from '../../context.ts';
 import { tellUser } from '../../errors.ts';
 import { actionOrigin, buttonSchema, type ActionOrigin } from './payload.ts';
 
@@ -27,63 +27,87 @@ interface ParsedClick {
   readonly triggerId: string;
 }
 
-/** Parses a card click; on a damaged payload tells the clicker (when we know who) and returns null. */
-async function parseClick({ body, action, client, logger }: ButtonArgs): Promise<ParsedClick | null> {
+/** A card click as read from its payload, or (when damaged) who clicked, if we can tell. */
+type ClickRead = { readonly ok: true; readonly click: ParsedClick } | { readonly ok: false; readonly origin: ActionOrigin | null };
+
+function readClick({ body, action, logger }: ButtonArgs): ClickRead {
   const origin = actionOrigin(body);
   if (!origin) {
     logger.warn('card click without team or user; ignored');
-    return null;
+    return { ok: false, origin: null };
   }
   const button = buttonSchema.safeParse(action);
   const value = button.success ? decodeValue(cardActionValueSchema, button.data.value) : null;
-  if (!button.success || !value) {
-    await tellUser(client, origin, DAMAGED, logger);
-    return null;
-  }
-  return { origin, value, actionId: button.data.action_id, actionTs: button.data.action_ts, triggerId: origin.body.trigger_id };
+  if (!button.success || !value) return { ok: false, origin };
+  return { ok: true, click: { origin, value, actionId: button.data.action_id, actionTs: button.data.action_ts, triggerId: origin.body.trigger_id } };
+}
+
+/** A damaged click records nothing: acknowledged, and the clicker (when we know who) told so. */
+async function damaged(args: ButtonArgs, origin: ActionOrigin | null): Promise<void> {
+  await args.ack();
+  if (origin) await tellUser(args.client, origin, DAMAGED, args.logger);
+}
+
+/** How long past its budget a click's ack may wait for the refusal notice to reach Slack (the ack must go before 3 s). */
+const NOTICE_GRACE_MS = 500;
+
+/** Waits for `work` until `until` (epoch ms) at most; it goes on in the background after that. */
+async function waitAtMost(work: Promise<void>, until: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, until - Date.now()));
+  });
+  await Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 /**
- * Approve decides at once through the decision service; a refusal is explained to the clicker. Cards are not
- * drawn here: the decision (or the refusal) leaves an outbox message, and the worker redraws every card it
- * touches, the clicker's included, with the one renderer of each card kind.
+ * Approve is decided before its ack, within the click's budget (DECISION_ACK_BUDGET_MS): when the ack goes out
+ * the decision is committed, or the clicker has been told that nothing was recorded (no slot or connection in
+ * time, the database away, the transaction not finished in time and rolled back) or why it was refused. So no
+ * acknowledged click is ever left undecided, in memory or anywhere. Cards are not drawn here: the decision (or
+ * the refusal) leaves an outbox message, and the worker redraws every card it touches, the clicker's included,
+ * with the one renderer of each card kind.
  */
 export function approveClick(deps: SlackDeps) {
   return async (args: ButtonArgs): Promise<void> => {
-    await args.ack();
-    const click = await parseClick(args);
-    if (!click) return;
-    const { origin, value } = click;
-    const meta = slackMeta(origin.teamId, { channelId: origin.channelId, actionId: click.actionId, surface: origin.messageTs ? 'reviewer_card' : 'home' });
+    const deadline = clickDeadline(deps);
+    const read = readClick(args);
+    if (!read.ok) return damaged(args, read.origin);
+    const { origin, value, actionId, actionTs } = read.click;
+    const meta = { ...slackMeta(origin.teamId, { channelId: origin.channelId, actionId, surface: origin.messageTs ? 'reviewer_card' : 'home' }), deadline };
     try {
-      // The decision takes an after-ack slot (it holds a database connection); telling the clicker does not.
-      await deps.afterAck.run(origin.teamId, () => deps.services.decisions.decide({
+      // The slot is waited for until the deadline; the transaction then commits by it or rolls back.
+      await deps.slots.run(origin.teamId, () => deps.services.decisions.decide({
         kind: 'approve', teamId: origin.teamId, actorId: origin.userId, submissionId: value.s, stageInstanceId: value.i, workflowVersion: value.v,
-        idempotencyKey: clickKey(origin, click.actionId, click.actionTs),
-      }, meta));
+        idempotencyKey: clickKey(origin, actionId, actionTs),
+      }, meta), { startBy: deadline });
     } catch (error) {
-      await tellUser(args.client, origin, error, args.logger);
+      // Told before the ack, so an acknowledged click without a notice is always a committed one.
+      await waitAtMost(tellUser(args.client, origin, error, args.logger), deadline + NOTICE_GRACE_MS);
     }
+    await args.ack();
   };
 }
 
 /**
  * Reject, Request changes, Delegate, Comment and Retract ask for a reason (or a person) in a small modal first.
  * The gate is asked before the modal opens, so a stale card is refused before anyone types a reason (and the
- * refusal redraws the card, as a refused decision does).
+ * refusal redraws the card, as a refused decision does). Opening a modal records nothing, so this click is
+ * acknowledged first; the gate and the modal get the click's budget (its trigger lives 3 s).
  */
 export function decisionModalClick(deps: SlackDeps, kind: ModalDecisionKind) {
   return async (args: ButtonArgs): Promise<void> => {
+    const deadline = clickDeadline(deps);
+    const read = readClick(args);
+    if (!read.ok) return damaged(args, read.origin);
     await args.ack();
-    const click = await parseClick(args);
-    if (!click) return;
-    const { origin, value } = click;
-    const meta = slackMeta(origin.teamId, { channelId: origin.channelId, actionId: click.actionId, surface: origin.messageTs ? 'reviewer_card' : 'home' });
+    const { origin, value, actionId, actionTs, triggerId } = read.click;
+    const meta = { ...slackMeta(origin.teamId, { channelId: origin.channelId, actionId, surface: origin.messageTs ? 'reviewer_card' : 'home' }), deadline };
     try {
-      await deps.afterAck.run(origin.teamId, () => deps.services.decisions.check({
+      await deps.slots.run(origin.teamId, () => deps.services.decisions.check({
         kind, teamId: origin.teamId, actorId: origin.userId, submissionId: value.s, stageInstanceId: value.i, workflowVersion: value.v,
-        idempotencyKey: clickKey(origin, click.actionId, click.actionTs),
-      }, meta));
+        idempotencyKey: clickKey(origin, actionId, actionTs),
+      }, meta), { startBy: deadline });
       const submission = await deps.services.submissions.get(origin.teamId, value.s);
       const stage = submission.stages.find((s) => s.id === value.i);
       if (!stage) throw DAMAGED;
@@ -93,7 +117,7 @@ export function decisionModalClick(deps: SlackDeps, kind: ModalDecisionKind) {
         requesterId: submission.requesterId,
         stageName: stage.name,
       });
-      await args.client.views.open({ trigger_id: click.triggerId, view: withOriginChannel(view, origin.channelId) });
+      await args.client.views.open({ trigger_id: triggerId, view: withOriginChannel(view, origin.channelId) });
     } catch (error) {
       await tellUser(args.client, origin, error, args.logger);
     }

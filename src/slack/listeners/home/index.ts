@@ -6,6 +6,7 @@ import { tellUser } from '../../errors.ts';
 import { publishHome } from '../../home/render-home.ts';
 import { actionOrigin } from '../actions/payload.ts';
 import { slackUserIdSchema } from '../../../domain/index.ts';
+import { isNotRecordedInTime } from '../../../services/index.ts';
 
 const homeOpenedSchema = z.object({
   team_id: z.string().min(1),
@@ -22,11 +23,17 @@ export function appHomeOpened(deps: SlackDeps) {
     }
     const { team_id: teamId, event } = parsed.data;
     if (event.tab && event.tab !== 'home') return;
-    // In turn with other workspaces' work after the ack, so a burst elsewhere does not hold this tab back.
-    await deps.afterAck.run(teamId, async () => {
-      await deps.services.home.markOpened(teamId, event.user);
-      await publishHome(client, deps, teamId, event.user);
-    });
+    // In turn with other workspaces' work, so a burst elsewhere does not hold this tab back.
+    try {
+      await deps.slots.run(teamId, async () => {
+        await deps.services.home.markOpened(teamId, event.user);
+        await publishHome(client, deps, teamId, event.user);
+      });
+    } catch (error) {
+      // The waiting line is full: this opening is skipped (the next one draws the tab).
+      if (!isNotRecordedInTime(error)) throw error;
+      logger.warn('Home tab not drawn: too many Slack interactions waiting', error.message);
+    }
   };
 }
 

@@ -4,9 +4,9 @@ import { decisionModalMetadataSchema, decodeMetadata } from '../../../../blocks/
 import { infoModal } from '../../../../blocks/request-modal.ts';
 import { escapeMrkdwn } from '../../../../blocks/text.ts';
 import { isDomainError } from '../../../domain/index.ts';
-import { slackMeta, type SlackDeps } from '../../context.ts';
-import { blockIdsOf, decisionModalErrors, tellUser, userMessageFor } from '../../errors.ts';
-import { withinBudget } from '../ack-budget.ts';
+import { isNotRecordedInTime } from '../../../services/index.ts';
+import { clickDeadline, slackMeta, type SlackDeps } from '../../context.ts';
+import { blockIdsOf, decisionModalErrors, userMessageFor } from '../../errors.ts';
 import { parseViewSubmission, submissionDigest, textValue } from './view-payload.ts';
 
 type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
@@ -21,11 +21,12 @@ const DONE: Record<string, string> = {
 
 /**
  * The reason (or person) modal behind Reject, Request changes, Delegate and Comment. The decision is made
- * before the ack so a missing reason or a bad delegate shows inline; other refusals replace the modal with
+ * (committed) before the ack, within DECISION_ACK_BUDGET_MS, so a missing reason or a bad delegate shows
+ * inline and "Recorded" is only ever said of a committed decision; other refusals replace the modal with
  * the reason. The worker redraws the card the modal came from, after the decision or the refusal.
  */
 export function decisionSubmitted(deps: SlackDeps) {
-  return async ({ ack, body, client, logger }: ViewArgs): Promise<void> => {
+  return async ({ ack, body, logger }: ViewArgs): Promise<void> => {
     const submission = parseViewSubmission(body);
     const metadata = decodeMetadata(decisionModalMetadataSchema, submission?.view.private_metadata);
     if (!submission || !metadata) {
@@ -36,26 +37,28 @@ export function decisionSubmitted(deps: SlackDeps) {
     const values = view.state.values;
     const reason = textValue(values, BLOCK_IDS.reason, ACTION_IDS.reason);
     const delegateTo = values[BLOCK_IDS.delegateTo]?.[ACTION_IDS.delegateTo]?.selected_user ?? undefined;
-    const meta = slackMeta(teamId, { channelId: submission.channelId ?? metadata.c, surface: 'decision_modal', actionId: metadata.kind });
-    const work = deps.services.decisions.decide({
-      teamId, actorId: user.id, submissionId: metadata.s, stageInstanceId: metadata.i, workflowVersion: metadata.v, kind: metadata.kind,
-      reason, ...(metadata.kind === 'delegate' ? { delegateTo: delegateTo ?? '' } : {}),
-      // A retry of this submission repeats the key; a corrected resubmission (new values) gets a new one.
-      idempotencyKey: `slack-view:${teamId}:${view.id}:${submissionDigest(values)}`,
-    }, meta);
+    const deadline = clickDeadline(deps);
+    const meta = { ...slackMeta(teamId, { channelId: submission.channelId ?? metadata.c, surface: 'decision_modal', actionId: metadata.kind }), deadline };
+    const present = new Set(blockIdsOf(view.blocks));
 
     try {
-      const raced = await withinBudget(work);
-      if (raced.done) await ack({ response_action: 'update', view: infoModal('Recorded', `:white_check_mark: ${DONE[metadata.kind] ?? 'Done.'}`) });
-      else {
-        await ack({ response_action: 'update', view: infoModal('Recording…', 'This is taking longer than usual; your card will show the outcome.') });
-        await raced.later.catch((error: unknown) => tellUser(client, { userId: user.id }, error, logger));
-      }
+      // Decided before the ack, by the deadline: committed, or rolled back and the modal says so.
+      await deps.slots.run(teamId, () => deps.services.decisions.decide({
+        teamId, actorId: user.id, submissionId: metadata.s, stageInstanceId: metadata.i, workflowVersion: metadata.v, kind: metadata.kind,
+        reason, ...(metadata.kind === 'delegate' ? { delegateTo: delegateTo ?? '' } : {}),
+        // A retry of this submission repeats the key; a corrected resubmission (new values) gets a new one.
+        idempotencyKey: `slack-view:${teamId}:${view.id}:${submissionDigest(values)}`,
+      }, meta), { startBy: deadline });
+      await ack({ response_action: 'update', view: infoModal('Recorded', `:white_check_mark: ${DONE[metadata.kind] ?? 'Done.'}`) });
     } catch (error) {
       const inline = isDomainError(error) ? decisionModalErrors(error, BLOCK_IDS.reason, BLOCK_IDS.delegateTo) : null;
-      const present = new Set(blockIdsOf(view.blocks));
       if (inline && Object.keys(inline).every((id) => present.has(id))) {
         await ack({ response_action: 'errors', errors: inline });
+        return;
+      }
+      // Not decided in time: the form stays open with what was typed, to submit again.
+      if (isNotRecordedInTime(error) && present.has(BLOCK_IDS.reason)) {
+        await ack({ response_action: 'errors', errors: { [BLOCK_IDS.reason]: userMessageFor(error, logger) } });
         return;
       }
       await ack({ response_action: 'update', view: infoModal('Not recorded', `:no_entry: ${escapeMrkdwn(userMessageFor(error, logger))}`) });

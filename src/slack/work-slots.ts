@@ -1,0 +1,147 @@
+import { Counter, Gauge } from 'prom-client';
+import { registry } from '../observability/metrics.ts';
+import { NotRecordedInTime } from '../services/index.ts';
+
+const queued = new Gauge({
+  name: 'approvals_slack_work_queued',
+  help: 'Slack interactions waiting for a slot (decisions before their ack, Home tabs after theirs).',
+  registers: [registry],
+});
+const queueLimit = new Gauge({
+  name: 'approvals_slack_work_queue_limit',
+  help: 'How many Slack interactions may wait for a slot (DECISION_QUEUE_LIMIT); past it a click is refused at once.',
+  registers: [registry],
+});
+const running = new Gauge({
+  name: 'approvals_slack_work_running',
+  help: 'Slack interactions being worked on (each holds a database connection).',
+  registers: [registry],
+});
+const notStarted = new Counter({
+  name: 'approvals_slack_work_not_started_total',
+  help: 'Slack interactions turned away without being worked on, by reason (queue_full, deadline): the clicker is told nothing was recorded.',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+});
+
+export interface WorkOptions {
+  /** Epoch ms: still waiting for a slot then, the work is dropped and `run` throws NotRecordedInTime. */
+  readonly startBy?: number;
+}
+
+/**
+ * Slots for the work Slack listeners do with the database: at most `concurrency` pieces at once (as many as
+ * there are connections), and at most `limit` waiting. A click's decision runs before its ack, so it waits for
+ * a slot only until its deadline; past the deadline, or with the waiting line full, it is refused at once
+ * (NotRecordedInTime) and the clicker told to click again. Nothing waits without a bound, so memory does not
+ * follow a backlog and no acknowledged click is left undecided in memory.
+ *
+ * Waiting work is kept per workspace and a freed slot goes to the waiting workspace served longest ago, so one
+ * workspace's burst of clicks never starves another's decisions or Home tab: a newcomer waits for one slot, not
+ * for the burst.
+ */
+export interface WorkSlots {
+  run<T>(teamId: string, work: () => Promise<T>, options?: WorkOptions): Promise<T>;
+  /** How many are waiting now. */
+  readonly waiting: number;
+}
+
+interface Waiter {
+  readonly start: () => void;
+  readonly teamId: string;
+}
+
+export function createWorkSlots(concurrency: number, limit: number): WorkSlots {
+  queueLimit.set(limit);
+  let active = 0;
+  const waiting = new Map<string, Waiter[]>();
+  let waitingCount = 0;
+  // When each workspace last got a slot (a counter, not a clock): the one served longest ago goes first.
+  const lastServed = new Map<string, number>();
+  let turns = 0;
+  const served = (teamId: string): void => {
+    lastServed.set(teamId, ++turns);
+    if (lastServed.size > 10_000) for (const team of lastServed.keys()) if (!waiting.has(team)) lastServed.delete(team);
+  };
+
+  function next(): Waiter | undefined {
+    let pick: string | undefined;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const teamId of waiting.keys()) {
+      const at = lastServed.get(teamId) ?? 0;
+      if (at < oldest) {
+        oldest = at;
+        pick = teamId;
+      }
+    }
+    if (pick === undefined) return undefined;
+    const line = waiting.get(pick) ?? [];
+    const waiter = line.shift();
+    if (line.length === 0) waiting.delete(pick);
+    waitingCount--;
+    queued.dec();
+    served(pick);
+    return waiter;
+  }
+  /** Takes a waiter out of its line (its deadline passed); false when it already got a slot. */
+  function leave(waiter: Waiter): boolean {
+    const line = waiting.get(waiter.teamId);
+    const at = line?.indexOf(waiter) ?? -1;
+    if (!line || at < 0) return false;
+    line.splice(at, 1);
+    if (line.length === 0) waiting.delete(waiter.teamId);
+    waitingCount--;
+    queued.dec();
+    return true;
+  }
+  // A finished piece of work hands its slot straight to the next in turn, so the count never overshoots.
+  const release = () => {
+    const waiter = next();
+    if (waiter) {
+      waiter.start();
+      return;
+    }
+    active--;
+    running.dec();
+  };
+
+  async function slot(teamId: string, startBy: number | undefined): Promise<void> {
+    if (active < concurrency && waitingCount === 0) {
+      active++;
+      running.inc();
+      served(teamId);
+      return;
+    }
+    if (waitingCount >= limit) {
+      notStarted.inc({ reason: 'queue_full' });
+      throw new NotRecordedInTime(`${waitingCount} interactions are already waiting`);
+    }
+    await new Promise<void>((resolve, reject) => {
+      const timer = startBy === undefined ? undefined : setTimeout(() => {
+        if (!leave(waiter)) return;
+        notStarted.inc({ reason: 'deadline' });
+        reject(new NotRecordedInTime('no slot was free in time'));
+      }, Math.max(0, startBy - Date.now()));
+      const waiter: Waiter = { teamId, start: () => { clearTimeout(timer); resolve(); } };
+      const line = waiting.get(teamId);
+      if (line) line.push(waiter);
+      else waiting.set(teamId, [waiter]);
+      waitingCount++;
+      queued.inc();
+    });
+  }
+
+  return {
+    async run(teamId, work, options = {}) {
+      await slot(teamId, options.startBy);
+      try {
+        return await work();
+      } finally {
+        release();
+      }
+    },
+    get waiting() {
+      return waitingCount;
+    },
+  };
+}
