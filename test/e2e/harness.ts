@@ -3,7 +3,7 @@
  * (manager, then 2 of the finance role), people known to the fake Slack, and the moves a person makes.
  */
 import { expect } from 'vitest';
-import { ACTION_IDS, CALLBACK_IDS, fieldActionId, fieldBlockId } from '../../blocks/ids.ts';
+import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, fieldActionId, fieldBlockId } from '../../blocks/ids.ts';
 import { encodeCardAction, encodeRequestAction } from '../../blocks/values.ts';
 import type { SubmissionState } from '../../src/domain/index.ts';
 import { purchaseOrderWorkflow } from '../fixtures/workflows.ts';
@@ -195,3 +195,15 @@ export function callsSince(started: StartedApp, since: number, method: string, f
 
 /** The text of a message's blocks, for assertions on what a person sees. */
 export const blocksText = (args: Record<string, unknown>): string => JSON.stringify(args.blocks ?? '');
+
+/** A reviewer clicks a card button that asks for a reason, types it in the modal and submits it. */
+export async function modalDecision(started: StartedApp, team: Team, userId: string, card: PostedCard, actionId: string, reason: string): Promise<void> {
+  const since = mark(started);
+  await started.requests.action({ teamId: team.teamId, userId, actionId, value: card.value, message: { channelId: card.channelId, ts: card.ts } });
+  const modal = await nextView(started, since);
+  const done = await started.requests.submitView({
+    teamId: team.teamId, userId, view: { id: modal.id, callbackId: modal.callbackId, privateMetadata: modal.privateMetadata, blocks: modal.blocks },
+    values: { [BLOCK_IDS.reason]: { [ACTION_IDS.reason]: { type: 'plain_text_input', value: reason } } },
+  });
+  expect(done.json?.response_action).toBe('update');
+}

@@ -4,11 +4,11 @@
  * ephemeral replies or DMs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTION_IDS, BLOCK_IDS } from '../../blocks/ids.ts';
+import { ACTION_IDS } from '../../blocks/ids.ts';
 import { shortIdOf } from '../../src/domain/index.ts';
 import { appHomeOpenedEvent } from '../support/slack-requests.ts';
 import { startTestApp, type StartedApp } from '../support/start-app.ts';
-import { eventually, fileAdmin, mark, nextView, postOutcomeNotice, postReviewerCard, setupTeam, submitted, type PostedCard, type Team } from './harness.ts';
+import { eventually, fileAdmin, mark, postOutcomeNotice, modalDecision, postReviewerCard, setupTeam, submitted } from './harness.ts';
 
 let started: StartedApp;
 beforeAll(async () => {
@@ -39,16 +39,6 @@ function liveIn(payload: unknown): string[] {
   return formatted(payload).flatMap((text) => LIVE.filter((pattern) => pattern.test(text)).map((pattern) => `${String(pattern)} in ${text.slice(0, 120)}`));
 }
 
-async function modalDecision(team: Team, userId: string, card: PostedCard, actionId: string, reason: string): Promise<void> {
-  const since = mark(started);
-  await started.requests.action({ teamId: team.teamId, userId, actionId, value: card.value, message: { channelId: card.channelId, ts: card.ts } });
-  const modal = await nextView(started, since);
-  const done = await started.requests.submitView({
-    teamId: team.teamId, userId, view: { id: modal.id, callbackId: modal.callbackId, privateMetadata: modal.privateMetadata, blocks: modal.blocks },
-    values: { [BLOCK_IDS.reason]: { [ACTION_IDS.reason]: { type: 'plain_text_input', value: reason } } },
-  });
-  expect(done.json?.response_action).toBe('update');
-}
 
 describe('mentions and links people type', () => {
   it('reach Slack escaped in every message text, block, modal, Home view and ephemeral reply', async () => {
@@ -57,8 +47,8 @@ describe('mentions and links people type', () => {
     const replies: unknown[] = [];
     const request = await submitted(started, team, { title: HOSTILE.slice(0, 150), vendor: HOSTILE, amount: '10', notes: HOSTILE });
     const card = await postReviewerCard(started, team, request.id, team.manager);
-    await modalDecision(team, team.manager, card, ACTION_IDS.comment, HOSTILE);
-    await modalDecision(team, team.manager, card, ACTION_IDS.reject, HOSTILE);
+    await modalDecision(started, team, team.manager, card, ACTION_IDS.comment, HOSTILE);
+    await modalDecision(started, team, team.manager, card, ACTION_IDS.reject, HOSTILE);
     await postOutcomeNotice(started, team, request.id);
     for (const text of [`status ${shortIdOf(request.id)}`, `history ${shortIdOf(request.id)}`, 'mine']) {
       replies.push((await started.requests.command({ teamId: team.teamId, userId: team.requester, text })).json);

@@ -8,7 +8,7 @@ import { escapeMrkdwn } from '../../blocks/text.ts';
 import { MAX_TITLE_LENGTH, shortIdOf } from '../../src/domain/index.ts';
 import { appHomeOpenedEvent } from '../support/slack-requests.ts';
 import { startTestApp, type StartedApp } from '../support/start-app.ts';
-import { blocksText, eventually, fileAdmin, mark, nextView, postOutcomeNotice, postReviewerCard, setupTeam, submitted, type PostedCard, type Team } from './harness.ts';
+import { blocksText, eventually, fileAdmin, mark, nextView, postOutcomeNotice, modalDecision, postReviewerCard, setupTeam, submitted, type Team } from './harness.ts';
 
 let started: StartedApp;
 beforeAll(async () => {
@@ -27,16 +27,6 @@ async function trackingCard(team: Team, submissionId: string): Promise<{ channel
   return { channelId: String(call.response?.channel), ts: String(call.response?.ts) };
 }
 
-async function modalDecision(team: Team, userId: string, card: PostedCard, actionId: string, reason: string): Promise<void> {
-  const since = mark(started);
-  await started.requests.action({ teamId: team.teamId, userId, actionId, value: card.value, message: { channelId: card.channelId, ts: card.ts } });
-  const modal = await nextView(started, since);
-  const done = await started.requests.submitView({
-    teamId: team.teamId, userId, view: { id: modal.id, callbackId: modal.callbackId, privateMetadata: modal.privateMetadata, blocks: modal.blocks },
-    values: { [BLOCK_IDS.reason]: { [ACTION_IDS.reason]: { type: 'plain_text_input', value: reason } } },
-  });
-  expect(done.json?.response_action).toBe('update');
-}
 
 async function reply(team: Team, userId: string, text: string): Promise<{ json: Record<string, unknown> | null; text: string }> {
   const response = await started.requests.command({ teamId: team.teamId, userId, text });
@@ -50,7 +40,7 @@ describe('what the requester and reviewers read', () => {
     const tracking = await trackingCard(team, request.id);
     const card = await postReviewerCard(started, team, request.id, team.manager);
 
-    await modalDecision(team, team.manager, card, ACTION_IDS.comment, 'Is the <team> plan & seat count right?');
+    await modalDecision(started, team, team.manager, card, ACTION_IDS.comment, 'Is the <team> plan & seat count right?');
     await eventually(() => expect(shown(tracking)).toContain(`<@${team.manager}> on *Manager review*: Is the &lt;team&gt; plan &amp; seat count right?`));
 
     // The requester withdraws with a reason; the manager's card says so, with the reason.
