@@ -9,8 +9,8 @@ export interface DeliveryIntent {
   readonly name: string;
   readonly payload: Record<string, unknown>;
   /**
-   * One intent for many requests (a card's redraw): asking again while it is pending counts one more request,
-   * and asking after it finished opens it again, instead of being ignored as a re-run.
+   * One intent for many requests (a request's redraw): asking again while it is pending counts one more request
+   * (and adds its payload's `cards`), and asking after it finished opens it again, instead of being ignored as a re-run.
    */
   readonly coalesce?: boolean;
 }
@@ -41,9 +41,14 @@ export function createDeliveryIntentRepository(db: SqlRunner) {
           union select job_id from delivery_intent where job_id = any(${textArray(once.map((i) => i.jobId))}) and done_at is null`);
       }
       if (coalesced.length > 0) {
-        // created_at restarts so the reconciler gives a re-opened intent the same grace as a new one.
+        // created_at restarts so the reconciler gives a re-opened intent the same grace as a new one. A pending
+        // intent's `cards` gain the new ask's (a request's redraw); a finished one starts again from the new ask.
         statements.push(sql`insert into delivery_intent (job_id, team_id, queue, name, payload) values ${valuesOf(coalesced)}
-          on conflict (job_id) do update set requests = delivery_intent.requests + 1, done_at = null, outcome = null, created_at = now()
+          on conflict (job_id) do update set requests = delivery_intent.requests + 1, done_at = null, outcome = null, created_at = now(),
+            payload = case when delivery_intent.done_at is null and jsonb_typeof(delivery_intent.payload->'cards') = 'array'
+              then jsonb_set(excluded.payload, '{cards}', (select jsonb_agg(card) from (
+                select distinct on (card::text) card from jsonb_array_elements((delivery_intent.payload->'cards') || coalesce(excluded.payload->'cards', '[]')) card) united))
+              else excluded.payload end
           returning job_id`);
       }
       const found = (await db.run(statements)).flat();
@@ -53,10 +58,13 @@ export function createDeliveryIntentRepository(db: SqlRunner) {
     async finish(jobId: string, outcome: 'done' | 'failed'): Promise<void> {
       await rows(sql`update delivery_intent set done_at = now(), outcome = ${outcome} where job_id = ${jobId} and done_at is null`);
     },
-    /** A pending coalesced intent's count of requests (read before drawing, see finishRequests); null when none is pending. */
-    async requests(jobId: string): Promise<number | null> {
-      const [row] = await rows(sql`select requests from delivery_intent where job_id = ${jobId} and done_at is null`);
-      return row ? Number(row.requests) : null;
+    /**
+     * A pending coalesced intent's count of requests (read before drawing, see finishRequests) and its payload as
+     * every request so far made it; null when none is pending.
+     */
+    async requests(jobId: string): Promise<{ requests: number; payload: Record<string, unknown> } | null> {
+      const [row] = await rows(sql`select requests, payload from delivery_intent where job_id = ${jobId} and done_at is null`);
+      return row ? { requests: Number(row.requests), payload: row.payload as Record<string, unknown> } : null;
     },
     /**
      * Marks a coalesced intent done if nobody asked for it again since `requests` was read; false when someone did

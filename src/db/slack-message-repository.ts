@@ -1,5 +1,5 @@
 import type { MessageKind } from '../domain/index.ts';
-import { sql, type SqlRow, type SqlRunner } from './sql.ts';
+import { sql, textArray, type SqlRow, type SqlRunner } from './sql.ts';
 
 /** What a Slack message the worker posts is about; `key` is unique per workspace, so retries find it. */
 export interface MessageRef {
@@ -96,6 +96,19 @@ export function createSlackMessageRepository(db: SqlRunner) {
     /** Drops a claim that did not lead to a post, or a record whose message Slack no longer has. */
     async forget(teamId: string, key: string): Promise<void> {
       await rows(sql`delete from slack_message where team_id = ${teamId} and key = ${key}`);
+    },
+    /** The messages of these keys that are recorded (one round trip for a request's cards). */
+    async findMany(teamId: string, keys: readonly string[]): Promise<Map<string, StoredMessage>> {
+      if (keys.length === 0) return new Map();
+      const found = await rows(sql`select ${COLUMNS} from slack_message where team_id = ${teamId} and key = any(${textArray(keys)})`);
+      return new Map(found.map((r) => [r.key as string, toMessage(r)]));
+    },
+    /** Several messages were updated, each to show its version (one round trip). */
+    async drawnMany(teamId: string, drawn: readonly { readonly key: string; readonly version: string }[]): Promise<void> {
+      if (drawn.length === 0) return;
+      await rows(sql`update slack_message m set drawn_version = d.version, updated_at = now()
+        from (select unnest(${textArray(drawn.map((d) => d.key))}) as key, unnest(${textArray(drawn.map((d) => d.version))}) as version) d
+        where m.team_id = ${teamId} and m.key = d.key`);
     },
     /** The message was updated to show `version` (so a redraw of the same version can skip Slack). */
     async drawn(teamId: string, key: string, version: string): Promise<void> {

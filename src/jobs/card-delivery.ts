@@ -151,17 +151,26 @@ async function deleteDuplicate(ctx: WorkerContext, ref: MessageRef, channel: str
 async function update(ctx: WorkerContext, ref: MessageRef, channel: string, ts: string, message: SlackMessage, options: DeliverOptions, drawnVersion: string | null): Promise<DeliveryResult> {
   const version = options.version ?? digestOf(message);
   if (version === drawnVersion && !options.force) return 'unchanged';
-  try {
-    await callForTeam(ctx, ref.teamId, 'chat.update', (slack) => slack.chat.update({ channel, ts, text: message.text, blocks: message.blocks }), options.claimant);
+  if (await updateInPlace(ctx, ref, channel, ts, message, options.claimant) === 'updated') {
     await ctx.services.ledger.messages.drawn(ref.teamId, ref.key, version);
     return 'updated';
+  }
+  // Someone deleted the message: when the job may post, it posts it again.
+  if (options.mode === 'ensure') return deliverMessage(ctx, ref, message, options);
+  return 'absent';
+}
+
+/**
+ * One chat.update of a posted message. `gone`: someone deleted it, and its record is forgotten (the next post
+ * of it is a new message). The caller records the version it drew.
+ */
+export async function updateInPlace(ctx: WorkerContext, ref: Pick<MessageRef, 'teamId' | 'key'>, channel: string, ts: string, message: SlackMessage, holder: string): Promise<'updated' | 'gone'> {
+  try {
+    await callForTeam(ctx, ref.teamId, 'chat.update', (slack) => slack.chat.update({ channel, ts, text: message.text, blocks: message.blocks }), holder);
+    return 'updated';
   } catch (error) {
-    // Someone deleted the message: forget it and, when the job may post, post it again.
-    if (error instanceof SlackDeliveryError && error.failure.kind === 'message_gone') {
-      await ctx.services.ledger.messages.forget(ref.teamId, ref.key);
-      if (options.mode === 'ensure') return deliverMessage(ctx, ref, message, options);
-      return 'absent';
-    }
-    throw error;
+    if (!(error instanceof SlackDeliveryError && error.failure.kind === 'message_gone')) throw error;
+    await ctx.services.ledger.messages.forget(ref.teamId, ref.key);
+    return 'gone';
   }
 }

@@ -1,5 +1,5 @@
 import type { WorkerContext } from './context.ts';
-import { jobIds, reusesJobId, type JobData } from './registry.ts';
+import { jobIds, reusesJobId, type CardOfRequest, type JobData } from './registry.ts';
 
 /** Slack jobs that send a message someone waits for (Home is a view drawn fresh when opened, so it is not one). */
 export type MessageJobName = 'card' | 'redraw' | 'reminder' | 'delegation-notice' | 'checkpoint';
@@ -17,9 +17,12 @@ export const isDeliveryJob = (queue: string, name: string): boolean => queue ===
  * again) is not sent again. The job marks its row done when it finishes (runtime.ts). A card's redraw is one row
  * and one job per card: asking for it again while its job waits (a burst of decisions, a 429 pause) adds nothing
  * to Redis, and asking while it draws makes it draw once more (see handleRedrawJob).
+ *
+ * A request's redraw is one row and one job per request: asking for it again while it waits adds its cards to
+ * the row (delivery-intent-repository.ts), so the job loads the request once for all of them.
  */
 export async function queueDeliveries(ctx: WorkerContext, deliveries: readonly Delivery[]): Promise<void> {
-  const unique = [...new Map(deliveries.map((d) => [d.jobId, d])).values()];
+  const unique = mergeRedraws(deliveries);
   if (unique.length === 0) return;
   const pending = await ctx.services.ledger.intents.record(unique.map((d) => ({
     jobId: d.jobId, teamId: d.data.teamId, queue: d.queue, name: d.name, payload: d.data as unknown as Record<string, unknown>, coalesce: reusesJobId(d.queue, d.name),
@@ -30,16 +33,37 @@ export async function queueDeliveries(ctx: WorkerContext, deliveries: readonly D
 }
 
 type Card = JobData<'slack', 'card'>;
+type Redraw = JobData<'slack', 'redraw'>;
+
+const cardKey = (c: CardOfRequest): string => [c.kind, c.stageInstanceId, c.recipientId, c.delegationId].join('/');
+
+/** One delivery per job id; the redraws of one request unite their cards. */
+function mergeRedraws(deliveries: readonly Delivery[]): Delivery[] {
+  const byId = new Map<string, Delivery>();
+  for (const d of deliveries) {
+    const earlier = byId.get(d.jobId);
+    if (earlier?.name === 'redraw' && d.name === 'redraw') {
+      const cards = new Map([...earlier.data.cards, ...d.data.cards].map((c) => [cardKey(c), c]));
+      byId.set(d.jobId, { ...earlier, data: { ...earlier.data, cards: [...cards.values()] } });
+    } else {
+      byId.set(d.jobId, d);
+    }
+  }
+  return [...byId.values()];
+}
 
 /** The job id of a card job: tied to the event that caused it, so a re-run event adds nothing. */
 export const cardJobId = (cause: string, card: Card): string =>
   jobIds.card(cause, card.kind === 'delegate' ? `${card.kind}-${card.delegationId ?? ''}` : card.kind, card.stageInstanceId, card.recipientId);
 
-/** A card to post (or reassert) as its own job per event; a card to update only, as the card's one redraw job. */
+/** A card to post (or reassert) as its own job per event; a card to update only, in its request's one redraw job. */
 function cardDelivery(cause: string, card: Card): Delivery {
   if (card.mode !== 'refresh') return { queue: 'slack', name: 'card', data: card, jobId: cardJobId(cause, card) };
-  const { mode: _mode, ...redraw } = card;
-  return { queue: 'slack', name: 'redraw', data: redraw, jobId: jobIds.redraw(card.kind, card.submissionId, card.stageInstanceId, card.recipientId, card.delegationId) };
+  const data: Redraw = {
+    teamId: card.teamId, submissionId: card.submissionId,
+    cards: [{ kind: card.kind, stageInstanceId: card.stageInstanceId, recipientId: card.recipientId, delegationId: card.delegationId }],
+  };
+  return { queue: 'slack', name: 'redraw', data, jobId: jobIds.redraw(card.submissionId) };
 }
 
 /** Collects what one event or timer asks to send, and queues it in one go (queueDeliveries). */

@@ -9,6 +9,9 @@ import { CARD_KINDS } from '../domain/index.ts';
 const uuid = z.uuid();
 const team = z.string().min(1);
 const user = z.string().min(1);
+/** Which card of a request: kind, stage, recipient and (a delegate's card) delegation. */
+export const cardOfRequest = z.object({ kind: z.enum(CARD_KINDS), stageInstanceId: uuid.nullable(), recipientId: user, delegationId: uuid.nullable() });
+export type CardOfRequest = z.infer<typeof cardOfRequest>;
 
 export const JOB_SCHEMAS = {
   /** Committed outbox rows, relayed one job per row (job id `outbox-<id>`); the payload is parsed by its topic's schema (services/outbox-topics.ts). */
@@ -38,16 +41,15 @@ export const JOB_SCHEMAS = {
       delegationId: uuid.nullable(),
     }),
     /**
-     * Updates a card that exists to show the request as it is now. One job per card (job id `redraw-<card>`), so
-     * the redraws many events ask for while it waits merge into it (see queueDeliveries).
+     * Updates the cards of one request that exist, to show it as it is now. One job per request (job id
+     * `redraw-<request>`), so the redraws many events ask for while it waits merge into it, and the request is
+     * loaded once for all of its cards. The cards to draw are the intent's (see queueDeliveries): asking again
+     * adds cards there, not here, so this list is only what the first ask wanted.
      */
     redraw: z.object({
       teamId: team,
-      kind: z.enum(CARD_KINDS),
       submissionId: uuid,
-      stageInstanceId: uuid.nullable(),
-      recipientId: user,
-      delegationId: uuid.nullable(),
+      cards: z.array(cardOfRequest),
     }),
     reminder: z.object({ teamId: team, submissionId: uuid, stageInstanceId: uuid, recipientId: user, n: z.number().int().positive() }),
     'delegation-notice': z.object({ teamId: team, delegationId: uuid, phase: z.enum(['started', 'ended', 'revoked']) }),
@@ -81,7 +83,7 @@ export type JobData<Q extends QueueName, N extends JobName<Q>> = (typeof JOB_SCH
 export const QUEUE_NAMES = Object.keys(JOB_SCHEMAS) as QueueName[];
 
 /**
- * Jobs whose id names a thing rather than an event (a card's redraw): their id is used again for the next run,
+ * Jobs whose id names a thing rather than an event (a request's redraw): their id is used again for the next run,
  * so Redis drops them as soon as they end instead of keeping them a day.
  */
 export const reusesJobId = (queue: QueueName, name: string): boolean => queue === 'slack' && name === 'redraw';
@@ -105,8 +107,7 @@ export const jobIds = {
   delegationStart: (delegationId: string) => id('delegation-start', delegationId),
   delegationEnd: (delegationId: string) => id('delegation-end', delegationId),
   card: (cause: string, kind: string, stageInstanceId: string | null, recipientId: string) => id('card', cause, kind, stageInstanceId, recipientId),
-  redraw: (kind: string, submissionId: string, stageInstanceId: string | null, recipientId: string, delegationId: string | null) =>
-    id('redraw', kind, submissionId, stageInstanceId, recipientId, delegationId),
+  redraw: (submissionId: string) => id('redraw', submissionId),
   reminderNotice: (stageInstanceId: string, n: number, recipientId: string) => id('remind', stageInstanceId, n, recipientId),
   delegationNotice: (delegationId: string, phase: string) => id('delegation-notice', delegationId, phase),
   home: (cause: string, userId: string) => id('home', cause, userId),

@@ -14,11 +14,12 @@ import { startTimerWaker } from './timer-waker.ts';
 import { createQueues, DEFAULT_TUNING, DUE_AT, workerConnection, type Queues, type Tuning } from './queues.ts';
 import { reconcile, type ReconcileReport } from './reconciler.ts';
 import { messageKeys, parseJob, reusesJobId, type QueueName } from './registry.ts';
-import { createSlackClient, SlackDeliveryError } from './slack-client.ts';
+import { createSlackClient, failureCode, SlackDeliveryError } from './slack-client.ts';
 import { singleWorkspaceClients, type SlackClients } from './slack-clients.ts';
 import { redisTeamRateLimits } from './team-rate-limits.ts';
 import { slackMode } from '../config/slack-mode.ts';
-import { handleCardJob, handleCheckpointJob, handleDelegationNoticeJob, handleHomeJob, handleRedrawJob, handleReminderJob } from './slack-jobs.ts';
+import { handleRedrawJob } from './request-redraw.ts';
+import { handleCardJob, handleCheckpointJob, handleDelegationNoticeJob, handleHomeJob, handleReminderJob } from './slack-jobs.ts';
 import { handleDelegationEnd, handleDelegationStart, handleReminderTimer, handleSlaTimer, type Defer } from './timer-jobs.ts';
 import { handleWebhookJob } from './webhooks.ts';
 import { createWebhookPoster } from './webhook-post.ts';
@@ -67,7 +68,8 @@ const isLastAttempt = (job: Job): boolean => job.attemptsMade + 1 >= (job.opts.a
 function slackFailureTarget(job: Job): { key: string; kind: string; recipientId: string | null; submissionId: string | null } {
   const data = job.data as Record<string, unknown>;
   const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-  const isCard = job.name === 'card' || job.name === 'redraw';
+  // A request's redraw records the cards it gave up on itself; what reaches here is the job as a whole.
+  const isCard = job.name === 'card';
   const kind = isCard ? String(data.kind) : job.name;
   const key = isCard
     ? messageKeys.card(kind, String(data.submissionId), str(data.stageInstanceId), String(data.recipientId), str(data.delegationId))
@@ -113,8 +115,8 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
         const parsed = parseJob('slack', job.name, job.data);
         switch (parsed.name) {
           case 'card': await handleCardJob(ctx, parsed.data, claimant); break;
-          // Finishes its own intent (only when no event asked again while it drew).
-          case 'redraw': return await handleRedrawJob(ctx, job.id ?? claimant, parsed.data, claimant);
+          // Finishes its own intent (only when no event asked again while it drew), and records the cards it gave up on.
+          case 'redraw': return await handleRedrawJob(ctx, job.id ?? claimant, parsed.data, claimant, isLastAttempt(job));
           case 'reminder': await handleReminderJob(ctx, parsed.data, claimant); break;
           case 'delegation-notice': await handleDelegationNoticeJob(ctx, parsed.data, claimant); break;
           case 'home': return await handleHomeJob(ctx, parsed.data, claimant);
@@ -133,7 +135,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
         if (job.name === 'home' && (permanent || isLastAttempt(job))) throw new UnrecoverableError(`home ${job.id}: ${error instanceof Error ? error.message : String(error)}`);
         if (permanent || (isLastAttempt(job) && !(error instanceof MessageBusyError))) {
           const target = slackFailureTarget(job);
-          const code = error instanceof SlackDeliveryError ? (error.failure.kind === 'permanent' || error.failure.kind === 'transient' ? error.failure.code : error.failure.kind) : 'delivery_failed';
+          const code = failureCode(error);
           await ctx.services.ledger.recordNotificationFailure({
             teamId: String((job.data as { teamId?: unknown }).teamId ?? ''), messageKey: target.key, kind: target.kind, recipientId: target.recipientId,
             submissionId: target.submissionId, error: code, detail: error instanceof Error ? error.message : String(error),

@@ -87,3 +87,9 @@ export async function callSlack<T extends WebAPICallResult>(call: () => Promise<
     throw new SlackDeliveryError(classifySlackError(error));
   }
 }
+
+/** The code a failure is recorded under (notification_failure.error): Slack's error code, or what went wrong. */
+export const failureCode = (error: unknown): string =>
+  error instanceof SlackDeliveryError
+    ? (error.failure.kind === 'permanent' || error.failure.kind === 'transient' ? error.failure.code : error.failure.kind)
+    : 'delivery_failed';

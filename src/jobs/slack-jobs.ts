@@ -30,22 +30,6 @@ export async function handleCardJob(ctx: WorkerContext, card: Card, claimant: st
   });
 }
 
-/**
- * Redraws one card from the request as it is now, for every event that asked since it last drew. The count of
- * requests is read before the request is loaded: if another event asks while this draws (its state may be newer
- * than the one drawn), finishing fails and the card is drawn again; drawing the same again costs no Slack call.
- * Returns when the intent is finished; runtime.ts must not finish it for the job (a request may have come since).
- */
-export async function handleRedrawJob(ctx: WorkerContext, jobId: string, card: JobData<'slack', 'redraw'>, claimant: string): Promise<void> {
-  const intents = ctx.services.ledger.intents;
-  for (;;) {
-    const requests = await intents.requests(jobId);
-    if (requests === null) return;
-    await handleCardJob(ctx, { ...card, mode: 'refresh' }, claimant);
-    if (await intents.finishRequests(jobId, requests)) return;
-  }
-}
-
 /** A reminder goes in the thread of the reviewer's card; without a card, the card itself is the reminder. */
 export async function handleReminderJob(ctx: WorkerContext, job: JobData<'slack', 'reminder'>, claimant: string): Promise<void> {
   const input = await loadCardInput(ctx, job.teamId, job.submissionId);

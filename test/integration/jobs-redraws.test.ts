@@ -1,7 +1,8 @@
 /**
  * Every decision changes every card of its stage, and every redraw is a chat.update, which Slack limits per
- * workspace (Tier 3). The redraws many events ask for merge into one job per card, a redraw that would show what
- * the card already shows calls Slack not at all, and a change made while a card is being drawn is drawn after.
+ * workspace (Tier 3). The redraws many events ask for merge into one job per request (which loads the request once
+ * for all its cards), a redraw that would show what the card already shows calls Slack not at all, and a change
+ * made while a card is being drawn is drawn after.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { queueDeliveries } from '../../src/jobs/deliveries.ts';
@@ -50,8 +51,8 @@ describe('card redraws', () => {
       expect(blockText(last), `card ${card.channel} shows every approval`).toContain('4 of 5');
     }
     const intents = await h.sql<{ job_id: string; requests: number }>("select job_id, requests from delivery_intent where team_id = ? and name = 'redraw' and done_at is not null", [h.teamId]);
-    expect(intents).toHaveLength(cards.length);
-    expect(intents.every((i) => i.requests >= 4), "every decision asked for every card").toBe(true);
+    expect(intents.map((i) => i.job_id)).toEqual([jobIds.redraw(id)]);
+    expect(intents[0]?.requests, 'every decision asked for the cards').toBeGreaterThanOrEqual(4);
   }, 60_000);
 
   it('makes no Slack call for a redraw of a card that already shows the request as it is', async () => {
@@ -62,9 +63,9 @@ describe('card redraws', () => {
     const updatesBefore = h.fake.callsTo('chat.update').length;
     const runtime = h.runtime;
     if (!runtime) throw new Error('no runtime');
-    const card = { teamId: h.teamId, kind: 'reviewer' as const, submissionId: id, stageInstanceId: (await h.services.submissions.get(h.teamId, id)).stages[0]?.id ?? null, recipientId: reviewers[1] ?? '', delegationId: null };
-    const jobId = jobIds.redraw(card.kind, card.submissionId, card.stageInstanceId, card.recipientId, null);
-    await queueDeliveries(runtime.context, [{ queue: 'slack', name: 'redraw', data: card, jobId }]);
+    const card = { kind: 'reviewer' as const, stageInstanceId: (await h.services.submissions.get(h.teamId, id)).stages[0]?.id ?? null, recipientId: reviewers[1] ?? '', delegationId: null };
+    const jobId = jobIds.redraw(id);
+    await queueDeliveries(runtime.context, [{ queue: 'slack', name: 'redraw', data: { teamId: h.teamId, submissionId: id, cards: [card] }, jobId }]);
     await waitUntil(async () => (await h.sql('select 1 from delivery_intent where job_id = ? and done_at is not null', [jobId])).length === 1, 10_000, 'the redraw finished');
     await settled(h);
     expect(h.fake.callsTo('chat.update').slice(updatesBefore)).toEqual([]);
@@ -74,8 +75,8 @@ describe('card redraws', () => {
     h = await createHarness();
     const { id, reviewers, cards } = await openRequest(3);
     const [alice, bob] = reviewers as [string, string];
-    // The redraws alice's approval causes (four cards) reach Slack and wait for its answer.
-    const held = h.fake.holdNext('chat.update', cards.length);
+    // The redraw alice's approval causes (four cards, one after another) reaches Slack with its first card and waits for its answer.
+    const held = h.fake.holdNext('chat.update', 1);
     await approve(id, alice);
     await held.held;
     await approve(id, bob);
@@ -87,5 +88,31 @@ describe('card redraws', () => {
       expect(blockText(updatesOf(h.fake, card.channel, card.ts).at(-1)), `card ${card.channel} shows bob's approval`).toContain('2 of 3');
     }
     expect(await h.sql("select job_id from delivery_intent where team_id = ? and done_at is null", [h.teamId])).toEqual([]);
+  });
+
+  it('draws the cards of every ask that came while its request waited, and only those', async () => {
+    h = await createHarness();
+    const { id, requester, reviewers } = await openRequest(2);
+    const runtime = h.runtime;
+    if (!runtime) throw new Error('no runtime');
+    const stageInstanceId = (await h.services.submissions.get(h.teamId, id)).stages[0]?.id ?? null;
+    // Every card thinks it shows something older, so each asked-for card needs a chat.update.
+    await h.sql("update slack_message set drawn_version = 'older' where submission_id = ?", [id]);
+    const card = (kind: 'requester' | 'reviewer', recipientId: string) => ({ kind, stageInstanceId: kind === 'reviewer' ? stageInstanceId : null, recipientId, delegationId: null });
+    const ask = (c: ReturnType<typeof card>) => queueDeliveries(runtime.context, [{ queue: 'slack', name: 'redraw', data: { teamId: h.teamId, submissionId: id, cards: [c] }, jobId: jobIds.redraw(id) }]);
+    const requestsOf = async () => (await h.sql<{ requests: number }>('select requests from delivery_intent where job_id = ? and done_at is not null', [jobIds.redraw(id)]))[0]?.requests ?? 0;
+    const requestsBefore = await requestsOf();
+    const updatesBefore = h.fake.callsTo('chat.update').length;
+    // The first ask's update is answered 429: its job waits with the requester's card still to draw, and the
+    // second ask (another card) comes while it waits.
+    h.fake.rateLimitNext('chat.update', 2);
+    await ask(card('requester', requester));
+    await waitUntil(() => h.fake.callsTo('chat.update').length > updatesBefore, 10_000, 'the first redraw reached Slack');
+    await ask(card('reviewer', reviewers[0] ?? ''));
+    await settled(h, 20_000);
+    const drawnFor = h.fake.callsTo('chat.update').slice(updatesBefore).filter((c) => c.response?.ok === true).map((c) => String(c.args.channel));
+    const dmOf = (user: string) => String(postsTo(h.fake, user)[0]?.response?.channel);
+    expect(drawnFor.sort()).toEqual([dmOf(requester), dmOf(reviewers[0] ?? '')].sort());
+    expect(await requestsOf(), 'both asks counted on the one intent, which is done').toBe(requestsBefore + 2);
   });
 });

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import type { DelegationRow, StoredMessage } from '../services/delivery-ledger.ts';
+import { MessageBusyError, updateInPlace } from './card-delivery.ts';
+import type { WorkerContext } from './context.ts';
+import { cardVersion, loadDeliveryInput, renderCard, type DeliveryInput } from './render.ts';
+import { cardOfRequest, messageKeys, type CardOfRequest, type JobData } from './registry.ts';
+import { failureCode, SlackDeliveryError } from './slack-client.ts';
+
+type Redraw = JobData<'slack', 'redraw'>;
+
+/** How one card's redraw went: drawn at a version, nothing to draw, or a failure the job acts on once all are tried. */
+type CardOutcome =
+  | { readonly kind: 'drawn'; readonly key: string; readonly version: string }
+  | { readonly kind: 'skipped' }
+  | { readonly kind: 'failed'; readonly card: CardOfRequest; readonly key: string; readonly error: unknown };
+
+const cardsOf = z.array(cardOfRequest);
+
+/**
+ * Redraws the cards of one request from the request as it is now, for every event that asked since they were
+ * last drawn: the request is loaded once, the cards' records read in one query, and the versions the cards now
+ * show written in one statement. The count of requests is read before the request is
+ * loaded: if another event asks while this draws (its state may be newer than the one drawn), finishing fails and
+ * the cards are drawn again; a card already showing the new state costs no Slack call.
+ * Returns when the intent is finished; runtime.ts must not finish it for the job (a request may have come since).
+ */
+export async function handleRedrawJob(ctx: WorkerContext, jobId: string, job: Redraw, claimant: string, lastAttempt: boolean): Promise<void> {
+  const intents = ctx.services.ledger.intents;
+  for (;;) {
+    const pending = await intents.requests(jobId);
+    if (pending === null) return;
+    const cards = cardsOf.parse(pending.payload.cards ?? job.cards);
+    await redrawCards(ctx, job.teamId, job.submissionId, cards, claimant, lastAttempt);
+    if (await intents.finishRequests(jobId, pending.requests)) return;
+  }
+}
+
+async function redrawCards(ctx: WorkerContext, teamId: string, submissionId: string, cards: readonly CardOfRequest[], claimant: string, lastAttempt: boolean): Promise<void> {
+  const input = await loadDeliveryInput(ctx, teamId, submissionId);
+  if (!input) return;
+  const keyOf = (card: CardOfRequest): string => messageKeys.card(card.kind, submissionId, card.stageInstanceId, card.recipientId, card.delegationId);
+  const [stored, delegations] = await Promise.all([ctx.services.ledger.messages.findMany(teamId, cards.map(keyOf)), delegationsOf(ctx, cards)]);
+  // One card after another: once Slack or the workspace's pace says wait, the cards left wait too (calling on
+  // would only be refused), and the job is put back until then.
+  const outcomes: CardOutcome[] = [];
+  for (const card of cards) {
+    const key = keyOf(card);
+    const outcome = await redrawOne(ctx, input, card, key, stored.get(key) ?? null, delegations, claimant);
+    outcomes.push(outcome);
+    if (outcome.kind === 'failed' && isSlack(outcome.error, 'rate_limited')) break;
+  }
+  await ctx.services.ledger.messages.drawnMany(teamId, outcomes.flatMap((o) => (o.kind === 'drawn' ? [{ key: o.key, version: o.version }] : [])));
+  await settleFailures(ctx, input, outcomes.flatMap((o) => (o.kind === 'failed' ? [o] : [])), lastAttempt);
+}
+
+/** One card: drawn unless it shows this version already, is not posted, or has nothing to show. */
+async function redrawOne(
+  ctx: WorkerContext, input: DeliveryInput, card: CardOfRequest, key: string, stored: StoredMessage | null, delegations: ReadonlyMap<string, DelegationRow>, holder: string,
+): Promise<CardOutcome> {
+  const identity = { ...card, teamId: input.submission.teamId, submissionId: input.submission.id };
+  const delegation = card.delegationId ? delegations.get(card.delegationId) ?? null : null;
+  const message = renderCard(input, identity, delegation);
+  if (!message || !stored) return { kind: 'skipped' };
+  if (!stored.ts || !stored.channel) {
+    // Being posted right now: update it once it is. Claimed by nobody (a job gave up on it): nothing to update;
+    // whoever posts it draws it as it is then.
+    return stored.claimedBy ? { kind: 'failed', card, key, error: new MessageBusyError(key) } : { kind: 'skipped' };
+  }
+  const version = cardVersion(input, identity, delegation);
+  if (version === stored.drawnVersion) return { kind: 'skipped' };
+  try {
+    const done = await updateInPlace(ctx, { teamId: identity.teamId, key }, stored.channel, stored.ts, message, holder);
+    return done === 'updated' ? { kind: 'drawn', key, version } : { kind: 'skipped' };
+  } catch (error) {
+    return { kind: 'failed', card, key, error };
+  }
+}
+
+async function delegationsOf(ctx: WorkerContext, cards: readonly CardOfRequest[]): Promise<Map<string, DelegationRow>> {
+  const ids = [...new Set(cards.flatMap((c) => (c.delegationId ? [c.delegationId] : [])))];
+  const found = await Promise.all(ids.map((id) => ctx.services.ledger.delegations.find(id)));
+  return new Map(found.flatMap((d) => (d ? [[d.id, d] as const] : [])));
+}
+
+const isSlack = (error: unknown, kind: SlackDeliveryError['failure']['kind']): boolean => error instanceof SlackDeliveryError && error.failure.kind === kind;
+
+/**
+ * Cards Slack refused for good, or that failed on the job's last attempt, are given up on and recorded (the admins
+ * see them). The others go back: after the workspace's wait when Slack asked for one (without using an attempt),
+ * else as a retry; the cards drawn meanwhile show their version, so the retry draws only what is left.
+ */
+async function settleFailures(ctx: WorkerContext, input: DeliveryInput, failures: readonly Extract<CardOutcome, { kind: 'failed' }>[], lastAttempt: boolean): Promise<void> {
+  const retried = failures.filter((f) => isSlack(f.error, 'rate_limited') || f.error instanceof MessageBusyError || (!lastAttempt && !isSlack(f.error, 'permanent')));
+  for (const failure of failures) {
+    if (retried.includes(failure)) continue;
+    await ctx.services.ledger.recordNotificationFailure({
+      teamId: input.submission.teamId, messageKey: failure.key, kind: failure.card.kind, recipientId: failure.card.recipientId,
+      submissionId: input.submission.id, error: failureCode(failure.error), detail: failure.error instanceof Error ? failure.error.message : String(failure.error),
+    });
+  }
+  const waits = retried.flatMap((f) => (f.error instanceof SlackDeliveryError && f.error.failure.kind === 'rate_limited' ? [f.error.failure.retryAfterMs] : []));
+  if (waits.length > 0) throw new SlackDeliveryError({ kind: 'rate_limited', retryAfterMs: Math.max(...waits) });
+  const [first] = retried;
+  if (first) throw first.error;
+}
