@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Orm } from './orm.ts';
-import { bigintArray, entityManagerRunner, sql, type Sql, type SqlRow, type SqlRunner } from './sql.ts';
+import { BatchedTransaction, bigintArray, sql, type Sql, type SqlRow, type SqlRunner } from './sql.ts';
 import { teamFilter, type TeamScope } from './team-scope.ts';
 
 export interface OutboxRow {
@@ -26,25 +26,38 @@ export function createOutboxRepository(orm: Orm, db: SqlRunner) {
      * in order. Returns how many rows were relayed.
      */
     async relayBatch(teams: TeamScope, limit: number, enqueue: (rows: readonly OutboxRow[]) => Promise<void>, retryAt: () => Date): Promise<number> {
-      return orm.em.fork().transactional(async (em) => {
-        const tx = entityManagerRunner(em);
-        const locked = (await rows(sql`select o.id, o.team_id, o.submission_id, o.topic, o.payload from outbox o
+      // Two round trips for a batch (the lock with `begin`, the marks with `commit`), one more to end an empty one.
+      const tx = await BatchedTransaction.open(orm);
+      let broken = false;
+      try {
+        const [found = []] = await tx.run([sql`select o.id, o.team_id, o.submission_id, o.topic, o.payload from outbox o
           where o.relayed_at is null and o.available_at <= now()${teamFilter(sql`o.team_id`, teams)}
             and (o.submission_id is null or not exists (
               select 1 from outbox e where e.submission_id = o.submission_id and e.relayed_at is null and e.id < o.id))
-          order by o.id limit ${limit} for update of o skip locked`, tx)).map(toOutbox);
-        if (locked.length === 0) return 0;
+          order by o.id limit ${limit} for update of o skip locked`]);
+        const locked = found.map(toOutbox);
+        if (locked.length === 0) {
+          await tx.commit([]);
+          return 0;
+        }
         const ids = bigintArray(locked.map((r) => r.id));
         try {
           await enqueue(locked);
         } catch (error) {
           const reason = (error instanceof Error ? error.message : String(error)).slice(0, 2000);
-          await rows(sql`update outbox set attempts = attempts + 1, last_error = ${reason}, available_at = ${retryAt()} where id = any(${ids})`, tx);
+          await tx.commit([sql`update outbox set attempts = attempts + 1, last_error = ${reason}, available_at = ${retryAt()} where id = any(${ids})`]);
           return 0;
         }
-        await rows(sql`update outbox set relayed_at = now(), attempts = attempts + 1 where id = any(${ids})`, tx);
+        await tx.commit([sql`update outbox set relayed_at = now(), attempts = attempts + 1 where id = any(${ids})`]);
         return locked.length;
-      });
+      } catch (error) {
+        await tx.rollback().catch(() => {
+          broken = true;
+        });
+        throw error;
+      } finally {
+        tx.release(broken);
+      }
     },
     async markProcessed(id: number): Promise<void> {
       await rows(sql`update outbox set processed_at = now() where id = ${id} and processed_at is null`);

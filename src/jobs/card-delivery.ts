@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
+import type { WebClient } from '@slack/web-api';
 import type { SlackMessage } from '../../blocks/cards.ts';
 import { loggerFor } from '../observability/logger.ts';
 import type { MessageRef } from '../services/delivery-ledger.ts';
 import type { WorkerContext } from './context.ts';
 import { findPosted, metadataFor, type SlackCall } from './message-lookup.ts';
 import { SlackDeliveryError } from './slack-client.ts';
-import { callForTeam } from './team-slack.ts';
+import { callForTeam, callReserved } from './team-slack.ts';
 
 const log = loggerFor('delivery');
 
@@ -151,7 +152,7 @@ async function deleteDuplicate(ctx: WorkerContext, ref: MessageRef, channel: str
 async function update(ctx: WorkerContext, ref: MessageRef, channel: string, ts: string, message: SlackMessage, options: DeliverOptions, drawnVersion: string | null): Promise<DeliveryResult> {
   const version = options.version ?? digestOf(message);
   if (version === drawnVersion && !options.force) return 'unchanged';
-  if (await updateInPlace(ctx, ref, channel, ts, message, options.claimant) === 'updated') {
+  if (await updateInPlace(ctx, ref, channel, ts, message, { holder: options.claimant }) === 'updated') {
     await ctx.services.ledger.messages.drawn(ref.teamId, ref.key, version);
     return 'updated';
   }
@@ -161,12 +162,14 @@ async function update(ctx: WorkerContext, ref: MessageRef, channel: string, ts: 
 }
 
 /**
- * One chat.update of a posted message. `gone`: someone deleted it, and its record is forgotten (the next post
- * of it is a new message). The caller records the version it drew.
+ * One chat.update of a posted message, taking its turn in the workspace's pace as `holder` (or in a turn the
+ * caller reserved). `gone`: someone deleted it, and its record is forgotten (the next post of it is a new
+ * message). The caller records the version it drew.
  */
-export async function updateInPlace(ctx: WorkerContext, ref: Pick<MessageRef, 'teamId' | 'key'>, channel: string, ts: string, message: SlackMessage, holder: string): Promise<'updated' | 'gone'> {
+export async function updateInPlace(ctx: WorkerContext, ref: Pick<MessageRef, 'teamId' | 'key'>, channel: string, ts: string, message: SlackMessage, turn: { readonly holder: string } | 'reserved'): Promise<'updated' | 'gone'> {
+  const call = (slack: WebClient) => slack.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
   try {
-    await callForTeam(ctx, ref.teamId, 'chat.update', (slack) => slack.chat.update({ channel, ts, text: message.text, blocks: message.blocks }), holder);
+    await (turn === 'reserved' ? callReserved(ctx, ref.teamId, 'chat.update', call) : callForTeam(ctx, ref.teamId, 'chat.update', call, turn.holder));
     return 'updated';
   } catch (error) {
     if (!(error instanceof SlackDeliveryError && error.failure.kind === 'message_gone')) throw error;

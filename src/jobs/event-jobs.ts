@@ -2,7 +2,8 @@ import { stageAudience, type StageInstance, type SubmissionState } from '../doma
 import { parseOutboxMessage, type OutboxMessage } from '../services/outbox-topics.ts';
 import { systemMeta, type WorkerContext } from './context.ts';
 import { Outgoing } from './deliveries.ts';
-import { delegationPhase, loadDeliveryInput, type DeliveryInput } from './render.ts';
+import type { CardInput } from '../../blocks/cards.ts';
+import { delegationPhase, loadCardInput, loadDeliveryInput, type DeliveryInput } from './render.ts';
 import { jobIds, type JobData } from './registry.ts';
 import { cancelTimersOf, scheduleDelegationTimers, scheduleStageTimers } from './timers.ts';
 
@@ -60,11 +61,16 @@ const ENDINGS: Record<string, 'approved' | 'rejected' | 'withdrawn' | null> = {
   'submission.cancelled': null,
 };
 
+const knowsWhoDecides = (input: CardInput): input is DeliveryInput => 'directory' in input;
+
 type SubmissionMessage = Exclude<OutboxMessage, { topic: 'workflow.published' | 'delegation.created' | 'delegation.revoked' | 'checkpoint.post' }>;
 
 /** What a submission's event means for Slack, timers and webhooks. Everything is rendered from current state. */
 async function onSubmissionEvent(ctx: WorkerContext, data: JobData<'events', 'outbox'>, message: SubmissionMessage, cause: string, out: Outgoing): Promise<void> {
-  const input = await loadDeliveryInput(ctx, data.teamId, message.payload.submissionId);
+  // Only events that ask someone new need to know who may decide (the directory slice); the others redraw what
+  // exists, and the redraw reads the directory itself.
+  const asks = message.topic === 'stage.opened' || message.topic === 'decision.delegated' || message.topic === 'stage.escalated';
+  const input = asks ? await loadDeliveryInput(ctx, data.teamId, message.payload.submissionId) : await loadCardInput(ctx, data.teamId, message.payload.submissionId);
   if (!input) return;
   const state = input.submission;
   const stageInstanceId = message.payload.stageInstanceId;
@@ -85,7 +91,7 @@ async function onSubmissionEvent(ctx: WorkerContext, data: JobData<'events', 'ou
       break;
     case 'stage.opened':
       out.card(requesterCard(state, 'refresh'));
-      if (stage && stage.status === 'open') {
+      if (stage && stage.status === 'open' && knowsWhoDecides(input)) {
         await askReviewers(ctx, out, input, stage);
         // The cards go out before the timers are written: people wait for those, nobody for these.
         await out.send(ctx);
@@ -94,7 +100,7 @@ async function onSubmissionEvent(ctx: WorkerContext, data: JobData<'events', 'ou
       break;
     case 'decision.delegated':
     case 'stage.escalated':
-      if (stage && stage.status === 'open') {
+      if (stage && stage.status === 'open' && knowsWhoDecides(input)) {
         // New holders of the stage (the delegate, the escalation targets) get their own card, if the domain lets them decide.
         const kind = message.topic === 'decision.delegated' ? 'delegate' : 'escalation';
         const holders = new Set(stage.grants.filter((g) => g.kind === kind).map((g) => g.userId));

@@ -1,14 +1,16 @@
 import { z } from 'zod';
+import type { SlackMessage } from '../../blocks/cards.ts';
 import type { DelegationRow, StoredMessage } from '../services/delivery-ledger.ts';
 import { MessageBusyError, updateInPlace } from './card-delivery.ts';
 import type { WorkerContext } from './context.ts';
 import { cardVersion, loadDeliveryInput, renderCard, type DeliveryInput } from './render.ts';
 import { cardOfRequest, messageKeys, type CardOfRequest, type JobData } from './registry.ts';
 import { failureCode, SlackDeliveryError } from './slack-client.ts';
+import { reserveCalls } from './team-slack.ts';
 
 type Redraw = JobData<'slack', 'redraw'>;
 
-/** How one card's redraw went: drawn at a version, nothing to draw, or a failure the job acts on once all are tried. */
+/** How one card's redraw went: drawn at a version, nothing to draw, or a failure the job acts on once the others are done. */
 type CardOutcome =
   | { readonly kind: 'drawn'; readonly key: string; readonly version: string }
   | { readonly kind: 'skipped' }
@@ -18,10 +20,10 @@ const cardsOf = z.array(cardOfRequest);
 
 /**
  * Redraws the cards of one request from the request as it is now, for every event that asked since they were
- * last drawn: the request is loaded once, the cards' records read in one query, and the versions the cards now
- * show written in one statement. The count of requests is read before the request is
- * loaded: if another event asks while this draws (its state may be newer than the one drawn), finishing fails and
- * the cards are drawn again; a card already showing the new state costs no Slack call.
+ * last drawn: the request is loaded once, the cards' records read in one query, their turns in the workspace's
+ * pace taken in one round trip, and the versions they now show written in one statement. The count of requests
+ * is read before the request is loaded: if another event asks while this draws (its state may be newer than the
+ * one drawn), finishing fails and the cards are drawn again; a card already showing the new state costs no Slack call.
  * Returns when the intent is finished; runtime.ts must not finish it for the job (a request may have come since).
  */
 export async function handleRedrawJob(ctx: WorkerContext, jobId: string, job: Redraw, claimant: string, lastAttempt: boolean): Promise<void> {
@@ -40,39 +42,48 @@ async function redrawCards(ctx: WorkerContext, teamId: string, submissionId: str
   if (!input) return;
   const keyOf = (card: CardOfRequest): string => messageKeys.card(card.kind, submissionId, card.stageInstanceId, card.recipientId, card.delegationId);
   const [stored, delegations] = await Promise.all([ctx.services.ledger.messages.findMany(teamId, cards.map(keyOf)), delegationsOf(ctx, cards)]);
-  // One card after another: once Slack or the workspace's pace says wait, the cards left wait too (calling on
-  // would only be refused), and the job is put back until then.
-  const outcomes: CardOutcome[] = [];
-  for (const card of cards) {
-    const key = keyOf(card);
-    const outcome = await redrawOne(ctx, input, card, key, stored.get(key) ?? null, delegations, claimant);
+  const planned = cards.map((card) => plan(input, card, keyOf(card), stored.get(keyOf(card)) ?? null, delegations));
+  const draws = planned.flatMap((p) => (p.kind === 'draw' ? [p] : []));
+  // The workspace's pace gives the job all its calls in one round trip, or puts the whole job back until it can.
+  if (draws.length > 0) await reserveCalls(ctx, teamId, 'chat.update', draws.length, claimant);
+  const outcomes: CardOutcome[] = planned.flatMap((p) => (p.kind === 'draw' ? [] : [p.outcome]));
+  for (const draw of draws) {
+    const outcome = await drawOne(ctx, teamId, draw);
     outcomes.push(outcome);
+    // Slack said wait (a 429): the cards left wait too, calling on would only be refused.
     if (outcome.kind === 'failed' && isSlack(outcome.error, 'rate_limited')) break;
   }
   await ctx.services.ledger.messages.drawnMany(teamId, outcomes.flatMap((o) => (o.kind === 'drawn' ? [{ key: o.key, version: o.version }] : [])));
   await settleFailures(ctx, input, outcomes.flatMap((o) => (o.kind === 'failed' ? [o] : [])), lastAttempt);
 }
 
-/** One card: drawn unless it shows this version already, is not posted, or has nothing to show. */
-async function redrawOne(
-  ctx: WorkerContext, input: DeliveryInput, card: CardOfRequest, key: string, stored: StoredMessage | null, delegations: ReadonlyMap<string, DelegationRow>, holder: string,
-): Promise<CardOutcome> {
+type Planned =
+  | { readonly kind: 'draw'; readonly card: CardOfRequest; readonly key: string; readonly channel: string; readonly ts: string; readonly message: SlackMessage; readonly version: string }
+  | { readonly kind: 'settled'; readonly outcome: CardOutcome };
+
+/** What one card needs: a chat.update, unless it shows this version already, is not posted, or has nothing to show. */
+function plan(input: DeliveryInput, card: CardOfRequest, key: string, stored: StoredMessage | null, delegations: ReadonlyMap<string, DelegationRow>): Planned {
+  const skipped: Planned = { kind: 'settled', outcome: { kind: 'skipped' } };
   const identity = { ...card, teamId: input.submission.teamId, submissionId: input.submission.id };
   const delegation = card.delegationId ? delegations.get(card.delegationId) ?? null : null;
   const message = renderCard(input, identity, delegation);
-  if (!message || !stored) return { kind: 'skipped' };
+  if (!message || !stored) return skipped;
   if (!stored.ts || !stored.channel) {
     // Being posted right now: update it once it is. Claimed by nobody (a job gave up on it): nothing to update;
     // whoever posts it draws it as it is then.
-    return stored.claimedBy ? { kind: 'failed', card, key, error: new MessageBusyError(key) } : { kind: 'skipped' };
+    return stored.claimedBy ? { kind: 'settled', outcome: { kind: 'failed', card, key, error: new MessageBusyError(key) } } : skipped;
   }
   const version = cardVersion(input, identity, delegation);
-  if (version === stored.drawnVersion) return { kind: 'skipped' };
+  if (version === stored.drawnVersion) return skipped;
+  return { kind: 'draw', card, key, channel: stored.channel, ts: stored.ts, message, version };
+}
+
+async function drawOne(ctx: WorkerContext, teamId: string, draw: Extract<Planned, { kind: 'draw' }>): Promise<CardOutcome> {
   try {
-    const done = await updateInPlace(ctx, { teamId: identity.teamId, key }, stored.channel, stored.ts, message, holder);
-    return done === 'updated' ? { kind: 'drawn', key, version } : { kind: 'skipped' };
+    const done = await updateInPlace(ctx, { teamId, key: draw.key }, draw.channel, draw.ts, draw.message, 'reserved');
+    return done === 'updated' ? { kind: 'drawn', key: draw.key, version: draw.version } : { kind: 'skipped' };
   } catch (error) {
-    return { kind: 'failed', card, key, error };
+    return { kind: 'failed', card: draw.card, key: draw.key, error };
   }
 }
 

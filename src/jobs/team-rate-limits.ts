@@ -9,10 +9,11 @@ import type { Redis } from 'ioredis';
  */
 export interface TeamRateLimits {
   /**
-   * 0 when a call to `method` for `teamId` may go now (and counts it); else how many ms to wait. A `holder` (the
-   * job) that must wait is given a turn at that time: coming back then, it goes, instead of queueing again.
+   * 0 when `count` calls (1 by default) to `method` for `teamId` may go now (and counts them); else how many ms to
+   * wait. A `holder` (the job) that must wait is given a turn at that time: coming back then, its calls go,
+   * instead of queueing again.
    */
-  acquire(teamId: string, method: string, holder?: string): Promise<number>;
+  acquire(teamId: string, method: string, holder?: string, count?: number): Promise<number>;
   /** Slack said to wait `ms` before calling `method` for `teamId` again. */
   block(teamId: string, method: string, ms: number): Promise<void>;
 }
@@ -28,7 +29,7 @@ export const tierOf = (method: string): string => METHOD_TIERS[method] ?? 'other
 
 /**
  * One script, one round trip: a pause set by a 429 wins; otherwise a generic cell rate: calls are spaced
- * `interval` ms apart, with up to `burst` at once. A holder that must wait books the next free turn (KEYS[3]),
+ * `interval` ms apart, with up to `burst` at once (several calls asked for together count as that many). A holder that must wait books the next free turn (KEYS[3]),
  * so a backlog is worked through once, in order, instead of every waiting job waking at the same moment and
  * all but one going back again. The clock is Redis' own, the same for every worker.
  */
@@ -40,6 +41,7 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local interval = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local holder = ARGV[3] == '1'
+local count = tonumber(ARGV[4] or '1')
 if holder then
   local turn = tonumber(redis.call('GET', KEYS[3]) or '-1')
   if turn >= 0 then
@@ -52,7 +54,7 @@ if holder then
 end
 local tat = tonumber(redis.call('GET', KEYS[2]) or '0')
 if tat < now then tat = now end
-local nextTat = tat + interval
+local nextTat = tat + interval * count
 local wait = nextTat - now - interval * burst
 if wait > 0 and not holder then return wait end
 redis.call('SET', KEYS[2], nextTat, 'PX', nextTat - now + 1000)
@@ -96,8 +98,8 @@ export function redisTeamRateLimits(redis: Redis, prefix: string, options: RateL
   const turnKey = (teamId: string, method: string, holder: string | undefined) =>
     holder === undefined ? `${prefix}:slack-turn:-` : `${prefix}:slack-turn:${part(teamId)}:${tierOf(method)}:${part(holder)}`;
   return {
-    async acquire(teamId, method, holder) {
-      return Number(await acquire(pauseKey(teamId, method), paceKey(teamId, method), turnKey(teamId, method, holder), interval, burst, holder === undefined ? '0' : '1'));
+    async acquire(teamId, method, holder, count = 1) {
+      return Number(await acquire(pauseKey(teamId, method), paceKey(teamId, method), turnKey(teamId, method, holder), interval, burst, holder === undefined ? '0' : '1', Math.max(1, Math.floor(count))));
     },
     async block(teamId, method, ms) {
       await block(pauseKey(teamId, method), Math.max(1, Math.round(ms)));

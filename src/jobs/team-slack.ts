@@ -14,9 +14,19 @@ export interface TeamSlack {
  * Slack pauses only that workspace's calls to that method.
  */
 export async function callForTeam<T extends WebAPICallResult>(ctx: TeamSlack, teamId: string, method: string, call: (client: WebClient) => Promise<T>, holder?: string): Promise<T> {
-  const client = await ctx.slack.forTeam(teamId);
-  const wait = await ctx.rateLimits.acquire(teamId, method, holder);
+  await reserveCalls(ctx, teamId, method, 1, holder);
+  return callReserved(ctx, teamId, method, call);
+}
+
+/** Takes `count` turns in the workspace's pace for `method` at once (one round trip), or fails `rate_limited` taking none. */
+export async function reserveCalls(ctx: TeamSlack, teamId: string, method: string, count: number, holder?: string): Promise<void> {
+  const wait = await ctx.rateLimits.acquire(teamId, method, holder, count);
   if (wait > 0) throw new SlackDeliveryError({ kind: 'rate_limited', retryAfterMs: wait });
+}
+
+/** One call whose turn reserveCalls took. */
+export async function callReserved<T extends WebAPICallResult>(ctx: TeamSlack, teamId: string, method: string, call: (client: WebClient) => Promise<T>): Promise<T> {
+  const client = await ctx.slack.forTeam(teamId);
   try {
     return await callSlack(() => call(client));
   } catch (error) {

@@ -55,4 +55,17 @@ describe('Slack rate limits per workspace and method tier', () => {
     expect(await limits.acquire('TBACKLOG', 'chat.postMessage', 'job-0')).toBe(0);
     expect(await limits.acquire('TBACKLOG', 'chat.postMessage', 'newcomer')).toBeGreaterThan((waits[4] ?? 0) - (waits[0] ?? 0));
   });
+
+  it('counts calls asked for together as that many, all or none', async () => {
+    const limits = redisTeamRateLimits(redis, `${prefix}d`, { perSecond: 5 });
+    // A burst is ten calls: six and four fit, the next two do not, and none of them is counted.
+    expect(await limits.acquire('TMANY', 'chat.update', undefined, 6)).toBe(0);
+    expect(await limits.acquire('TMANY', 'chat.update', undefined, 4)).toBe(0);
+    expect(await limits.acquire('TMANY', 'chat.update', undefined, 2)).toBeGreaterThan(0);
+    // A job that must wait for its six books one turn for all of them, and at that turn they all go.
+    const wait = await limits.acquire('TMANY', 'chat.update', 'job-six', 6);
+    expect(wait).toBeGreaterThanOrEqual(1000);
+    await new Promise((r) => setTimeout(r, wait + 10));
+    expect(await limits.acquire('TMANY', 'chat.update', 'job-six', 6)).toBe(0);
+  });
 });
