@@ -33,6 +33,8 @@ export interface Tuning {
    */
   readonly claimTtlMs: number;
   readonly slackConcurrency: number;
+  /** Event jobs handled at once; each request's events still run one at a time, in relay order. */
+  readonly eventConcurrency: number;
   /** Slack calls per second per workspace and method tier (twice that at once in a burst); Slack's 429s pause more. */
   readonly slackPerSecond: number;
   readonly timerConcurrency: number;
@@ -48,7 +50,8 @@ export const DEFAULT_TUNING: Tuning = {
   relayPollMs: 2000,
   reconcileEveryMs: 10_000,
   claimTtlMs: 30_000,
-  slackConcurrency: 4,
+  slackConcurrency: 8,
+  eventConcurrency: 8,
   slackPerSecond: 20,
   timerConcurrency: 8,
   webhookTimeoutMs: 10_000,

@@ -9,6 +9,7 @@ import { MessageBusyError } from './card-delivery.ts';
 import type { HomeRenderer, WorkerContext } from './context.ts';
 import { isDeliveryJob } from './deliveries.ts';
 import { handleOutboxJob } from './event-jobs.ts';
+import { keyedSerial } from './keyed-serial.ts';
 import { startOutboxRelay, type OutboxRelay } from './outbox-relay.ts';
 import { startTimerWaker } from './timer-waker.ts';
 import { createQueues, DEFAULT_TUNING, DUE_AT, workerConnection, type Queues, type Tuning } from './queues.ts';
@@ -99,6 +100,8 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
       ?? (options.env ? webhookTargetPolicy(options.env.WEBHOOK_ALLOW_PRIVATE_TARGETS, options.env.WEBHOOK_ALLOWED_TARGETS) : REFUSE_PRIVATE)),
   };
 
+  const inRequestOrder = keyedSerial();
+
   /** A delivery job ends its Postgres intent when it finishes, so the reconciler stops restoring it. */
   const finishIntent = async (job: Job, outcome: 'done' | 'failed'): Promise<void> => {
     if (job.id && isDeliveryJob(job.queueName, job.name)) await ctx.services.ledger.intents.finish(job.id, outcome);
@@ -107,7 +110,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   const processors: Record<QueueName, (job: Job, token?: string) => Promise<void>> = {
     events: async (job) => {
       const parsed = parseJob('events', job.name, job.data);
-      await handleOutboxJob(ctx, parsed.data);
+      await inRequestOrder(parsed.data.submissionId ?? 'outside-requests', () => handleOutboxJob(ctx, parsed.data));
     },
     slack: async (job, token) => {
       const claimant = job.id ?? `${job.name}-${job.timestamp}`;
@@ -176,8 +179,8 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     },
   };
   const concurrency: Record<QueueName, number> = {
-    // One at a time keeps each submission's events in relay order.
-    events: 1,
+    // Several at once, each request's one at a time in relay order (inRequestOrder).
+    events: tuning.eventConcurrency,
     slack: tuning.slackConcurrency,
     timers: tuning.timerConcurrency,
     webhooks: 4,
