@@ -1,4 +1,5 @@
-import { json, sql, textArray, tuples, type Sql, type SqlRow, type SqlRunner } from './sql.ts';
+import { drawnVersionsUpdate } from './slack-message-repository.ts';
+import { json, sql, textArray, tuples, WITHOUT_WAITING_FOR_DISK, type Sql, type SqlRow, type SqlRunner } from './sql.ts';
 import { teamFilter, type TeamScope } from './team-scope.ts';
 
 /** A message or webhook the worker is to send, as Postgres remembers it, so a Redis that lost its job can be given it again. */
@@ -24,12 +25,18 @@ export function createDeliveryIntentRepository(db: SqlRunner) {
   const rows = async (statement: Sql): Promise<SqlRow[]> => (await db.run([statement]))[0] ?? [];
   return {
     /**
-     * Records intents (one round trip for all); an intent already recorded is left as it is, unless it coalesces
-     * (then it is asked for once more). Returns the job ids still pending, the ones to hand to Redis (an intent
+     * Records intents (one round trip for all, with `processedOutboxId` marked handled); an intent already recorded
+     * is left as it is, unless it coalesces (then it is asked for once more). Returns the job ids still pending, the ones to hand to Redis (an intent
      * done before, by a re-run event, is not sent again).
      */
-    async record(intents: readonly DeliveryIntent[]): Promise<Set<string>> {
-      if (intents.length === 0) return new Set();
+    async record(intents: readonly DeliveryIntent[], options: { readonly processedOutboxId?: number } = {}): Promise<Set<string>> {
+      // The event that asked for them is marked handled in the same round trip (and transaction): a crash before
+      // their jobs reach Redis leaves intents the reconciler hands over.
+      const processed = options.processedOutboxId === undefined ? [] : [sql`update outbox set processed_at = now() where id = ${options.processedOutboxId} and processed_at is null`];
+      if (intents.length === 0) {
+        if (processed.length > 0) await db.run(processed);
+        return new Set();
+      }
       const valuesOf = (list: readonly DeliveryIntent[]) => tuples(list.map((i) => [i.jobId, i.teamId, i.queue, i.name, json(i.payload)]));
       const once = intents.filter((i) => !i.coalesce);
       const coalesced = intents.filter((i) => i.coalesce);
@@ -51,7 +58,7 @@ export function createDeliveryIntentRepository(db: SqlRunner) {
               else excluded.payload end
           returning job_id`);
       }
-      const found = (await db.run(statements)).flat();
+      const found = (await db.run([...statements, ...processed])).slice(0, statements.length).flat();
       return new Set(found.map((r) => r.job_id as string));
     },
     /** Marks an intent done (delivered, or nothing left to send) or failed (given up on and recorded). */
@@ -68,11 +75,18 @@ export function createDeliveryIntentRepository(db: SqlRunner) {
     },
     /**
      * Marks a coalesced intent done if nobody asked for it again since `requests` was read; false when someone did
-     * (the state they changed may be newer than the one drawn, so the job draws again).
+     * (the state they changed may be newer than the one drawn, so the job draws again). `drawn` records the
+     * versions the job's cards now show either way.
      */
-    async finishRequests(jobId: string, requests: number): Promise<boolean> {
-      const done = await rows(sql`update delivery_intent set done_at = now(), outcome = 'done' where job_id = ${jobId} and done_at is null and requests = ${requests} returning job_id`);
-      return done.length > 0;
+    async finishRequests(jobId: string, requests: number, drawn?: { readonly teamId: string; readonly versions: readonly { readonly key: string; readonly version: string }[] }): Promise<boolean> {
+      // With the versions the cards now show, in one round trip; an intent left open by a crash is drawn again.
+      const versions = drawn ? drawnVersionsUpdate(drawn.teamId, drawn.versions) : null;
+      const results = await db.run([
+        WITHOUT_WAITING_FOR_DISK,
+        ...(versions ? [versions] : []),
+        sql`update delivery_intent set done_at = now(), outcome = 'done' where job_id = ${jobId} and done_at is null and requests = ${requests} returning job_id`,
+      ]);
+      return (results.at(-1) ?? []).length > 0;
     },
     /** Deletes up to `limit` intents done before `doneBefore` (they are history nobody reads); returns how many. */
     async prune(doneBefore: Date, limit: number): Promise<number> {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Orm } from './orm.ts';
-import { BatchedTransaction, bigintArray, sql, type Sql, type SqlRow, type SqlRunner } from './sql.ts';
+import { BatchedTransaction, bigintArray, sql, WITHOUT_WAITING_FOR_DISK, type Sql, type SqlRow, type SqlRunner } from './sql.ts';
 import { teamFilter, type TeamScope } from './team-scope.ts';
 
 export interface OutboxRow {
@@ -48,7 +48,8 @@ export function createOutboxRepository(orm: Orm, db: SqlRunner) {
           await tx.commit([sql`update outbox set attempts = attempts + 1, last_error = ${reason}, available_at = ${retryAt()} where id = any(${ids})`]);
           return 0;
         }
-        await tx.commit([sql`update outbox set relayed_at = now(), attempts = attempts + 1 where id = any(${ids})`]);
+        // A mark lost in a crash relays the rows again, as jobs of the same ids (their handling is idempotent).
+        await tx.commit([WITHOUT_WAITING_FOR_DISK, sql`update outbox set relayed_at = now(), attempts = attempts + 1 where id = any(${ids})`]);
         return locked.length;
       } catch (error) {
         await tx.rollback().catch(() => {
@@ -58,9 +59,6 @@ export function createOutboxRepository(orm: Orm, db: SqlRunner) {
       } finally {
         tx.release(broken);
       }
-    },
-    async markProcessed(id: number): Promise<void> {
-      await rows(sql`update outbox set processed_at = now() where id = ${id} and processed_at is null`);
     },
     /** Rows relayed before `relayedBefore` whose job never finished: candidates for re-enqueueing. */
     async relayedUnprocessed(teams: TeamScope, relayedBefore: Date, afterId: number, limit: number): Promise<OutboxRow[]> {

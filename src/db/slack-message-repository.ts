@@ -1,5 +1,5 @@
 import type { MessageKind } from '../domain/index.ts';
-import { sql, textArray, type SqlRow, type SqlRunner } from './sql.ts';
+import { sql, textArray, type Sql, type SqlRow, type SqlRunner } from './sql.ts';
 
 /** What a Slack message the worker posts is about; `key` is unique per workspace, so retries find it. */
 export interface MessageRef {
@@ -37,6 +37,14 @@ const toMessage = (r: SqlRow): StoredMessage => ({
   channel: r.channel as string | null, ts: r.ts as string | null, claimedBy: r.claimed_by as string | null,
   drawnVersion: r.drawn_version as string | null,
 });
+
+/** Records that several messages were updated, each to show its version; null when there are none. */
+export function drawnVersionsUpdate(teamId: string, drawn: readonly { readonly key: string; readonly version: string }[]): Sql | null {
+  if (drawn.length === 0) return null;
+  return sql`update slack_message m set drawn_version = d.version, updated_at = now()
+    from (select unnest(${textArray(drawn.map((d) => d.key))}) as key, unnest(${textArray(drawn.map((d) => d.version))}) as version) d
+    where m.team_id = ${teamId} and m.key = d.key`;
+}
 
 /** The slack_message ledger: which message was posted where, so a retried job updates instead of posting again. */
 export function createSlackMessageRepository(db: SqlRunner) {
@@ -105,10 +113,8 @@ export function createSlackMessageRepository(db: SqlRunner) {
     },
     /** Several messages were updated, each to show its version (one round trip). */
     async drawnMany(teamId: string, drawn: readonly { readonly key: string; readonly version: string }[]): Promise<void> {
-      if (drawn.length === 0) return;
-      await rows(sql`update slack_message m set drawn_version = d.version, updated_at = now()
-        from (select unnest(${textArray(drawn.map((d) => d.key))}) as key, unnest(${textArray(drawn.map((d) => d.version))}) as version) d
-        where m.team_id = ${teamId} and m.key = d.key`);
+      const update = drawnVersionsUpdate(teamId, drawn);
+      if (update) await rows(update);
     },
     /** The message was updated to show `version` (so a redraw of the same version can skip Slack). */
     async drawn(teamId: string, key: string, version: string): Promise<void> {

@@ -118,6 +118,14 @@ const statementTimeout = (deadline: number, what: string): Sql => ({ text: `set 
 const RESET_TIMEOUT: Sql = { text: 'reset statement_timeout' };
 
 const BEGIN = sql`begin`;
+
+/**
+ * Leads a batch (an implicit transaction) or a transaction's last statements: its commit does not wait for the
+ * WAL to reach disk. Only for bookkeeping whose loss in a database crash is made good from facts committed
+ * before it (a redraw marked done is drawn again, a relayed or handled event runs again), never for a decision
+ * or a record of a posted message. Lost writes go in commit order, so none is lost while a later one is kept.
+ */
+export const WITHOUT_WAITING_FOR_DISK = sql`set local synchronous_commit = off`;
 const COMMIT = sql`commit`;
 
 /**

@@ -21,12 +21,12 @@ export const isDeliveryJob = (queue: string, name: string): boolean => queue ===
  * A request's redraw is one row and one job per request: asking for it again while it waits adds its cards to
  * the row (delivery-intent-repository.ts), so the job loads the request once for all of them.
  */
-export async function queueDeliveries(ctx: WorkerContext, deliveries: readonly Delivery[]): Promise<void> {
+export async function queueDeliveries(ctx: WorkerContext, deliveries: readonly Delivery[], options: { readonly processedOutboxId?: number } = {}): Promise<void> {
   const unique = mergeRedraws(deliveries);
-  if (unique.length === 0) return;
+  if (unique.length === 0 && options.processedOutboxId === undefined) return;
   const pending = await ctx.services.ledger.intents.record(unique.map((d) => ({
     jobId: d.jobId, teamId: d.data.teamId, queue: d.queue, name: d.name, payload: d.data as unknown as Record<string, unknown>, coalesce: reusesJobId(d.queue, d.name),
-  })));
+  })), options);
   const due = unique.filter((d) => pending.has(d.jobId));
   await ctx.queues.addBulk('slack', due.flatMap((d) => (d.queue === 'slack' ? [{ name: d.name, data: d.data, jobId: d.jobId }] : [])));
   await ctx.queues.addBulk('webhooks', due.flatMap((d) => (d.queue === 'webhooks' ? [{ name: d.name, data: d.data, jobId: d.jobId }] : [])));
@@ -83,7 +83,8 @@ export class Outgoing {
     this.deliveries.push(delivery);
   }
 
-  async send(ctx: WorkerContext): Promise<void> {
-    await queueDeliveries(ctx, this.deliveries.splice(0));
+  /** Queues what was asked for so far; `processedOutboxId`: the event is done, marked in the same round trip. */
+  async send(ctx: WorkerContext, options: { readonly processedOutboxId?: number } = {}): Promise<void> {
+    await queueDeliveries(ctx, this.deliveries.splice(0), options);
   }
 }

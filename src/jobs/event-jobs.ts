@@ -205,7 +205,7 @@ export async function handleOutboxJob(ctx: WorkerContext, data: JobData<'events'
     default:
       await onSubmissionEvent(ctx, data, message, cause, out);
   }
-  // Recorded before the row is marked processed: an event that dies in between runs again and records the same ids.
-  await out.send(ctx);
-  await ctx.services.ledger.outbox.markProcessed(data.outboxId);
+  // Recorded with the row marked processed, before the jobs reach Redis: an event that dies before runs again and
+  // records the same ids; one that dies after leaves intents the reconciler hands to Redis.
+  await out.send(ctx, { processedOutboxId: data.outboxId });
 }

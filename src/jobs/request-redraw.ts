@@ -21,7 +21,7 @@ const cardsOf = z.array(cardOfRequest);
 /**
  * Redraws the cards of one request from the request as it is now, for every event that asked since they were
  * last drawn: the request is loaded once, the cards' records read in one query, their turns in the workspace's
- * pace taken in one round trip, and the versions they now show written in one statement. The count of requests
+ * pace taken in one round trip, and the versions they now show written with the intent's end. The count of requests
  * is read before the request is loaded: if another event asks while this draws (its state may be newer than the
  * one drawn), finishing fails and the cards are drawn again; a card already showing the new state costs no Slack call.
  * Returns when the intent is finished; runtime.ts must not finish it for the job (a request may have come since).
@@ -32,14 +32,15 @@ export async function handleRedrawJob(ctx: WorkerContext, jobId: string, job: Re
     const pending = await intents.requests(jobId);
     if (pending === null) return;
     const cards = cardsOf.parse(pending.payload.cards ?? job.cards);
-    await redrawCards(ctx, job.teamId, job.submissionId, cards, claimant, lastAttempt);
-    if (await intents.finishRequests(jobId, pending.requests)) return;
+    const versions = await redrawCards(ctx, job.teamId, job.submissionId, cards, claimant, lastAttempt);
+    if (await intents.finishRequests(jobId, pending.requests, { teamId: job.teamId, versions })) return;
   }
 }
 
-async function redrawCards(ctx: WorkerContext, teamId: string, submissionId: string, cards: readonly CardOfRequest[], claimant: string, lastAttempt: boolean): Promise<void> {
+/** Draws the cards; returns the versions drawn (recorded with the intent's end), or throws to go back having recorded them. */
+async function redrawCards(ctx: WorkerContext, teamId: string, submissionId: string, cards: readonly CardOfRequest[], claimant: string, lastAttempt: boolean): Promise<Drawn[]> {
   const input = await loadDeliveryInput(ctx, teamId, submissionId);
-  if (!input) return;
+  if (!input) return [];
   const keyOf = (card: CardOfRequest): string => messageKeys.card(card.kind, submissionId, card.stageInstanceId, card.recipientId, card.delegationId);
   const [stored, delegations] = await Promise.all([ctx.services.ledger.messages.findMany(teamId, cards.map(keyOf)), delegationsOf(ctx, cards)]);
   const planned = cards.map((card) => plan(input, card, keyOf(card), stored.get(keyOf(card)) ?? null, delegations));
@@ -53,9 +54,18 @@ async function redrawCards(ctx: WorkerContext, teamId: string, submissionId: str
     // Slack said wait (a 429): the cards left wait too, calling on would only be refused.
     if (outcome.kind === 'failed' && isSlack(outcome.error, 'rate_limited')) break;
   }
-  await ctx.services.ledger.messages.drawnMany(teamId, outcomes.flatMap((o) => (o.kind === 'drawn' ? [{ key: o.key, version: o.version }] : [])));
-  await settleFailures(ctx, input, outcomes.flatMap((o) => (o.kind === 'failed' ? [o] : [])), lastAttempt);
+  const drawn = outcomes.flatMap((o) => (o.kind === 'drawn' ? [{ key: o.key, version: o.version }] : []));
+  const failures = outcomes.flatMap((o) => (o.kind === 'failed' ? [o] : []));
+  if (failures.length > 0) {
+    // Going back (or giving some up): what was drawn is recorded now, so the next try skips it.
+    await ctx.services.ledger.messages.drawnMany(teamId, drawn);
+    await settleFailures(ctx, input, failures, lastAttempt);
+    return [];
+  }
+  return drawn;
 }
+
+type Drawn = { readonly key: string; readonly version: string };
 
 type Planned =
   | { readonly kind: 'draw'; readonly card: CardOfRequest; readonly key: string; readonly channel: string; readonly ts: string; readonly message: SlackMessage; readonly version: string }
