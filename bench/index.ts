@@ -13,6 +13,7 @@ import { describeMachine, machineInfo } from './machine.ts';
 import { formatProfile } from './profile.ts';
 import { queueViewsOptionsFromEnv, runQueueViews } from './queue-views.ts';
 import { formatTable, verdict } from './report.ts';
+import { benchAdminUrl } from './database-url.ts';
 
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
@@ -21,7 +22,7 @@ const log = (line: string): void => {
 configureLogging('warn');
 
 const startedAt = new Date();
-const machine = await machineInfo(process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379');
+const machine = await machineInfo(benchAdminUrl, process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379');
 log(`machine: ${describeMachine(machine)}`);
 
 log('queue views');

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { benchAdminUrl, databaseTransport } from './database-url.ts';
 
 export interface MachineInfo {
   readonly cores: number;
@@ -8,6 +9,8 @@ export interface MachineInfo {
   readonly memoryGiB: number;
   readonly node: string;
   readonly postgres: string;
+  /** How the benchmarks reach it (Unix socket or TCP). */
+  readonly postgresTransport: string;
   readonly redis: string;
   /** 1/5/15-minute load averages when measured: other work on the machine skews every figure. */
   readonly loadAverage: readonly number[];
@@ -38,14 +41,15 @@ export async function machineInfo(databaseUrl: string, redisUrl: string): Promis
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     postgres: postgres.split(' on ')[0] ?? postgres,
+    postgresTransport: databaseTransport(databaseUrl),
     redis,
     loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
 }
 
 export const describeMachine = (m: MachineInfo): string =>
-  `${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB RAM; Node ${m.node}; ${m.postgres}; Redis ${m.redis}; load average ${m.loadAverage.join(' ')}`;
+  `${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB RAM; Node ${m.node}; ${m.postgres} over ${m.postgresTransport}; Redis ${m.redis}; load average ${m.loadAverage.join(' ')}`;
 
 if (import.meta.main) {
-  console.log(describeMachine(await machineInfo(process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379')));
+  console.log(describeMachine(await machineInfo(benchAdminUrl, process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379')));
 }

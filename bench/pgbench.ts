@@ -2,9 +2,10 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { benchAdminUrl } from './database-url.ts';
 
 const run = promisify(execFile);
-const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const adminUrl = benchAdminUrl;
 
 export interface PgbenchResult {
   readonly clients: number;

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createOrm, migrateToLatest, type Orm } from '../src/db/orm.ts';
+import { benchAdminUrl } from './database-url.ts';
 
-const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const adminUrl = benchAdminUrl;
 
 /** A throw-away, migrated database for one benchmark run; `drop()` removes it. */
 export async function benchDatabase(poolSize: number): Promise<{ orm: Orm; url: string; drop: () => Promise<void> }> {

@@ -12,11 +12,22 @@ export interface OrmOptions {
   readonly debug?: boolean;
 }
 
+/**
+ * `?host=/var/run/postgresql` (libpq's way of naming a Unix socket directory, which node-postgres reads too):
+ * the ORM takes its host from the URL's host name, so the directory is given to it as the host. A Postgres on
+ * the same machine answers a Unix socket with less work per round trip than TCP on localhost.
+ */
+function unixSocketOf(databaseUrl: string): { host?: string } {
+  const host = URL.canParse(databaseUrl) ? new URL(databaseUrl).searchParams.get('host') : null;
+  return host?.startsWith('/') ? { host } : {};
+}
+
 /** Builds the ORM for exactly the database it is given; callers own its lifetime (close it). */
 export function createOrm(options: OrmOptions): Promise<Orm> {
   return MikroORM.init(
     defineConfig({
       clientUrl: options.databaseUrl,
+      ...unixSocketOf(options.databaseUrl),
       entities: ALL_ENTITIES,
       extensions: [Migrator],
       migrations: { migrationsList: MIGRATIONS, transactional: true, allOrNothing: true, snapshot: false, silent: true },
