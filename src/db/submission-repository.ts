@@ -66,6 +66,12 @@ export function createSubmissionRepository(orm: Orm) {
     async get(id: string): Promise<LoadedSubmission | null> {
       return submissionFromRows(await pooled.run(submissionReads(id)));
     },
+    /** The same with the request that revised it (see successorOf), still one round trip. */
+    async getWithSuccessor(id: string): Promise<{ loaded: LoadedSubmission | null; successorId: string | null }> {
+      const reads = submissionReads(id);
+      const results = await pooled.run([...reads, sql`select id from submission where predecessor_id = ${id}`]);
+      return { loaded: submissionFromRows(results.slice(0, reads.length)), successorId: (results[reads.length]?.[0]?.id as string | undefined) ?? null };
+    },
     /** The same inside a transaction, locking the request's row (decisions on one request are serialized by it). */
     async getLocked(tx: Tx, id: string): Promise<LoadedSubmission | null> {
       return submissionFromRows(await tx.sql.run(submissionReads(id, { lock: true })));

@@ -63,7 +63,7 @@ export interface RequestForCards extends RequestWithVersion {
 
 export interface SubmissionServiceDeps {
   readonly transact: Transact;
-  readonly submissions: Pick<SubmissionRepository, 'get' | 'writesFor' | 'idsByPrefix' | 'ownRequests' | 'claimKey' | 'keyWrites' | 'submissionOfKey' | 'successorOf' | 'ownRequestsPage'>;
+  readonly submissions: Pick<SubmissionRepository, 'get' | 'getWithSuccessor' | 'writesFor' | 'idsByPrefix' | 'ownRequests' | 'claimKey' | 'keyWrites' | 'submissionOfKey' | 'successorOf' | 'ownRequestsPage'>;
   readonly workflows: Pick<WorkflowRepository, 'find'>;
   readonly versions: Pick<WorkflowVersions, 'get' | 'ofId'>;
   readonly directory: (query: DirectoryQuery) => Promise<Directory>;
@@ -146,22 +146,30 @@ export function createSubmissionService(deps: SubmissionServiceDeps) {
 
   /** The request a revision replaces and the one that revised it, for the links cards and replies show. */
   async function revisionLinks(submission: SubmissionState): Promise<{ predecessor: SubmissionState | null; successorId: string | null }> {
-    const [predecessor, successorId] = await Promise.all([
-      submission.predecessorId ? deps.submissions.get(submission.predecessorId).then((p) => (p?.state.teamId === submission.teamId ? p.state : null)) : Promise.resolve(null),
-      deps.submissions.successorOf(submission.id),
-    ]);
+    const [predecessor, successorId] = await Promise.all([predecessorOf(submission), deps.submissions.successorOf(submission.id)]);
     return { predecessor, successorId };
+  }
+
+  /** The request this one revises, when it does (and is in the same workspace). */
+  async function predecessorOf(submission: SubmissionState): Promise<SubmissionState | null> {
+    if (!submission.predecessorId) return null;
+    const found = await deps.submissions.get(submission.predecessorId);
+    return found?.state.teamId === submission.teamId ? found.state : null;
   }
 
   /** The same with what the worker's cards need (see RequestForCards). */
   async function forCards(teamId: string, id: string): Promise<RequestForCards> {
-    const found = await withVersion(teamId, id);
-    const { submission, definition } = found;
-    const [directory, links] = await Promise.all([
+    if (!isRequestId(id)) throw requestNotFound(id);
+    // The request and its successor in one round trip, then its directory slice (which needs its workflow's roles).
+    const { loaded, successorId } = await deps.submissions.getWithSuccessor(id);
+    if (!loaded || loaded.state.teamId !== teamId) throw requestNotFound(id);
+    const submission = loaded.state;
+    const { definition } = await deps.versions.ofId(loaded.workflowVersionId);
+    const [directory, predecessor] = await Promise.all([
       deps.directoryOfSubmission({ teamId, submissionId: id, roles: rolesOf(definition), workflowKey: definition.key, at: deps.clock() }),
-      revisionLinks(submission),
+      predecessorOf(submission),
     ]);
-    return { ...found, directory, ...links };
+    return { submission, definition, directory, predecessor, successorId };
   }
 
   /** The same, for a viewer who must be allowed to see it (requester, people on its stages, admins). */
