@@ -62,6 +62,17 @@ interface Waiter {
   readonly teamId: string;
 }
 
+/** A refusal made before any work: its stack says nothing, and a busy process makes hundreds a second. */
+function turnedAway(reason: string): NotRecordedInTime {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new NotRecordedInTime(reason);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 export function createWorkSlots(concurrency: number, limit: number): WorkSlots {
   queueLimit.set(limit);
   let active = 0;
@@ -127,14 +138,14 @@ export function createWorkSlots(concurrency: number, limit: number): WorkSlots {
     }
     if (waitingCount >= limit) {
       notStarted.inc({ reason: 'queue_full' });
-      throw new NotRecordedInTime(`${waitingCount} interactions are already waiting`);
+      throw turnedAway(`${waitingCount} interactions are already waiting`);
     }
     if (startBy !== undefined) {
       // Slots free up at `concurrency` per `workMs`: this one waits for the ones ahead of it and its own.
       const doneIn = ((waitingCount + 1) / concurrency) * workMs + workMs;
       if (doneIn > (startBy - Date.now()) / 2) {
         notStarted.inc({ reason: 'too_busy' });
-        throw new NotRecordedInTime(`${waitingCount} interactions are waiting, about ${Math.round(doneIn)} ms of work`);
+        throw turnedAway(`${waitingCount} interactions are waiting, about ${Math.round(doneIn)} ms of work`);
       }
     }
     await new Promise<void>((resolve, reject) => {
