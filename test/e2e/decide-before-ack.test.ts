@@ -107,6 +107,34 @@ describe('an approve click', () => {
     expect(await approvals(id)).toBe(1);
   });
 
+  it('finding the waiting line full is refused out loud at once, before the clicks ahead of it are answered, and records nothing', async () => {
+    const { team, id, value } = await openRequest(tight);
+    const release = await holdSubmission(id);
+    const since = mark(tight);
+    const answered: string[] = [];
+    const click = (name: string) => approve(tight, team, value).then((answer) => {
+      answered.push(name);
+      return answer;
+    });
+    try {
+      const ahead = [click('first'), click('second')];
+      // Both slots are taken (the two wait for the lock until their 300 ms are up); nobody may wait for one.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const full = await click('third');
+      expect(full.status).toBe(200);
+      expect(answered).toEqual(['third']);
+      const told = callsSince(tight, since, 'chat.postEphemeral', (a) => a.user === team.manager);
+      expect(told).toHaveLength(1);
+      expect(blocksText(told[0]?.args ?? {})).toMatch(/not recorded.*click again/i);
+      await Promise.all(ahead);
+    } finally {
+      await release();
+    }
+    expect(await approvals(id)).toBe(0);
+    const metrics = await (await fetch(new URL('/metrics', tight.baseUrl)).then((r) => r.text()));
+    expect(metrics).toMatch(/^approvals_slack_work_not_started_total\{reason="queue_full"\} [1-9]/m);
+  });
+
   it("is recorded once when Slack retries it while it is being decided and after", async () => {
     const { team, id, value } = await openRequest(roomy);
     const ts = actionTs();
@@ -150,7 +178,8 @@ describe('an approve click on a role that follows a Slack user group', () => {
     expect(decided.rows.map((r) => r.actor_id)).toEqual([newcomer]);
     expect(callsSince(roomy, since, 'chat.postEphemeral', (a) => a.user === newcomer)).toEqual([]);
     expect(callsSince(roomy, since, 'chat.postEphemeral', (a) => a.user === second)).toHaveLength(1);
-    expect((await roomy.app.services.directory.listRoles(team.teamId)).find((r) => r.name === 'finance')?.members).toEqual([first, newcomer].sort());
+    const members = (await roomy.app.services.directory.listRoles(team.teamId)).find((r) => r.name === 'finance')?.members ?? [];
+    expect([...members].sort()).toEqual([first, newcomer].sort());
   });
 });
 
