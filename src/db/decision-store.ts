@@ -5,13 +5,6 @@ import { json, pooledReaderBy, pooledRunner, sql, textArray, type Sql } from './
 import { submissionFromRows, submissionReads, submissionWrites, type LoadedSubmission } from './submission-rows.ts';
 import { inBatchedTransaction, type ClosingWrites, type Committed } from './transaction.ts';
 
-/** What a decision needs to know before its transaction: the version its request runs on and the roles bound to Slack user groups. */
-export interface DecisionContext {
-  readonly workflowVersionId: string;
-  /** Role name to Slack user group id, for the team's roles whose members follow a group. */
-  readonly boundRoles: ReadonlyMap<string, string>;
-}
-
 export interface DecisionScope {
   readonly teamId: string;
   readonly submissionId: string;
@@ -19,6 +12,8 @@ export interface DecisionScope {
   readonly idempotencyKey: string | null;
   /** The directory slice to read with the submission (people are added to everyone the submission names). */
   readonly directory: Omit<DirectoryQuery, 'teamId' | 'people'> & { readonly extraPeople: readonly string[] };
+  /** Whether to read, with the submission, which of the team's roles follow a Slack user group (OpenDecision.boundRoles). */
+  readonly boundRoles: boolean;
   /** Epoch ms by which the decision commits or is abandoned uncommitted (a Slack click's ack budget); none: no limit. */
   readonly deadline?: number | undefined;
 }
@@ -27,6 +22,8 @@ export interface DecisionScope {
 export interface OpenDecision {
   readonly loaded: LoadedSubmission | null;
   readonly directory: Directory;
+  /** Role name to Slack user group id, for the team's roles whose members follow a group (empty unless the scope asked). */
+  readonly boundRoles: ReadonlyMap<string, string>;
   saveSubmission(before: SubmissionState, after: SubmissionState, workflowVersionId: string): void;
   saveOutcome(outcome: unknown): void;
 }
@@ -38,19 +35,17 @@ class AlreadyClaimed extends Error {}
 
 /**
  * The decision path's storage, in two round trips: (1) claim the idempotency key (a concurrent twin waits here
- * until the first commits, then finds the key taken), lock and read the submission, and read the directory slice
- * for everyone the submission names; (2) the state changes, the outcome, the outbox and the audit append, with
- * the commit. Batched literal statements (src/db/README.md says why).
+ * until the first commits, then finds the key taken), lock and read the submission, read the directory slice
+ * for everyone the submission names and the team's roles bound to user groups; (2) the state changes, the
+ * outcome, the outbox and the audit append, with the commit. Batched literal statements (src/db/README.md says why).
  */
 export function createDecisionStore(orm: Orm) {
-  async function context(teamId: string, submissionId: string, deadline?: number): Promise<DecisionContext | null> {
-    const [versions = [], bound = []] = await pooledReaderBy(orm, deadline).run([
+  /** The workflow version a request runs on (fixed when it was made), or null when the team has no such request. */
+  async function versionOf(teamId: string, submissionId: string, deadline?: number): Promise<string | null> {
+    const [versions = []] = await pooledReaderBy(orm, deadline).run([
       sql`select workflow_version_id from submission where id = ${submissionId} and team_id = ${teamId}`,
-      sql`select name, slack_usergroup_id from role where team_id = ${teamId} and slack_usergroup_id is not null`,
     ]);
-    const workflowVersionId = versions[0]?.workflow_version_id as string | undefined;
-    if (!workflowVersionId) return null;
-    return { workflowVersionId, boundRoles: new Map(bound.map((r) => [r.name as string, r.slack_usergroup_id as string])) };
+    return (versions[0]?.workflow_version_id as string | undefined) ?? null;
   }
 
   async function run<T>(scope: DecisionScope, work: (open: OpenDecision) => Promise<T>, closing: () => ClosingWrites): Promise<DecisionRun<T>> {
@@ -63,12 +58,15 @@ export function createDecisionStore(orm: Orm) {
           : [];
         const reads = submissionReads(scope.submissionId, { lock: true });
         const slice = directoryReads({ ...scope.directory, teamId: scope.teamId, people: peopleOf(scope.submissionId, scope.directory.extraPeople) });
-        const rows = await tx.run([...claim, ...reads, ...slice.statements]);
+        const bound = scope.boundRoles ? [sql`select name, slack_usergroup_id from role where team_id = ${scope.teamId} and slack_usergroup_id is not null`] : [];
+        const rows = await tx.run([...claim, ...reads, ...slice.statements, ...bound]);
         if (scope.idempotencyKey && (rows[0] ?? []).length === 0) throw new AlreadyClaimed();
         const loadedRows = rows.slice(claim.length, claim.length + reads.length);
+        const sliceAt = claim.length + reads.length;
         const open: OpenDecision = {
           loaded: submissionFromRows(loadedRows),
-          directory: slice.build(rows.slice(claim.length + reads.length)),
+          directory: slice.build(rows.slice(sliceAt, sliceAt + slice.statements.length)),
+          boundRoles: new Map((scope.boundRoles ? rows.at(-1) ?? [] : []).map((r) => [r.name as string, r.slack_usergroup_id as string])),
           saveSubmission: (before, after, versionId) => writes.push(...submissionWrites(before, after, versionId)),
           saveOutcome: (outcome) => {
             if (scope.idempotencyKey) writes.push(sql`update idempotency_record set outcome = ${json(outcome)} where team_id = ${scope.teamId} and key = ${scope.idempotencyKey}`);
@@ -98,7 +96,7 @@ export function createDecisionStore(orm: Orm) {
   const directoryOfSubmission = (query: Omit<DirectoryQuery, 'people'> & { readonly submissionId: string }): Promise<Directory> =>
     readDirectory(pooledRunner(orm), { ...query, people: peopleOf(query.submissionId, []) });
 
-  return { context, run, directory, directoryOfSubmission };
+  return { versionOf, run, directory, directoryOfSubmission };
 }
 export type DecisionStore = ReturnType<typeof createDecisionStore>;
 

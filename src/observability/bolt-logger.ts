@@ -23,6 +23,8 @@ function scrubbedError(error: Error): Record<string, string> {
 
 /** Bolt's message-list arguments as one pino call: the first Error becomes `err`, the rest joins the message. */
 function emit(logger: Logger, level: 'debug' | 'info' | 'warn' | 'error', parts: unknown[]): void {
+  // The Web API client logs every request and answer at debug: below the level, they are not even scrubbed.
+  if (!logger.isLevelEnabled(level)) return;
   const error = parts.find((part): part is Error => part instanceof Error);
   const message = scrubSecrets(parts.filter((part) => part !== error).map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join(' '));
   // An install that a person cancelled or that came back stale is theirs to retry (they see a page), not our failure.

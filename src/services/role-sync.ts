@@ -36,6 +36,12 @@ export function createRoleSync(deps: RoleSyncDeps) {
     return changed;
   }
 
+  /** Those of `roles` that follow a user group in `bound` (role name to group id): none when Slack cannot be reached. */
+  function boundAmong(roles: readonly string[], bound: ReadonlyMap<string, string>): Map<string, string> {
+    if (roles.length === 0 || !deps.userGroups) return new Map();
+    return new Map([...bound].filter(([role]) => roles.includes(role)));
+  }
+
   /**
    * Before routing or deciding: brings those of `roles` that follow a user group up to date (`bound`, role name
    * to group id, when the caller already read it). When Slack cannot be reached the last synced members stand:
@@ -43,8 +49,7 @@ export function createRoleSync(deps: RoleSyncDeps) {
    */
   async function bringUpToDate(teamId: string, roles: readonly string[], meta: RequestMeta, bound?: ReadonlyMap<string, string>): Promise<void> {
     if (roles.length === 0 || !deps.userGroups) return;
-    const all = bound ?? await deps.people.boundRoles(teamId);
-    const wanted = new Map([...all].filter(([role]) => roles.includes(role)));
+    const wanted = boundAmong(roles, bound ?? await deps.people.boundRoles(teamId));
     if (wanted.size === 0) return;
     try {
       await syncBound(teamId, wanted, meta);
@@ -53,6 +58,6 @@ export function createRoleSync(deps: RoleSyncDeps) {
     }
   }
 
-  return { syncMembers, syncBound, bringUpToDate };
+  return { syncMembers, syncBound, bringUpToDate, boundAmong };
 }
 export type RoleSync = ReturnType<typeof createRoleSync>;

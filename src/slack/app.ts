@@ -10,11 +10,15 @@ import { instrumentedSlackFetch } from '../observability/slack-fetch.ts';
 import type { RouteHandler } from '../http/server.ts';
 import { sendJson } from '../http/server.ts';
 import { checkSlackCredentials, slackCredentialProblem } from './credentials.ts';
+import { readBody, REPLAY_WINDOW_SECONDS, slackSignatureVerifier } from './signature.ts';
 
 /** Where Slack sends commands, interactivity and events in HTTP mode (manifest.yml says the same). */
 export const SLACK_EVENTS_PATH = '/slack/events';
 
 const LOG_LEVELS: Record<Env['LOG_LEVEL'], LogLevel> = { debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR };
+
+/** No listener keeps per-conversation state, so Bolt's conversation store (a lookup on every request) is off. */
+const BOLT_OPTIONS = { convoStore: false } as const;
 
 /** How long stopping waits for the Socket Mode connection to close before moving on. */
 const DISCONNECT_TIMEOUT_MS = 5000;
@@ -32,8 +36,7 @@ export interface SlackApp {
   stop(): Promise<void>;
 }
 
-/** Slack's replay window is five minutes either way; Bolt checks only the past side. */
-const REPLAY_WINDOW_SECONDS = 5 * 60;
+/** Slack's replay window is five minutes either way. */
 function isFromTheFuture(header: string | string[] | undefined): boolean {
   const seconds = Number(Array.isArray(header) ? header[0] : header);
   return Number.isFinite(seconds) && seconds - Date.now() / 1000 > REPLAY_WINDOW_SECONDS;
@@ -101,7 +104,7 @@ export function createSlackApp(env: SlackEnv, oauth: SlackAppOAuth | null = null
 
   if (env.SLACK_APP_TOKEN) {
     const receiver = new SocketModeReceiver({ appToken: env.SLACK_APP_TOKEN, logger, logLevel, installerOptions: { clientOptions } });
-    const app = new App({ token: env.SLACK_BOT_TOKEN, receiver, clientOptions, logger, logLevel, deferInitialization: true });
+    const app = new App({ token: env.SLACK_BOT_TOKEN, receiver, clientOptions, logger, logLevel, deferInitialization: true, ...BOLT_OPTIONS });
     const connection = watchConnection(receiver);
     let stopping = false;
     return {
@@ -124,12 +127,14 @@ export function createSlackApp(env: SlackEnv, oauth: SlackAppOAuth | null = null
     };
   }
 
+  // The signature is checked before Bolt sees the request (below), with the key prepared once; Bolt takes the body as read.
+  const verify = slackSignatureVerifier(env.SLACK_SIGNING_SECRET);
   const receiver = new HTTPReceiver({
-    signingSecret: env.SLACK_SIGNING_SECRET, endpoints: SLACK_EVENTS_PATH, logger, logLevel,
+    signingSecret: env.SLACK_SIGNING_SECRET, signatureVerification: false, endpoints: SLACK_EVENTS_PATH, logger, logLevel,
     ...(oauth ? oauthReceiverOptions(oauth.mode, oauth.services, clientOptions, env.SLACK_API_URL) : {}),
   });
   // Without a token Bolt authorizes each request through the receiver's installer (the installation store).
-  const app = new App({ ...(oauth ? {} : { token: env.SLACK_BOT_TOKEN }), receiver, clientOptions, logger, logLevel, deferInitialization: true });
+  const app = new App({ ...(oauth ? {} : { token: env.SLACK_BOT_TOKEN }), receiver, clientOptions, logger, logLevel, deferInitialization: true, ...BOLT_OPTIONS });
   const route: RouteHandler = async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (oauth && (path === INSTALL_PATH || path === REDIRECT_PATH)) {
@@ -150,7 +155,19 @@ export function createSlackApp(env: SlackEnv, oauth: SlackAppOAuth | null = null
       sendJson(res, 401, { error: { code: 'invalid_timestamp', message: 'The request timestamp is more than five minutes ahead of our clock.' } });
       return true;
     }
-    // Bolt verifies the signature and the timestamp's age (401 otherwise), parses the body and answers the ack itself.
+    const body = await readBody(req);
+    if (body === null) {
+      res.shouldKeepAlive = false;
+      sendJson(res, 413, { error: { code: 'too_large', message: 'The request body is larger than Slack sends.' } });
+      return true;
+    }
+    const check = verify(req.headers, body);
+    if (check === 'invalid') {
+      sendJson(res, 401, { error: { code: 'invalid_signature', message: 'The request is not signed with our signing secret, or its timestamp is too old.' } });
+      return true;
+    }
+    // Bolt takes the body as read (rawBody), parses it and answers the ack itself.
+    (req as typeof req & { rawBody?: Buffer }).rawBody = check === 'ssl_check' ? Buffer.from('ssl_check=1') : body;
     receiver.requestListener(req, res);
     return true;
   };

@@ -24,6 +24,22 @@ export const UNAVAILABLE_MESSAGE = 'Our database could not be reached just now, 
 /** A click that could not be decided within its ack budget (too many at once): nothing was kept of it. */
 export const BUSY_MESSAGE = 'We could not get to this in time, so it was not recorded and nothing changed. Please click again.';
 
+/** At most one line a second about clicks turned away (a busy process turns away hundreds; /metrics counts each). */
+const TURNED_AWAY_LOG_INTERVAL_MS = 1000;
+let lastTurnedAwayLine = 0;
+let turnedAwaySinceLine = 0;
+function warnTurnedAway(logger: Logger, reason: string): void {
+  const now = Date.now();
+  if (now - lastTurnedAwayLine < TURNED_AWAY_LOG_INTERVAL_MS) {
+    turnedAwaySinceLine++;
+    return;
+  }
+  const more = turnedAwaySinceLine > 0 ? ` (and ${turnedAwaySinceLine} more since the last such line)` : '';
+  logger.warn(`a Slack request was turned away: ${reason}${more}`);
+  lastTurnedAwayLine = now;
+  turnedAwaySinceLine = 0;
+}
+
 /**
  * The one place that turns failures into what a Slack user sees: a domain refusal keeps its own message
  * (written for the person who clicked); an outage, or a click not decided within its ack budget, says that
@@ -32,7 +48,7 @@ export const BUSY_MESSAGE = 'We could not get to this in time, so it was not rec
 export function userMessageFor(error: unknown, logger?: Logger): string {
   if (isDomainError(error)) return error.message;
   if (isNotRecordedInTime(error)) {
-    logger?.warn(`a Slack request was turned away: ${error.message}`);
+    if (logger) warnTurnedAway(logger, error.message);
     return BUSY_MESSAGE;
   }
   if (isInfrastructureUnavailable(error)) {

@@ -19,15 +19,21 @@ const running = new Gauge({
 });
 const notStarted = new Counter({
   name: 'approvals_slack_work_not_started_total',
-  help: 'Slack interactions turned away without being worked on, by reason (queue_full, deadline): the clicker is told nothing was recorded.',
+  help: 'Slack interactions turned away without being worked on, by reason (queue_full, too_busy, deadline): the clicker is told nothing was recorded.',
   labelNames: ['reason'] as const,
   registers: [registry],
 });
 
 export interface WorkOptions {
-  /** Epoch ms: still waiting for a slot then, the work is dropped and `run` throws NotRecordedInTime. */
+  /**
+   * Epoch ms: still waiting for a slot then, the work is dropped and `run` throws NotRecordedInTime. Work that
+   * would have to wait is refused at once when it is not expected to be done within half the time left.
+   */
   readonly startBy?: number;
 }
+
+/** How much each finished piece of work moves the estimate of how long one takes (an exponential average). */
+const ESTIMATE_WEIGHT = 0.1;
 
 /**
  * Slots for the work Slack listeners do with the database: at most `concurrency` pieces at once (as many as
@@ -35,6 +41,11 @@ export interface WorkOptions {
  * a slot only until its deadline; past the deadline, or with the waiting line full, it is refused at once
  * (NotRecordedInTime) and the clicker told to click again. Nothing waits without a bound, so memory does not
  * follow a backlog and no acknowledged click is left undecided in memory.
+ *
+ * The waiting line is bounded by time as well as by count: from how long recent work held its slot, a newcomer's
+ * wait and work are estimated, and one not expected to be done within half its time left is refused at once,
+ * before any work is spent on it. Under more clicks than the process can decide, the line so stays as long as it
+ * can be served in time, and the rest hear at once that nothing was recorded instead of waiting to be refused.
  *
  * Waiting work is kept per workspace and a freed slot goes to the waiting workspace served longest ago, so one
  * workspace's burst of clicks never starves another's decisions or Home tab: a newcomer waits for one slot, not
@@ -51,6 +62,17 @@ interface Waiter {
   readonly teamId: string;
 }
 
+/** A refusal made before any work: its stack says nothing, and a busy process makes hundreds a second. */
+function turnedAway(reason: string): NotRecordedInTime {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new NotRecordedInTime(reason);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 export function createWorkSlots(concurrency: number, limit: number): WorkSlots {
   queueLimit.set(limit);
   let active = 0;
@@ -59,6 +81,8 @@ export function createWorkSlots(concurrency: number, limit: number): WorkSlots {
   // When each workspace last got a slot (a counter, not a clock): the one served longest ago goes first.
   const lastServed = new Map<string, number>();
   let turns = 0;
+  // How long a piece of work holds its slot, averaged over the recent ones (ms; 0 until one finished).
+  let workMs = 0;
   const served = (teamId: string): void => {
     lastServed.set(teamId, ++turns);
     if (lastServed.size > 10_000) for (const team of lastServed.keys()) if (!waiting.has(team)) lastServed.delete(team);
@@ -114,7 +138,15 @@ export function createWorkSlots(concurrency: number, limit: number): WorkSlots {
     }
     if (waitingCount >= limit) {
       notStarted.inc({ reason: 'queue_full' });
-      throw new NotRecordedInTime(`${waitingCount} interactions are already waiting`);
+      throw turnedAway(`${waitingCount} interactions are already waiting`);
+    }
+    if (startBy !== undefined) {
+      // Slots free up at `concurrency` per `workMs`: this one waits for the ones ahead of it and its own.
+      const doneIn = ((waitingCount + 1) / concurrency) * workMs + workMs;
+      if (doneIn > (startBy - Date.now()) / 2) {
+        notStarted.inc({ reason: 'too_busy' });
+        throw turnedAway(`${waitingCount} interactions are waiting, about ${Math.round(doneIn)} ms of work`);
+      }
     }
     await new Promise<void>((resolve, reject) => {
       const timer = startBy === undefined ? undefined : setTimeout(() => {
@@ -134,9 +166,11 @@ export function createWorkSlots(concurrency: number, limit: number): WorkSlots {
   return {
     async run(teamId, work, options = {}) {
       await slot(teamId, options.startBy);
+      const started = performance.now();
       try {
         return await work();
       } finally {
+        workMs += (performance.now() - started - workMs) * ESTIMATE_WEIGHT;
         release();
       }
     },

@@ -160,6 +160,9 @@ describe('requests that are not from Slack, or not well-formed', () => {
     expect(ahead.status).toBe(401);
     expect(ahead.json).toMatchObject({ error: { code: 'invalid_timestamp' } });
     expect((await fetch(new URL('/slack/events', started.baseUrl))).status).toBe(405);
+    // Slack's SSL check is not signed: it is answered, and whatever else the body carries goes nowhere.
+    const sslCheck = await fetch(new URL('/slack/events', started.baseUrl), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'ssl_check=1&token=t&command=%2Fapproval' });
+    expect(sslCheck.status).toBe(200);
     const verification = await started.requests.event({ type: 'url_verification', challenge: 'c-123', token: 't' });
     expect(verification.json).toEqual({ challenge: 'c-123' });
   });

@@ -8,10 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS } from '../../blocks/ids.ts';
 import { decisionModalMetadataSchema, encodeMetadata } from '../../blocks/metadata.ts';
 import { cardActionValueSchema, decodeValue, encodeCardAction } from '../../blocks/values.ts';
-import { slackOrigin, testDatabaseUrl } from '../support/db.ts';
+import { slackOrigin, testDatabaseUrl, uniqueUserId } from '../support/db.ts';
 import { actionTs } from '../support/slack-requests.ts';
 import { startTestApp, type StartedApp } from '../support/start-app.ts';
 import { blocksText, callsSince, fileAdmin, mark, setupTeam, type Team } from './harness.ts';
+
 
 let roomy: StartedApp;
 let tight: StartedApp;
@@ -28,8 +29,8 @@ afterAll(async () => {
 });
 
 /** A request in its manager stage, and what the manager's approve button carries (no worker: no card is posted). */
-async function openRequest(started: StartedApp): Promise<{ team: Team; id: string; value: string }> {
-  const team = await setupTeam(started);
+async function openRequest(started: StartedApp, existing?: Team): Promise<{ team: Team; id: string; value: string }> {
+  const team = existing ?? await setupTeam(started);
   const state = await started.app.services.submissions.submit({
     teamId: team.teamId, workflowKey: 'purchase-order', requesterId: team.requester, title: 'A chair', fields: { vendor: 'Acme', amount: '120' },
   }, slackOrigin(team.teamId));
@@ -38,9 +39,9 @@ async function openRequest(started: StartedApp): Promise<{ team: Team; id: strin
   return { team, id: state.id, value: encodeCardAction(state.id, stage.id, state.workflowVersion) };
 }
 
-const approve = (started: StartedApp, team: Team, value: string, options: { actionTs?: string; retryNum?: number } = {}) =>
+const approve = (started: StartedApp, team: Team, value: string, options: { actionTs?: string; retryNum?: number; userId?: string } = {}) =>
   started.requests.action({
-    teamId: team.teamId, userId: team.manager, actionId: ACTION_IDS.approve, value, message: { channelId: `D${team.manager}`, ts: '1700000000.000100' },
+    teamId: team.teamId, userId: options.userId ?? team.manager, actionId: ACTION_IDS.approve, value, message: { channelId: `D${team.manager}`, ts: '1700000000.000100' },
     ...(options.actionTs ? { actionTs: options.actionTs } : {}),
   }, options.retryNum === undefined ? {} : { retryNum: options.retryNum });
 
@@ -106,6 +107,34 @@ describe('an approve click', () => {
     expect(await approvals(id)).toBe(1);
   });
 
+  it('finding the waiting line full is refused out loud at once, before the clicks ahead of it are answered, and records nothing', async () => {
+    const { team, id, value } = await openRequest(tight);
+    const release = await holdSubmission(id);
+    const since = mark(tight);
+    const answered: string[] = [];
+    const click = (name: string) => approve(tight, team, value).then((answer) => {
+      answered.push(name);
+      return answer;
+    });
+    try {
+      const ahead = [click('first'), click('second')];
+      // Both slots are taken (the two wait for the lock until their 300 ms are up); nobody may wait for one.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const full = await click('third');
+      expect(full.status).toBe(200);
+      expect(answered).toEqual(['third']);
+      const told = callsSince(tight, since, 'chat.postEphemeral', (a) => a.user === team.manager);
+      expect(told).toHaveLength(1);
+      expect(blocksText(told[0]?.args ?? {})).toMatch(/not recorded.*click again/i);
+      await Promise.all(ahead);
+    } finally {
+      await release();
+    }
+    expect(await approvals(id)).toBe(0);
+    const metrics = await (await fetch(new URL('/metrics', tight.baseUrl)).then((r) => r.text()));
+    expect(metrics).toMatch(/^approvals_slack_work_not_started_total\{reason="queue_full"\} [1-9]/m);
+  });
+
   it("is recorded once when Slack retries it while it is being decided and after", async () => {
     const { team, id, value } = await openRequest(roomy);
     const ts = actionTs();
@@ -122,6 +151,35 @@ describe('an approve click', () => {
     expect(await approvals(id)).toBe(1);
     // Retries replay the recorded outcome silently.
     expect(callsSince(roomy, since, 'chat.postEphemeral', (a) => a.user === team.manager)).toEqual([]);
+  });
+});
+
+describe('an approve click on a role that follows a Slack user group', () => {
+  it("is decided on the group's members as Slack has them at the click", async () => {
+    const team = await setupTeam(roomy);
+    const [first, second] = team.finance;
+    const newcomer = uniqueUserId('FIN');
+    roomy.slack.addUser({ id: newcomer, name: newcomer.toLowerCase(), tz: 'Europe/Berlin' });
+    const group = `S${newcomer}`;
+    roomy.slack.addUserGroup(group, [first, second]);
+    await roomy.app.services.directory.setRole(team.teamId, team.admin, { name: 'finance', members: [first, second], slackUsergroupId: group }, slackOrigin(team.teamId));
+    const { id, value } = await openRequest(roomy, team);
+    expect((await approve(roomy, team, value)).status).toBe(200);
+    const finance = (await roomy.app.services.submissions.get(team.teamId, id)).stages.find((s) => s.status === 'open');
+    if (!finance) throw new Error('no finance stage');
+    const financeValue = encodeCardAction(id, finance.id, 1);
+
+    // In Slack the group changes after the stage opened: the newcomer may decide, the one who left may not.
+    roomy.slack.addUserGroup(group, [first, newcomer]);
+    const since = mark(roomy);
+    expect((await approve(roomy, team, financeValue, { userId: newcomer })).status).toBe(200);
+    expect((await approve(roomy, team, financeValue, { userId: second })).status).toBe(200);
+    const decided = await db.query<{ actor_id: string }>("select actor_id from decision where submission_id = $1 and stage_instance_id = $2 and kind = 'approve'", [id, finance.id]);
+    expect(decided.rows.map((r) => r.actor_id)).toEqual([newcomer]);
+    expect(callsSince(roomy, since, 'chat.postEphemeral', (a) => a.user === newcomer)).toEqual([]);
+    expect(callsSince(roomy, since, 'chat.postEphemeral', (a) => a.user === second)).toHaveLength(1);
+    const members = (await roomy.app.services.directory.listRoles(team.teamId)).find((r) => r.name === 'finance')?.members ?? [];
+    expect([...members].sort()).toEqual([first, newcomer].sort());
   });
 });
 

@@ -38,10 +38,12 @@ function fakeStore(initial: SubmissionState, boundRoles = new Map<string, string
   const outcomes = new Map<string, unknown>();
   const commits: ClosingWrites[] = [];
   const scopes: Parameters<DecisionStorePort['run']>[0][] = [];
+  const versionReads: string[] = [];
   const store: DecisionStorePort = {
-    async context(teamId, submissionId) {
+    async versionOf(teamId, submissionId) {
+      versionReads.push(submissionId);
       const found = requests.get(submissionId);
-      return found && found.teamId === teamId ? { workflowVersionId: VERSION_ID, boundRoles } : null;
+      return found && found.teamId === teamId ? VERSION_ID : null;
     },
     async run(scope, work, closing) {
       scopes.push(scope);
@@ -49,9 +51,11 @@ function fakeStore(initial: SubmissionState, boundRoles = new Map<string, string
       const before = requests.get(scope.submissionId);
       let after: SubmissionState | null = null;
       let outcome: unknown = null;
+      // A throwing `work` leaves nothing written, as a rolled-back transaction does.
       const result = await work({
         loaded: before ? { state: before, workflowVersionId: VERSION_ID } : null,
         directory: directoryOf({ roles: { owners: [ALICE, BOB] } }),
+        boundRoles: scope.boundRoles ? boundRoles : new Map(),
         saveSubmission: (_before, changed) => {
           after = changed;
         },
@@ -65,7 +69,7 @@ function fakeStore(initial: SubmissionState, boundRoles = new Map<string, string
       return { replayed: false, result, appended: [] };
     },
   };
-  return { store, requests, commits, scopes };
+  return { store, requests, commits, scopes, versionReads };
 }
 
 function service(options: { state: SubmissionState; definition: WorkflowDefinition; boundRoles?: Map<string, string>; sync?: (roles: readonly string[]) => Promise<void>; clock?: () => Date }) {
@@ -81,10 +85,13 @@ function service(options: { state: SubmissionState; definition: WorkflowDefiniti
       if (id !== VERSION_ID) throw new Error(`unexpected version ${id}`);
       return options.definition;
     } },
-    roleSync: { bringUpToDate: async (_team, roles, _meta, bound) => {
-      synced.push({ roles, bound });
-      await options.sync?.(roles);
-    } },
+    roleSync: {
+      bringUpToDate: async (_team, roles, _meta, bound) => {
+        synced.push({ roles, bound });
+        await options.sync?.(roles);
+      },
+      boundAmong: (roles, bound) => new Map([...bound].filter(([role]) => roles.includes(role))),
+    },
     admins: { isAdmin: async (_team, user) => user === ADMIN, list: async () => [ADMIN], configuredFor: () => [ADMIN] },
     clock: options.clock ?? (() => now),
     newId: randomUUID,
@@ -150,7 +157,7 @@ describe('the decision service', () => {
     expect(t.requests.get(t.state.id)?.stages[0]?.decisions).toEqual([]);
   });
 
-  it('brings the workflow\'s bound roles up to date before the transaction, and only those', async () => {
+  it('brings the workflow\'s bound roles up to date before deciding, and only those: the first transaction is left unwritten', async () => {
     const order: string[] = [];
     const t = setup({ boundRoles: new Map([['owners', 'SOWNERS'], ['unrelated', 'SOTHER']]), sync: async () => { order.push('sync'); } });
     const run = t.store.run.bind(t.store);
@@ -159,8 +166,30 @@ describe('the decision service', () => {
       return run(...args);
     };
     await t.decisions.decide({ kind: 'approve', teamId: TEAM, submissionId: t.state.id, stageInstanceId: t.stage.id, actorId: BOB, idempotencyKey: 'click-bob-1' }, meta);
-    expect(order).toEqual(['sync', 'run']);
+    expect(order).toEqual(['run', 'sync', 'run']);
     expect(t.synced).toEqual([{ roles: ['owners'], bound: new Map([['owners', 'SOWNERS'], ['unrelated', 'SOTHER']]) }]);
+    // The bindings are read with the request the first time, not again once synced; one commit in all.
+    expect(t.scopes.map((s) => s.boundRoles)).toEqual([true, false]);
+    expect(t.commits).toHaveLength(1);
+    expect(t.requests.get(t.state.id)?.stages[0]?.decisions.map((d) => d.actorId)).toEqual([BOB]);
+  });
+
+  it('decides in one transaction, syncing nothing, when none of the workflow\'s roles follows a user group', async () => {
+    const t = setup({ boundRoles: new Map([['unrelated', 'SOTHER']]) });
+    await t.decisions.decide({ kind: 'approve', teamId: TEAM, submissionId: t.state.id, stageInstanceId: t.stage.id, actorId: BOB, idempotencyKey: 'click-bob-2' }, meta);
+    expect(t.scopes).toHaveLength(1);
+    expect(t.synced).toEqual([]);
+  });
+
+  it('reads a request\'s workflow version once, and a remembered request still answers only for its own workspace', async () => {
+    const t = setup();
+    await t.decisions.decide({ kind: 'approve', teamId: TEAM, submissionId: t.state.id, stageInstanceId: t.stage.id, actorId: ALICE, idempotencyKey: 'click-alice-4' }, meta);
+    await t.decisions.decide({ kind: 'approve', teamId: TEAM, submissionId: t.state.id, stageInstanceId: t.stage.id, actorId: BOB, idempotencyKey: 'click-bob-3' }, meta);
+    expect(t.versionReads).toEqual([t.state.id]);
+    expect(t.requests.get(t.state.id)?.stages[0]?.decisions.map((d) => d.actorId)).toEqual([ALICE, BOB]);
+    const wrongTeam = await refusal(t.decisions.decide({ kind: 'approve', teamId: 'TOTHER1', submissionId: t.state.id, actorId: ALICE, idempotencyKey: 'click-alice-5' }, meta));
+    expect(wrongTeam.code).toBe('not_found');
+    expect(t.scopes).toHaveLength(2);
   });
 
   it('answers not_found for a request of another workspace without opening a transaction', async () => {

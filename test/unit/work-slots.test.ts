@@ -92,4 +92,24 @@ describe('work slots', () => {
     await expect(run).resolves.toBeUndefined();
     expect(log).toEqual(['slow']);
   });
+
+  it('refuses at once work that would wait for a slot and is not expected to be done within half its time left', async () => {
+    const slots = createWorkSlots(1, 100);
+    // Work has been taking about 40 ms a piece.
+    for (let i = 0; i < 30; i++) await slots.run('TA', () => new Promise((r) => setTimeout(r, 40)));
+    const log: string[] = [];
+    const busy = gate(log, 'busy');
+    const running = slots.run('TA', busy.work);
+    // Behind the running piece it would be done in about 80 ms: too late for 100 ms left, in time for 1 s.
+    const asked = Date.now();
+    await expect(slots.run('TB', async () => { log.push('hurried'); }, { startBy: Date.now() + 100 })).rejects.toBeInstanceOf(NotRecordedInTime);
+    expect(Date.now() - asked).toBeLessThan(20);
+    expect(slots.waiting).toBe(0);
+    const patient = slots.run('TB', async () => { log.push('patient'); }, { startBy: Date.now() + 1000 });
+    // Without a start-by time (a Home tab) it waits however busy the slots are.
+    const unhurried = slots.run('TC', async () => { log.push('unhurried'); });
+    busy.open();
+    await Promise.all([running, patient, unhurried]);
+    expect(log.sort()).toEqual(['busy', 'patient', 'unhurried']);
+  });
 });

@@ -2,7 +2,7 @@ import {
   DomainError, admit, applyEvents, cancel, coverStage, decide, timeoutStage, withdraw,
   type Directory, type RuleContext, type SubmissionEvent, type SubmissionState, type WorkflowDefinition,
 } from '../../domain/index.ts';
-import type { DecisionContext, DecisionRun, DecisionScope, OpenDecision } from '../../db/decision-store.ts';
+import type { DecisionRun, DecisionScope, OpenDecision } from '../../db/decision-store.ts';
 import type { ClosingWrites } from '../../db/transaction.ts';
 import type { LoadedSubmission } from '../../db/submission-rows.ts';
 import type { AdminCheck } from '../admins.ts';
@@ -12,6 +12,7 @@ import { recordSubmissionEvents } from '../submission-effects.ts';
 import { rolesOf } from '../submission-service.ts';
 import { UnitOfWork } from '../unit-of-work.ts';
 import type { WorkflowVersions } from '../workflow-versions.ts';
+import { requestVersions } from './request-versions.ts';
 import {
   parseDecision, storedOutcomeSchema, type AcceptedOutcome, type DecisionCommand, type DecisionInput, type ReviewerDecisionInput, type StoredOutcome,
 } from './decision-input.ts';
@@ -23,7 +24,8 @@ type Mode = 'decide' | 'check';
 
 /** The storage a decision needs (src/db/decision-store.ts; an in-memory fake in unit tests). */
 export interface DecisionStorePort {
-  context(teamId: string, submissionId: string, deadline?: number): Promise<DecisionContext | null>;
+  /** The workflow version a request runs on, or null when the team has no such request. */
+  versionOf(teamId: string, submissionId: string, deadline?: number): Promise<string | null>;
   run<T>(scope: DecisionScope, work: (open: OpenDecision) => Promise<T>, closing: () => ClosingWrites): Promise<DecisionRun<T>>;
 }
 
@@ -31,7 +33,7 @@ export interface DecisionServiceDeps {
   readonly store: DecisionStorePort;
   readonly current: (submissionId: string) => Promise<LoadedSubmission | null>;
   readonly versions: Pick<WorkflowVersions, 'definitionOf'>;
-  readonly roleSync: Pick<RoleSync, 'bringUpToDate'>;
+  readonly roleSync: Pick<RoleSync, 'bringUpToDate' | 'boundAmong'>;
   readonly admins: Pick<AdminCheck, 'isAdmin' | 'list' | 'configuredFor'>;
   readonly clock: () => Date;
   readonly newId: () => string;
@@ -41,6 +43,15 @@ export interface DecisionServiceDeps {
 export type DecisionResult = AcceptedOutcome & { readonly replayed: boolean; readonly submission: SubmissionState };
 
 const notFound = (): DomainError => new DomainError('not_found', 'That request does not exist.');
+
+/** Roles of the decision follow Slack user groups: the transaction is left unwritten, they are synced, and it runs again. */
+class SyncRolesFirst extends Error {
+  readonly bound: ReadonlyMap<string, string>;
+  constructor(bound: ReadonlyMap<string, string>) {
+    super('roles bound to user groups are synced before deciding');
+    this.bound = bound;
+  }
+}
 
 /**
  * The one door for every decision: a card click, a modal, the REST API, a withdrawal, an admin's cancel and an
@@ -64,36 +75,46 @@ export function createDecisionService(deps: DecisionServiceDeps) {
     }
   }
 
+  const versionOf = requestVersions((teamId, submissionId, deadline) => deps.store.versionOf(teamId, submissionId, deadline));
+
   async function decideOnce(input: DecisionInput, meta: RequestMeta, mode: Mode = 'decide'): Promise<DecisionResult> {
     const cmd = parseDecision(input);
-    const context = await deps.store.context(cmd.teamId, cmd.submissionId, meta.deadline);
-    if (!context) throw notFound();
-    const definition = await deps.versions.definitionOf(context.workflowVersionId);
-    // Who may decide depends on roles that follow Slack user groups: those are brought up to date first.
-    if (cmd.kind !== 'withdraw' && cmd.kind !== 'cancel') await deps.roleSync.bringUpToDate(cmd.teamId, rolesOf(definition), meta, context.boundRoles);
+    const workflowVersionId = await versionOf(cmd.teamId, cmd.submissionId, meta.deadline);
+    if (!workflowVersionId) throw notFound();
+    const definition = await deps.versions.definitionOf(workflowVersionId);
+    const needsDirectory = cmd.kind !== 'withdraw' && cmd.kind !== 'cancel';
+    const roles = needsDirectory ? rolesOf(definition) : [];
 
     const uow = new UnitOfWork(cmd.teamId, meta, deps.newId);
     const actorId = 'actorId' in cmd ? cmd.actorId : null;
-    const needsDirectory = cmd.kind !== 'withdraw' && cmd.kind !== 'cancel';
     const scope: DecisionScope = {
       teamId: cmd.teamId,
       submissionId: cmd.submissionId,
       // A check claims no key: the decision it comes before uses the click's key.
       idempotencyKey: mode === 'decide' && 'idempotencyKey' in cmd ? cmd.idempotencyKey ?? null : null,
       directory: {
-        roles: needsDirectory ? rolesOf(definition) : [], extraPeople: actorId ? [actorId] : [], workflowKey: definition.key, at: deps.clock(),
+        roles, extraPeople: actorId ? [actorId] : [], workflowKey: definition.key, at: deps.clock(),
         // Only a late stage may need the admins (when nobody nearer can be asked).
         admins: cmd.kind === 'timeout',
       },
+      boundRoles: roles.length > 0,
       deadline: meta.deadline,
     };
     let decided: SubmissionState | null = null;
-    const run = await deps.store.run(scope, async (open): Promise<StoredOutcome> => {
-      const outcome = await judge(cmd, open, definition, uow, context.workflowVersionId, mode);
+    // Who may decide depends on roles that follow Slack user groups: which ones do is read with the request, and
+    // when any of the workflow's do, they are brought up to date before the decision reads their members.
+    const attempt = (synced: boolean) => deps.store.run(synced ? { ...scope, boundRoles: false } : scope, async (open): Promise<StoredOutcome> => {
+      if (!synced && deps.roleSync.boundAmong(roles, open.boundRoles).size > 0) throw new SyncRolesFirst(open.boundRoles);
+      const outcome = await judge(cmd, open, definition, uow, workflowVersionId, mode);
       decided = outcome.state;
       open.saveOutcome(outcome.stored);
       return outcome.stored;
     }, () => uow.closing());
+    const run = await attempt(false).catch(async (error: unknown) => {
+      if (!(error instanceof SyncRolesFirst)) throw error;
+      await deps.roleSync.bringUpToDate(cmd.teamId, roles, meta, error.bound);
+      return attempt(true);
+    });
 
     const stored: StoredOutcome = run.replayed ? storedOutcomeSchema.parse(run.outcome) : run.result;
     if (stored.result === 'refused') throw new DomainError(stored.code, stored.message, stored.fieldErrors);

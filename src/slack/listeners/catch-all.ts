@@ -19,12 +19,29 @@ function matches(constraint: Constraint, id: string, idField: string): boolean {
 
 const ID_FIELD: Record<Kind, string> = { action: 'action_id', view: 'callback_id', command: 'command', shortcut: 'callback_id', options: 'action_id' };
 
+type ActionListener = Middleware<SlackActionMiddlewareArgs>;
+
 /**
  * Keeps track of what the listeners register, so that whatever Slack sends and nobody handles can be
  * answered at once (Bolt would leave it unanswered, and Slack shows an error after 3 s).
+ *
+ * A button registered by its action id alone, with one listener, is found by that id: Bolt would run every
+ * listener's matching chain for every request (dozens of promise chains per click), so such buttons are
+ * dispatched from one middleware and their requests go no further. Everything else is Bolt's to match.
  */
 export function listenerRegistry(app: App): { readonly app: App; handles(kind: Kind, id: string): boolean } {
   const registered: Record<Kind, Constraint[]> = { action: [], view: [], command: [], shortcut: [], options: [] };
+  const buttons = new Map<string, ActionListener[]>();
+  app.use(async (args) => {
+    const listeners = args.body.type === 'block_actions' ? buttons.get(actionIdOf(args.body as SlackAction)) : undefined;
+    if (!listeners) {
+      await args.next();
+      return;
+    }
+    // A block_actions request: Bolt has made the action arguments (action, ack, respond, say) for it.
+    const actionArgs = args as SlackActionMiddlewareArgs & AllMiddlewareArgs;
+    await Promise.all(listeners.map((listener) => listener({ ...actionArgs, next: async () => undefined })));
+  });
   const recording = new Proxy(app, {
     get(target, property) {
       const value: unknown = Reflect.get(target, property, target);
@@ -33,6 +50,11 @@ export function listenerRegistry(app: App): { readonly app: App; handles(kind: K
       if (typeof property === 'string' && property in registered) {
         return (constraint: Constraint, ...rest: unknown[]) => {
           registered[property as Kind].push(constraint);
+          const [only] = rest;
+          if (property === 'action' && typeof constraint === 'string' && rest.length === 1 && typeof only === 'function') {
+            buttons.set(constraint, [...(buttons.get(constraint) ?? []), only as ActionListener]);
+            return target;
+          }
           return method.call(target, constraint, ...rest);
         };
       }

@@ -50,6 +50,11 @@ async function damaged(args: ButtonArgs, origin: ActionOrigin | null): Promise<v
 
 /** How long past its budget a click's ack may wait for the refusal notice to reach Slack (the ack must go before 3 s). */
 const NOTICE_GRACE_MS = 500;
+/**
+ * How long a refused click's ack waits for its notice at most: a click turned away at once (the process too busy)
+ * is answered at once too, instead of holding its connection while Slack is slow to take the notices.
+ */
+const NOTICE_WAIT_MS = 500;
 
 /** Waits for `work` until `until` (epoch ms) at most; it goes on in the background after that. */
 async function waitAtMost(work: Promise<void>, until: number): Promise<void> {
@@ -83,7 +88,7 @@ export function approveClick(deps: SlackDeps) {
       }, meta), { startBy: deadline });
     } catch (error) {
       // Told before the ack, so an acknowledged click without a notice is always a committed one.
-      await waitAtMost(tellUser(args.client, origin, error, args.logger), deadline + NOTICE_GRACE_MS);
+      await waitAtMost(tellUser(args.client, origin, error, args.logger), Math.min(deadline + NOTICE_GRACE_MS, Date.now() + NOTICE_WAIT_MS));
     }
     await args.ack();
   };
