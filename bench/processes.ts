@@ -1,9 +1,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { startCommand } from '../test/support/start-command.ts';
 
 const repo = new URL('..', import.meta.url).pathname;
-/** How production starts our TypeScript entry points (package.json "start" / "worker"). */
+/** How Node runs our TypeScript helper processes (the fake Slack, the proxy). */
 export const NODE_FLAGS = ['--experimental-strip-types', '--no-warnings=ExperimentalWarning'];
 
 export interface Child {
@@ -13,12 +14,16 @@ export interface Child {
   readonly output: () => string;
 }
 
-/** Starts one of our entry points as production does (plus an IPC channel), with `extraFlags` (e.g. --cpu-prof) before the script. */
+/**
+ * Starts one of our entry points as production does, with the node flags and environment of its npm script
+ * (package.json "start" / "worker"), plus an IPC channel and `extraFlags` (e.g. --cpu-prof) before the script.
+ */
 export function startNode(name: string, script: string, env: Record<string, string>, extraFlags: readonly string[] = []): Child {
+  const start = startCommand(script);
   const child = fork(script, [], {
     cwd: repo,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    execArgv: [...NODE_FLAGS, ...extraFlags],
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...start.env, ...env },
+    execArgv: [...start.nodeFlags, ...extraFlags],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let output = '';

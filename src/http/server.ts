@@ -23,12 +23,26 @@ function routeLabel(path: string): string {
 }
 
 /**
+ * How long a client may take to send a request: its headers, then all of it. Slack gives up on an answer after
+ * 3 s and an API body is at most 1 MiB, so a request still arriving after this is a slow or stuck client; it is
+ * answered 408 and its connection closed, and what it sent is let go instead of held (Node's own defaults are
+ * 60 s and 5 min). Nothing has been handled for it: a handler acts only on a complete body.
+ */
+export const REQUEST_TIMEOUTS = { headersMs: 10_000, requestMs: 15_000, checkEveryMs: 1_000 } as const;
+
+export interface HttpServerOptions {
+  readonly timeouts?: { readonly headersMs: number; readonly requestMs: number; readonly checkEveryMs: number };
+}
+
+/**
  * One HTTP server for everything the app answers: Slack's requests, the REST API, health and metrics.
  * Handlers are tried in order; the first that claims a request answers it. Each request runs in its own
  * log context (a trace id taken from `traceparent`/`x-request-id` or made here, echoed as `x-request-id`).
  */
-export function createHttpServer(handlers: readonly RouteHandler[]): Server {
-  return createServer((req, res) => {
+export function createHttpServer(handlers: readonly RouteHandler[], options: HttpServerOptions = {}): Server {
+  const timeouts = options.timeouts ?? REQUEST_TIMEOUTS;
+  const serverOptions = { headersTimeout: timeouts.headersMs, requestTimeout: timeouts.requestMs, connectionsCheckingInterval: timeouts.checkEveryMs };
+  return createServer(serverOptions, (req, res) => {
     const receivedAt = Date.now();
     const traceId = traceIdFromHeaders(req.headers);
     const path = req.url?.split('?')[0] ?? '/';

@@ -5,8 +5,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { startCommand } from './start-command.ts';
 
-const NODE_FLAGS = ['--experimental-strip-types', '--no-warnings=ExperimentalWarning'];
 const entry = (path: string): string => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 
 /** A port nobody listens on right now (the OS picks it; we release it for the child to take). */
@@ -39,7 +39,9 @@ export interface ManagedProcess {
 const OUTPUT_LIMIT = 200_000;
 
 export function spawnNode(name: string, script: string, env: Readonly<Record<string, string>>): ManagedProcess {
-  const child = spawn(process.execPath, [...NODE_FLAGS, entry(script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The node flags and environment of the npm script that runs `script` (`npm start`, `npm run worker`).
+  const start = startCommand(script);
+  const child = spawn(process.execPath, [...start.nodeFlags, entry(script)], { env: { ...process.env, ...start.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const listeners = new Set<() => void>();
   const append = (chunk: Buffer) => {

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadDatabaseEnv, loadEnv } from '../../src/config/env.ts';
+import { parseStartScript, startCommand } from '../support/start-command.ts';
 import { ComposeInterpolationError, envFiles, interpolate, loadCompose, readDockerfile, readEnvFile, serviceEnvironment, type ComposeService } from '../support/compose.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -110,6 +111,24 @@ describe('docker-compose.yml', () => {
       expect(dockerfile.copies.some((c) => c.startsWith(`${entry.split('/')[0]} `)), `${entry} is copied into the image`).toBe(true);
       expect(packageJson.scripts[script], `npm run ${script}`).toContain(entry);
     }
+  });
+
+  it('runs the app with the memory settings `npm start` gives it (the V8 heap flags and glibc\'s trim threshold)', () => {
+    const npmStart = startCommand('src/main.ts');
+    const memoryFlags = npmStart.nodeFlags.filter((flag) => !flag.startsWith('--experimental-strip-types') && !flag.startsWith('--no-warnings'));
+    expect(memoryFlags.some((flag) => flag.startsWith('--max-semi-space-size='))).toBe(true);
+    const command = commandOf(app as ComposeService);
+    expect(command.slice(1, -1)).toEqual(memoryFlags);
+    expect(dockerfile.env.MALLOC_TRIM_THRESHOLD_).toBe(npmStart.env.MALLOC_TRIM_THRESHOLD_);
+    expect(npmStart.env.MALLOC_TRIM_THRESHOLD_).toBeTruthy();
+    // The compile cache lives where each can write: beside node_modules for npm, in /tmp for the image's user.
+    expect(dockerfile.env.NODE_COMPILE_CACHE).toMatch(/^\/tmp\//);
+    expect(npmStart.env.NODE_COMPILE_CACHE).toBeTruthy();
+  });
+
+  it('reads an npm script\'s environment and node flags, leaving out the .env file flag', () => {
+    expect(parseStartScript('A=1 node --x=2 --env-file-if-exists=.env src/main.ts', 'src/main.ts')).toEqual({ env: { A: '1' }, nodeFlags: ['--x=2'] });
+    expect(parseStartScript('node bench/x.ts', 'src/main.ts')).toBeNull();
   });
 
   it('builds one image for the app, the worker and the migrations', () => {
