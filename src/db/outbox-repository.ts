@@ -26,10 +26,8 @@ export function createOutboxRepository(orm: Orm, db: SqlRunner) {
      * in order. Returns how many rows were relayed.
      */
     async relayBatch(teams: TeamScope, limit: number, enqueue: (rows: readonly OutboxRow[]) => Promise<void>, retryAt: () => Date): Promise<number> {
-      // Two round trips for a batch (the lock with `begin`, the marks with `commit`), one more to end an empty one.
-      const tx = await BatchedTransaction.open(orm);
-      let broken = false;
-      try {
+      // Two round trips either way: the lock with `begin`, then the marks (or nothing) with `commit`.
+      return BatchedTransaction.within(orm, undefined, async (tx) => {
         const [found = []] = await tx.run([sql`select o.id, o.team_id, o.submission_id, o.topic, o.payload from outbox o
           where o.relayed_at is null and o.available_at <= now()${teamFilter(sql`o.team_id`, teams)}
             and (o.submission_id is null or not exists (
@@ -51,14 +49,7 @@ export function createOutboxRepository(orm: Orm, db: SqlRunner) {
         // A mark lost in a crash relays the rows again, as jobs of the same ids (their handling is idempotent).
         await tx.commit([WITHOUT_WAITING_FOR_DISK, sql`update outbox set relayed_at = now(), attempts = attempts + 1 where id = any(${ids})`]);
         return locked.length;
-      } catch (error) {
-        await tx.rollback().catch(() => {
-          broken = true;
-        });
-        throw error;
-      } finally {
-        tx.release(broken);
-      }
+      });
     },
     /** Rows relayed before `relayedBefore` whose job never finished: candidates for re-enqueueing. */
     async relayedUnprocessed(teams: TeamScope, relayedBefore: Date, afterId: number, limit: number): Promise<OutboxRow[]> {

@@ -156,6 +156,27 @@ export class BatchedTransaction {
     return new BatchedTransaction(orm, await connectBy(await nativePool(orm), deadline), deadline);
   }
 
+  /**
+   * Runs `work` in a transaction and gives its connection back after: `work` commits (see commit); a transaction
+   * it leaves open, or one it fails in, is rolled back, and a connection that cannot roll back is discarded.
+   */
+  static async within<T>(orm: Orm, deadline: number | undefined, work: (tx: BatchedTransaction) => Promise<T>): Promise<T> {
+    const tx = await BatchedTransaction.open(orm, deadline);
+    let broken = false;
+    try {
+      const result = await work(tx);
+      await tx.rollback();
+      return result;
+    } catch (error) {
+      await tx.rollback().catch(() => {
+        broken = true;
+      });
+      throw error;
+    } finally {
+      tx.release(broken);
+    }
+  }
+
   /** Runs statements inside the transaction (opening it with the first batch) and returns each one's rows. */
   async run(statements: readonly Sql[]): Promise<SqlRow[][]> {
     const lead = [...(this.started ? [] : [BEGIN]), ...(this.deadline === undefined ? [] : [localTimeout(this.deadline)])];

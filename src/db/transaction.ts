@@ -57,19 +57,10 @@ export async function inOrmTransaction<T>(orm: Orm, work: (tx: Tx) => Promise<T>
  * `deadline` it commits by then or throws NotRecordedInTime having committed nothing (BatchedTransaction.open).
  */
 export async function inBatchedTransaction<T>(orm: Orm, work: (tx: SqlRunner) => Promise<T>, closing: () => ClosingWrites, deadline?: number): Promise<Committed<T>> {
-  const tx = await BatchedTransaction.open(orm, deadline);
-  let broken = false;
-  try {
+  return BatchedTransaction.within(orm, deadline, async (tx) => {
     const result = await work(tx);
     const close = closingStatements(closing());
     const rows = await tx.commit(close.statements);
     return { result, appended: close.auditAt < 0 ? [] : appendedFromRows(rows[close.auditAt] ?? []) };
-  } catch (error) {
-    await tx.rollback().catch(() => {
-      broken = true;
-    });
-    throw error;
-  } finally {
-    tx.release(broken);
-  }
+  });
 }
