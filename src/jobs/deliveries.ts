@@ -1,5 +1,5 @@
 import type { WorkerContext } from './context.ts';
-import { jobIds, reusesJobId, type CardOfRequest, type JobData } from './registry.ts';
+import { jobIds, messageKeys, reusesJobId, type CardOfRequest, type JobData } from './registry.ts';
 
 /** Slack jobs that send a message someone waits for (Home is a view drawn fresh when opened, so it is not one). */
 export type MessageJobName = 'card' | 'redraw' | 'reminder' | 'delegation-notice' | 'checkpoint';
@@ -35,15 +35,14 @@ export async function queueDeliveries(ctx: WorkerContext, deliveries: readonly D
 type Card = JobData<'slack', 'card'>;
 type Redraw = JobData<'slack', 'redraw'>;
 
-const cardKey = (c: CardOfRequest): string => [c.kind, c.stageInstanceId, c.recipientId, c.delegationId].join('/');
-
 /** One delivery per job id; the redraws of one request unite their cards. */
 function mergeRedraws(deliveries: readonly Delivery[]): Delivery[] {
   const byId = new Map<string, Delivery>();
   for (const d of deliveries) {
     const earlier = byId.get(d.jobId);
     if (earlier?.name === 'redraw' && d.name === 'redraw') {
-      const cards = new Map([...earlier.data.cards, ...d.data.cards].map((c) => [cardKey(c), c]));
+      const keyOf = (c: CardOfRequest): string => messageKeys.card(c.kind, d.data.submissionId, c.stageInstanceId, c.recipientId, c.delegationId);
+      const cards = new Map([...earlier.data.cards, ...d.data.cards].map((c) => [keyOf(c), c]));
       byId.set(d.jobId, { ...earlier, data: { ...earlier.data, cards: [...cards.values()] } });
     } else {
       byId.set(d.jobId, d);

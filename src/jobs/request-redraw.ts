@@ -43,7 +43,10 @@ async function redrawCards(ctx: WorkerContext, teamId: string, submissionId: str
   if (!input) return [];
   const keyOf = (card: CardOfRequest): string => messageKeys.card(card.kind, submissionId, card.stageInstanceId, card.recipientId, card.delegationId);
   const [stored, delegations] = await Promise.all([ctx.services.ledger.messages.findMany(teamId, cards.map(keyOf)), delegationsOf(ctx, cards)]);
-  const planned = cards.map((card) => plan(input, card, keyOf(card), stored.get(keyOf(card)) ?? null, delegations));
+  const planned = cards.map((card) => {
+    const key = keyOf(card);
+    return plan(input, card, key, stored.get(key) ?? null, delegations);
+  });
   const draws = planned.flatMap((p) => (p.kind === 'draw' ? [p] : []));
   // The workspace's pace gives the job all its calls in one round trip, or puts the whole job back until it can.
   if (draws.length > 0) await reserveCalls(ctx, teamId, 'chat.update', draws.length, claimant);

@@ -123,10 +123,10 @@ export function formValues(answers: RequestAnswers): Record<string, Record<strin
   };
 }
 
-/** `/approval new purchase-order`, then the form submitted; returns the HTTP answer to the submission. */
-export async function submitThroughSlack(started: StartedApp, team: Team, answers: RequestAnswers, userId = team.requester) {
+/** `/approval new purchase-order` (typed in `channelId`, if given), then the form submitted; returns the HTTP answer to the submission. */
+export async function submitThroughSlack(started: StartedApp, team: Team, answers: RequestAnswers, userId = team.requester, channelId?: string) {
   const since = mark(started);
-  const command = await started.requests.command({ teamId: team.teamId, userId, text: 'new purchase-order' });
+  const command = await started.requests.command({ teamId: team.teamId, userId, text: 'new purchase-order', ...(channelId ? { channelId } : {}) });
   expect(command.status).toBe(200);
   const view = await nextView(started, since);
   expect(view.callbackId).toBe(CALLBACK_IDS.requestModal);

@@ -8,7 +8,7 @@ import { ACTION_IDS, BLOCK_IDS } from '../../blocks/ids.ts';
 import { shortIdOf } from '../../src/domain/index.ts';
 import { uniqueUserId } from '../support/db.ts';
 import { startTestApp, type StartedApp } from '../support/start-app.ts';
-import { fileAdmin, formValues, latestRequest, mark, nextView, postReviewerCard, setupTeam, type Team } from './harness.ts';
+import { fileAdmin, latestRequest, mark, nextView, postReviewerCard, setupTeam, submitThroughSlack, type Team } from './harness.ts';
 import { modalDriver, text, users } from './modal-driver.ts';
 
 let started: StartedApp;
@@ -34,10 +34,7 @@ async function command(team: Team, userId: string, line: string) {
 describe('the trail about itself', () => {
   it('records a history read in Slack, and a non-admin opening the admin tools, with who and where', async () => {
     const team = await setupTeam(started);
-    const since = mark(started);
-    await command(team, team.requester, 'new purchase-order');
-    const form = await nextView(started, since);
-    await started.requests.submitView({ teamId: team.teamId, userId: team.requester, view: { id: form.id, callbackId: form.callbackId, privateMetadata: form.privateMetadata, blocks: form.blocks }, values: formValues({ title: 'Laptop', vendor: 'Acme', amount: '10' }) });
+    await submitThroughSlack(started, team, { title: 'Laptop', vendor: 'Acme', amount: '10' }, team.requester, CHANNEL);
     const request = await latestRequest(started, team);
     const head = await headOf(team);
 
@@ -56,15 +53,12 @@ describe('the trail about itself', () => {
     const head = await headOf(team);
 
     // The request form, opened by a command in a channel.
-    let since = mark(started);
-    await command(team, team.requester, 'new purchase-order');
-    const form = await nextView(started, since);
-    await started.requests.submitView({ teamId: team.teamId, userId: team.requester, view: { id: form.id, callbackId: form.callbackId, privateMetadata: form.privateMetadata, blocks: form.blocks }, values: formValues({ title: 'Chairs', vendor: 'Acme', amount: '10' }) });
+    await submitThroughSlack(started, team, { title: 'Chairs', vendor: 'Acme', amount: '10' }, team.requester, CHANNEL);
     const request = await latestRequest(started, team);
 
     // A comment in the decision modal opened from the reviewer's card (in their DM).
     const card = await postReviewerCard(started, team, request.id, team.manager);
-    since = mark(started);
+    let since = mark(started);
     await started.requests.action({ teamId: team.teamId, userId: team.manager, actionId: ACTION_IDS.comment, value: card.value, message: { channelId: card.channelId, ts: card.ts } });
     const modal = await nextView(started, since);
     await started.requests.submitView({ teamId: team.teamId, userId: team.manager, view: { id: modal.id, callbackId: modal.callbackId, privateMetadata: modal.privateMetadata, blocks: modal.blocks }, values: { [BLOCK_IDS.reason]: { [ACTION_IDS.reason]: { type: 'plain_text_input', value: 'Which chairs?' } } } });
